@@ -1,0 +1,96 @@
+import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenRequest } from '../adapter';
+import { ConfigurationError, ReauthorizationRequiredError } from '../errors';
+import type { TokenFieldMap } from '../token-set';
+import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './oauth2';
+
+/**
+ * Options of {@link orangeLogic}.
+ *
+ * @example
+ * ```ts
+ * const options: OrangeLogicOptions = {
+ *   siteUrl: 'https://acme.orangelogic.com', clientId, clientSecret, redirectUri: 'https://app.example/callback',
+ * };
+ * ```
+ */
+export interface OrangeLogicOptions {
+  /** The tenant's own site: every Orange Logic URL lives on it. */
+  siteUrl: string;
+  /** The client id of the application's account in Orange Logic. */
+  clientId: string;
+  /** The client secret of that account. Server-side only. */
+  clientSecret: string;
+  /** The redirect URI registered for the application. */
+  redirectUri: string;
+  /**
+   * Token path on the site (from public clients, not the official excerpt).
+   * @default '/webapi/security/oauth2/token_48I_v1'
+   */
+  tokenPath?: string;
+  /** Authorize path on the site. @default '/oauth2/auth' */
+  authorizePath?: string;
+  /** Token request body format (public clients send JSON). @default 'json' */
+  bodyFormat?: 'json' | 'form';
+  /** Renew this many seconds before expiry. @default 300 */
+  refreshWindow?: number;
+}
+
+// Access tokens live 24 h, refresh tokens 30 days from issue; every call returns a new pair.
+const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 3600 };
+
+/**
+ * Orange Logic (OrangeDAM) authorization code + refresh. The token call carries the refresh token in
+ * `code` when refreshing. A refresh token unused for 30 days (or refused) means the authorization must
+ * run again: {@link ReauthorizationRequiredError}.
+ *
+ * @example
+ * ```ts
+ * const adapter = orangeLogic({ siteUrl, clientId, clientSecret, redirectUri });
+ * const state = randomState();
+ * return Response.redirect(adapter.authorizationUrl({ state }), 302);
+ * ```
+ */
+export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapter {
+  const site = requireUrl(options.siteUrl, 'siteUrl');
+  const clientId = requireString(options.clientId, 'clientId');
+  const clientSecret = requireString(options.clientSecret, 'clientSecret');
+  const redirectUri = requireUrl(options.redirectUri, 'redirectUri');
+  const path = (value: string | undefined, fallback: string, field: string) => {
+    const p = value ?? fallback;
+    if (!p.startsWith('/')) throw new ConfigurationError(`${field} must start with /`);
+    return p;
+  };
+  const tokenUrl = `${site}${path(options.tokenPath, '/webapi/security/oauth2/token_48I_v1', 'tokenPath')}`;
+  const authorizeUrl = `${site}${path(options.authorizePath, '/oauth2/auth', 'authorizePath')}`;
+  const format = options.bodyFormat ?? 'json';
+  return {
+    id: 'orange-logic',
+    authScheme: 'Bearer',
+    refreshWindow: options.refreshWindow ?? 300,
+    retryInterval: 60,
+    supportsState: true,
+    supportsPkce: false,
+    authorizationUrl(params: AuthorizationParams = {}) {
+      const url = new URL(authorizeUrl);
+      url.searchParams.set('client_id', clientId);
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('redirect_uri', params.redirectUri ?? redirectUri);
+      if (params.state !== undefined) url.searchParams.set('state', params.state);
+      return url.toString();
+    },
+    buildRequest(grant: Grant): TokenRequest {
+      if (grant.type === 'client_credentials') throw new TypeError('Orange Logic tokens come from a code exchange or a refresh');
+      const code = grant.type === 'refresh_token' ? grant.refreshToken : grant.code;
+      return bodyRequest(tokenUrl, format, { client_id: clientId, client_secret: clientSecret, grant_type: grant.type, code });
+    },
+    parseResponse(answer, grant, now, previous) {
+      return parseTokenAnswer(answer, fields, now, previous, () => {
+        const error = oauthErrorOf(answer, grant);
+        if (grant.type === 'refresh_token' && [400, 401, 403].includes(answer.status) && !(error instanceof ReauthorizationRequiredError)) {
+          return new ReauthorizationRequiredError('Orange Logic refused the refresh token', { error: error.error }, { status: answer.status });
+        }
+        return error;
+      });
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { GrantkitError, GraphQLDomainError } from './errors';
+import { firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
+import { requireUrl } from './adapters/oauth2';
+import type { TokenClient } from './token-client';
+
+/** One transport error of a GraphQL answer (`errors[]`). */
+export interface GraphQLTransportError {
+  message: string;
+  path?: readonly (string | number)[];
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * A GraphQL answer with transport `errors[]`. The messages are the server's.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof GraphQLRequestError) console.log(error.errors.map((e) => e.message)); }
+ * ```
+ */
+export class GraphQLRequestError extends GrantkitError {
+  override name = 'GraphQLRequestError';
+  /** The `errors[]` the server sent. */
+  readonly errors: readonly GraphQLTransportError[];
+  constructor(errors: readonly GraphQLTransportError[], status: number) {
+    super('graphql_error', `GraphQL request failed: ${errors.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
+    this.errors = errors;
+  }
+}
+
+/**
+ * Options of {@link createGraphQLClient}.
+ *
+ * @example
+ * ```ts
+ * const options: GraphQLClientOptions = { tokenClient, endpoint: 'https://api.dev.firstdollar.com/graphql' };
+ * ```
+ */
+export interface GraphQLClientOptions {
+  /** The token client whose authorized fetch carries the requests. */
+  tokenClient: Pick<TokenClient, 'fetch'>;
+  /** The GraphQL endpoint URL. */
+  endpoint: string;
+  /** Retries of an answer carrying a `retryable: true` domain error. @default 2 */
+  retries?: number;
+  /** Base backoff between those retries, ms (doubled each time, with jitter). @default 300 */
+  retryDelay?: number;
+}
+
+/**
+ * A GraphQL client.
+ *
+ * @example
+ * ```ts
+ * const { ping } = await graphql.request<{ ping: string }>('query { ping }');
+ * ```
+ */
+export interface GraphQLClient {
+  /** Sends `query` with `variables`; resolves `data`, or throws a typed error. */
+  request<TData = unknown, TVariables extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    variables?: TVariables,
+    options?: { signal?: AbortSignal },
+  ): Promise<TData>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Finds the first typed union error in `data`: an object implementing First Dollar's
+ * `Error { code: String!, message: String!, retryable: Boolean! }` interface.
+ *
+ * @example
+ * ```ts
+ * const error = findDomainError({ createUser: { __typename: 'BadRequestError', code: 'X', message: 'm', retryable: false } });
+ * ```
+ */
+export function findDomainError(data: unknown, path: string[] = []): GraphQLDomainError | undefined {
+  if (Array.isArray(data)) {
+    for (const [i, item] of data.entries()) {
+      const found = findDomainError(item, [...path, String(i)]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isRecord(data)) return undefined;
+  if (typeof data.code === 'string' && typeof data.message === 'string' && typeof data.retryable === 'boolean') {
+    const typename = typeof data.__typename === 'string' ? data.__typename : 'Error';
+    return new GraphQLDomainError(typename, data.code, data.message, data.retryable, path);
+  }
+  for (const [key, value] of Object.entries(data)) {
+    const found = findDomainError(value, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new GrantkitError('aborted', 'The request was aborted'));
+    }, { once: true });
+  });
+
+/**
+ * Creates a GraphQL client on a token client's authorized fetch. Transport `errors[]` throw
+ * {@link GraphQLRequestError}; typed union errors throw {@link GraphQLDomainError}, retried with
+ * backoff when `retryable`; a 401 that survives one refresh throws `unauthorized`.
+ *
+ * @example
+ * ```ts
+ * const graphql = createGraphQLClient({ tokenClient, endpoint: firstDollarGraphQLEndpoint({ appId }) });
+ * const data = await graphql.request<{ ping: string }>('query { ping }');
+ * ```
+ */
+export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClient {
+  const endpoint = requireUrl(options.endpoint, 'endpoint');
+  const retries = options.retries ?? 2;
+  const retryDelay = options.retryDelay ?? 300;
+  return {
+    async request<TData>(query: string, variables: Record<string, unknown> = {}, opts: { signal?: AbortSignal } = {}) {
+      for (let attempt = 0; ; attempt++) {
+        const init: RequestInit = {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        };
+        if (opts.signal) init.signal = opts.signal;
+        const response = await options.tokenClient.fetch(endpoint, init);
+        if (response.status === 401) throw new GrantkitError('unauthorized', 'The API refused the access token after a refresh', { status: 401 });
+        let body: unknown;
+        try {
+          body = await response.json();
+        } catch {
+          throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without JSON`, { status: response.status });
+        }
+        if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
+          throw new GraphQLRequestError(body.errors.map((e) => ({ message: isRecord(e) && typeof e.message === 'string' ? e.message : 'Unknown error', ...(isRecord(e) && Array.isArray(e.path) ? { path: e.path } : {}) })), response.status);
+        }
+        if (!response.ok || !isRecord(body) || !('data' in body)) {
+          throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without data`, { status: response.status });
+        }
+        const domain = findDomainError(body.data);
+        if (!domain) return body.data as TData;
+        if (!domain.retryable || attempt >= retries) throw domain;
+        await sleep(Math.random() * retryDelay * 2 ** attempt, opts.signal);
+      }
+    },
+  };
+}
+
+/**
+ * The First Dollar GraphQL endpoint: Partner (`/graphql`) or, with `appId`, OAuth App (`/app/<appId>/graphql`).
+ *
+ * @example
+ * ```ts
+ * firstDollarGraphQLEndpoint({ environment: 'production', appId: 'app_1' });
+ * // 'https://api.firstdollar.com/app/app_1/graphql'
+ * ```
+ */
+export function firstDollarGraphQLEndpoint(options: { environment?: FirstDollarEnvironment; apiBaseUrl?: string; appId?: string } = {}): string {
+  const api = options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : requireUrl(options.apiBaseUrl, 'apiBaseUrl');
+  return options.appId === undefined ? `${api}/graphql` : `${api}/app/${encodeURIComponent(options.appId)}/graphql`;
+}

@@ -1,0 +1,110 @@
+import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import type { TokenAnswer, TokenRequest } from './adapter';
+import { GrantkitError } from './errors';
+
+/**
+ * Retry policy of token calls: network errors, 408/429/5xx, with bounded exponential backoff and
+ * full jitter; `Retry-After` is honoured (capped by `maxRetryAfter`).
+ *
+ * @example
+ * ```ts
+ * createTokenClient({ adapter, retry: { limit: 4, maxRetryAfter: 30_000 } });
+ * ```
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 2 */
+  limit?: number;
+  /** Longest wait a `Retry-After` may impose, ms. @default 60000 */
+  maxRetryAfter?: number;
+  /** Longest backoff between attempts, ms. @default 10000 */
+  backoffLimit?: number;
+}
+
+/** Options of the HTTP layer shared by every network entry point. */
+export interface HttpOptions {
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Per-attempt timeout, ms. @default 10000 */
+  timeout?: number;
+  /** Retry policy. @default { limit: 2 } */
+  retry?: RetryOptions;
+}
+
+/**
+ * A fetch safe to call as a plain function: `globalThis.fetch` passed around loses its `this`, which
+ * browsers and workerd reject ("Illegal invocation"). Without one, looks `globalThis.fetch` up at call
+ * time so a polyfill or test double installed later is honoured.
+ */
+export function unbound(fetcher?: typeof fetch): typeof fetch {
+  return fetcher ? (input, init) => fetcher(input, init) : (input, init) => globalThis.fetch(input, init);
+}
+
+/** Makes the ky instance token calls go through. */
+export function createHttp(options: HttpOptions = {}): KyInstance {
+  const retry = options.retry ?? {};
+  return ky.create({
+    fetch: unbound(options.fetch),
+    timeout: options.timeout ?? 10_000,
+    retry: {
+      limit: retry.limit ?? 2,
+      methods: ['post', 'get'],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      afterStatusCodes: [429, 503],
+      maxRetryAfter: retry.maxRetryAfter ?? 60_000,
+      backoffLimit: retry.backoffLimit ?? 10_000,
+      jitter: true,
+    },
+  });
+}
+
+const readBody = async (response: Response): Promise<unknown> => {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * Maps an error thrown by a fetch/ky call to a {@link GrantkitError}. HTTP errors are not handled
+ * here; the caller reads them as answers.
+ */
+export function toTransportError(error: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
+    return new GrantkitError('aborted', 'The request was aborted', { cause: signal?.reason ?? error });
+  }
+  if (isTimeoutError(error)) return new GrantkitError('timeout', 'The request timed out');
+  if (isNetworkError(error) || error instanceof TypeError) {
+    return new GrantkitError('network_error', 'The request got no response (network error)', {
+      cause: isNetworkError(error) ? error.cause : error,
+    });
+  }
+  return error;
+}
+
+/**
+ * Sends a token request and reads the answer, whatever its status. Transport failures become
+ * `network_error` / `timeout` / `aborted`; a 2xx that is not JSON becomes `invalid_response`.
+ */
+export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
+  let response: Response;
+  let body: unknown;
+  try {
+    const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
+    if (request.body !== undefined) init.body = request.body;
+    if (signal) init.signal = signal;
+    response = await http(request.url, init);
+    body = await readBody(response);
+  } catch (error) {
+    if (isHTTPError(error)) return { status: error.response.status, headers: error.response.headers, body: error.data };
+    throw toTransportError(error, signal);
+  }
+  if (typeof body !== 'object' || body === null) {
+    throw new GrantkitError('invalid_response', `Token endpoint answered ${response.status} without a JSON body`, {
+      status: response.status,
+    });
+  }
+  return { status: response.status, headers: response.headers, body };
+}

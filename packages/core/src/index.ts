@@ -1,0 +1,26 @@
+/**
+ * `@grantkit/core`: fetch-only OAuth token lifecycle for First Dollar, First Orion, Orange Logic and
+ * any RFC 6749 server. Runs unchanged in browsers, Workers, Deno and Node.
+ *
+ * @example
+ * ```ts
+ * import { createTokenClient, firstDollarPartner } from '@grantkit/core';
+ * const client = createTokenClient({ adapter: firstDollarPartner({ clientId, clientSecret }) });
+ * const token = await client.getAccessToken();
+ * ```
+ *
+ * @module
+ */
+export * from './errors';
+export type { TokenStorage } from './storage';
+export { memoryStorage } from './storage';
+export type { TokenSet, TokenFieldMap } from './token-set';
+export { normalizeTokenResponse, jwtExpiry } from './token-set';
+export type { RetryOptions, HttpOptions } from './http';
+export type { Adapter, AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest } from './adapter';
+export { oauth2, createPkce, randomState, type OAuth2Options } from './adapters/oauth2';
+export { firstDollarApp, firstDollarPartner, firstDollarHosts, type FirstDollarAppOptions, type FirstDollarCommonOptions, type FirstDollarEnvironment } from './adapters/first-dollar';
+export { firstOrionOAuth, firstOrionV1, type FirstOrionCommonOptions, type FirstOrionEnvironment, type FirstOrionOAuthOptions, type FirstOrionV1Options } from './adapters/first-orion';
+export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
+export { createTokenClient, type TokenClient, type TokenClientOptions } from './token-client';
+export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, GraphQLRequestError, type GraphQLClient, type GraphQLClientOptions, type GraphQLTransportError } from './graphql';

@@ -1,0 +1,431 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createVendorEmulator, isDroppedConnection, TEST_CREDENTIALS, type VendorEmulator } from './index';
+import { listenEmulator } from './node';
+
+const FD = 'https://api.dev.firstdollar.com';
+const FO = 'https://api.firstorion.com';
+const OL = 'https://acme.orangelogic.com';
+const AS = 'https://auth.example.com';
+const T0 = Date.UTC(2030, 0, 1);
+
+const partner = TEST_CREDENTIALS.firstDollarPartner;
+const fdApp = TEST_CREDENTIALS.firstDollarApp;
+const foKey = TEST_CREDENTIALS.firstOrion;
+const olClient = TEST_CREDENTIALS.orangeLogic;
+const oa = TEST_CREDENTIALS.oauth2;
+const oaPublic = TEST_CREDENTIALS.oauth2Public;
+
+const postJson = (em: VendorEmulator, url: string, body: unknown, headers: Record<string, string> = {}) =>
+  em.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const postForm = (em: VendorEmulator, url: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+  em.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
+const ping = (em: VendorEmulator, path: string, token: string) =>
+  postJson(em, `${FD}${path}`, { query: 'query { ping }', variables: {} }, { Authorization: `Bearer ${token}` });
+const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
+const formEnc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+
+async function fdPartnerToken(em: VendorEmulator) {
+  const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+}
+
+async function fdAppTokens(em: VendorEmulator, userId = 'user_1') {
+  const code = em.issueCode('firstDollar', fdApp.appId, { userId });
+  const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+}
+
+describe('First Dollar Partner API', () => {
+  it('answers the documented client_credentials request and GraphQL ping', async () => {
+    const em = createVendorEmulator({ now: T0 });
+    const body = await fdPartnerToken(em);
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token']);
+    expect(body.expires_in).toBe(3600);
+    const claims = decodeJwt(body.access_token);
+    expect(claims).toMatchObject({ sub: partner.clientId, iat: T0 / 1000, exp: T0 / 1000 + 3600 });
+    expect(decodeProtectedHeader(body.access_token).kid).toBeTypeOf('string');
+    const res = await ping(em, '/graphql', body.access_token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { ping: 'pong' } });
+  });
+
+  it('accepts form-urlencoded (First Dollar own client) and rejects other content types', async () => {
+    const em = createVendorEmulator();
+    const ok = await postForm(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    expect(ok.status).toBe(200);
+    const bad = await em.fetch(`${FD}/v0/auth/token`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    expect(bad.status).toBe(415);
+    expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+    const broken = await em.fetch(`${FD}/v0/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"grant_type":' });
+    expect(broken.status).toBe(400);
+    expect((await em.fetch(`${FD}/v0/auth/token`)).status).toBe(405);
+  });
+
+  it('rejects missing fields (400), bad credentials (401), unknown grant (400)', async () => {
+    const em = createVendorEmulator();
+    const missing = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: 'invalid_request', error_description: '"client_secret" is required' });
+    const wrong = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: 'nope' });
+    expect(wrong.status).toBe(401);
+    const text = await wrong.text();
+    expect(text).toContain('invalid_client');
+    expect(text).not.toContain('nope');
+    const grant = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'password' });
+    expect((await grant.json()).error).toBe('unsupported_grant_type');
+  });
+
+  it('rotates single-use refresh tokens', async () => {
+    const em = createVendorEmulator();
+    const first = await fdPartnerToken(em);
+    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(res.status).toBe(200);
+    const second = (await res.json()) as { access_token: string; refresh_token: string };
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(reused.status).toBe(401);
+    expect((await reused.json()).error).toBe('invalid_grant');
+    // client credentials, when sent with a refresh, are validated
+    const wrongClient = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: partner.clientId, client_secret: 'x' });
+    expect(wrongClient.status).toBe(401);
+    expect((await wrongClient.json()).error).toBe('invalid_client');
+  });
+
+  it('answers 401 on GraphQL for expired, unknown, revoked and wrong-audience tokens', async () => {
+    const em = createVendorEmulator();
+    const { access_token } = await fdPartnerToken(em);
+    expect((await ping(em, '/graphql', 'garbage')).status).toBe(401);
+    expect((await ping(em, `/app/${fdApp.appId}/graphql`, access_token)).status).toBe(401);
+    em.clock.advance(3599_000);
+    expect((await ping(em, '/graphql', access_token)).status).toBe(200);
+    em.clock.advance(1_000);
+    const expired = await ping(em, '/graphql', access_token);
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ errors: [{ message: 'Unauthorized' }] });
+    const fresh = await fdPartnerToken(em);
+    em.revokeAccessTokens();
+    expect((await ping(em, '/graphql', fresh.access_token)).status).toBe(401);
+  });
+
+  it('routes other queries to a resolver, else a GraphQL error with HTTP 200', async () => {
+    const em = createVendorEmulator();
+    const { access_token } = await fdPartnerToken(em);
+    const q = (query: string) => postJson(em, `${FD}/graphql`, { query }, { Authorization: `Bearer ${access_token}` });
+    expect(await (await q('query Ping {\n  ping\n}')).json()).toEqual({ data: { ping: 'pong' } });
+    const unknown = await q('query { me { id } }');
+    expect(unknown.status).toBe(200);
+    expect((await unknown.json()).errors[0].message).toMatch(/Cannot query field "me"/);
+    em.setGraphqlResolver((query, _vars, ctx) => (query.includes('me') ? { me: { id: ctx.sub } } : undefined));
+    expect(await (await q('query { me { id } }')).json()).toEqual({ data: { me: { id: partner.clientId } } });
+  });
+});
+
+describe('First Dollar OAuth App', () => {
+  it('runs consent page -> code -> token -> app GraphQL', async () => {
+    const em = createVendorEmulator();
+    const page = await em.fetch(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/`);
+    expect(page.status).toBe(200);
+    const htmlText = await page.text();
+    expect(htmlText).toMatch(/<button id="allow"[^>]*>Allow<\/button>/);
+    const consent = await em.fetch(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'user=alice',
+    });
+    expect(consent.status).toBe(302);
+    const location = new URL(consent.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(fdApp.redirectUri);
+    const code = location.searchParams.get('code')!;
+    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    expect(res.status).toBe(200);
+    const tokens = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+    expect(Object.keys(tokens).sort()).toEqual(['access_token', 'expires_in', 'refresh_token']);
+    expect(decodeJwt(tokens.access_token).sub).toBe('alice');
+    expect(await (await ping(em, `/app/${fdApp.appId}/graphql`, tokens.access_token)).json()).toEqual({ data: { ping: 'pong' } });
+    expect((await ping(em, '/graphql', tokens.access_token)).status).toBe(401);
+    // the code is single use
+    const again = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    expect(again.status).toBe(400);
+    expect((await again.json()).error).toBe('invalid_grant');
+    expect((await em.fetch(`https://my.dev.firstdollar.com/oauth/app/nope/`)).status).toBe(404);
+    expect((await em.fetch(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/?auto=1`)).status).toBe(302);
+  });
+
+  it('expires codes after 10 minutes', async () => {
+    const em = createVendorEmulator();
+    const code = em.issueCode('firstDollar', fdApp.appId);
+    em.clock.advance(10 * 60_000);
+    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    expect(res.status).toBe(400);
+  });
+
+  it('answers 401 after consent is revoked, for refresh, code exchange and GraphQL', async () => {
+    const em = createVendorEmulator();
+    const tokens = await fdAppTokens(em);
+    const other = await fdAppTokens(em, 'bob');
+    em.revokeConsent(fdApp.appId, 'user_1');
+    const refresh = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(refresh.status).toBe(401);
+    expect((await ping(em, `/app/${fdApp.appId}/graphql`, tokens.access_token)).status).toBe(401);
+    expect((await ping(em, `/app/${fdApp.appId}/graphql`, other.access_token)).status).toBe(200);
+    const code = em.issueCode('firstDollar', fdApp.appId);
+    const exchange = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    expect(exchange.status).toBe(401);
+    em.grantConsent(fdApp.appId, 'user_1');
+    const restored = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(restored.status).toBe(200);
+    // revoking every user by client id
+    em.revokeConsent(fdApp.clientId);
+    expect((await ping(em, `/app/${fdApp.appId}/graphql`, other.access_token)).status).toBe(401);
+  });
+});
+
+describe('First Orion', () => {
+  it('v2: standard Basic + form grant_type=client_credentials', async () => {
+    const em = createVendorEmulator();
+    const res = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-forp-meta-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    expect(body).toMatchObject({ expires_in: 3600, token_type: 'Bearer' });
+    const echo = await em.fetch(`${FO}/v1/echo`, { headers: { Authorization: body.access_token as string } });
+    expect(await echo.json()).toEqual({ ok: true, sub: foKey.apiKey });
+  });
+
+  it('v2: rejects the unencoded Basic form, wrong content type and other grants', async () => {
+    const em = createVendorEmulator();
+    const raw = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: `Basic ${foKey.apiKey}:${foKey.secretKey}` });
+    expect(raw.status).toBe(401);
+    expect(raw.headers.get('x-forp-meta-request-id')).toBeTruthy();
+    const json = await postJson(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    expect(json.status).toBe(400);
+    const grant = await postForm(em, `${FO}/v2/auth`, { grant_type: 'password' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    expect((await grant.json()).error).toBe('unsupported_grant_type');
+    const wrong = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, 'x') });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('v1: auth with X-SERVICE headers, single-use refresh, expiry', async () => {
+    const em = createVendorEmulator({ now: T0 });
+    const headers = { 'X-SERVICE': 'auth', 'content-type': 'application/json', 'X-API-KEY': foKey.apiKey, 'X-SECRET-KEY': foKey.secretKey };
+    const res = await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { token: string; refresh_token: string; expires_at: number };
+    expect(body).toMatchObject({ expires_in: 3600, token_type: 'Bearer', expires_at: T0 / 1000 + 3600 });
+    expect(decodeJwt(body.token).exp).toBe(T0 / 1000 + 3600);
+
+    const refresh = (token: string) =>
+      em.fetch(`${FO}/v1/auth/refresh`, { method: 'POST', headers: { 'X-SERVICE': 'auth', 'X-API-KEY': foKey.apiKey, 'X-REFRESH-TOKEN': token } });
+    const r1 = await refresh(body.refresh_token);
+    expect(r1.status).toBe(200);
+    const next = (await r1.json()) as { token: string; refresh_token: string };
+    expect((await refresh(body.refresh_token)).status).toBe(401);
+    const viaBody = await em.fetch(`${FO}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'X-SERVICE': 'auth', 'X-API-KEY': foKey.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: next.refresh_token }),
+    });
+    expect(viaBody.status).toBe(200);
+
+    em.clock.advance(3600_000);
+    expect((await em.fetch(`${FO}/v1/echo`, { headers: { Authorization: `Bearer ${next.token}` } })).status).toBe(401);
+
+    const { 'X-SERVICE': _, ...noService } = headers;
+    expect((await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers: noService })).status).toBe(400);
+    expect((await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers: { ...headers, 'X-SECRET-KEY': 'x' } })).status).toBe(401);
+    em.setFirstOrionRefreshSupported(false);
+    expect((await refresh('anything')).status).toBe(404);
+  });
+});
+
+describe('Orange Logic', () => {
+  it('authorize -> token -> refresh with the token in "code"; 30-day refresh expiry', async () => {
+    const em = createVendorEmulator();
+    const auth = await em.fetch(`${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=${encodeURIComponent(olClient.redirectUri)}&state=xyz`);
+    expect(auth.status).toBe(302);
+    const loc = new URL(auth.headers.get('location')!);
+    expect(loc.searchParams.get('state')).toBe('xyz');
+    const code = loc.searchParams.get('code')!;
+    const tokenUrl = `${OL}/webapi/security/oauth2/token_48I_v1`;
+    const res = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'authorization_code', code });
+    expect(res.status).toBe(200);
+    const pair = (await res.json()) as Record<string, string | number>;
+    expect(Object.keys(pair).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    expect(pair).toMatchObject({ expires_in: 86400, token_type: 'Bearer' });
+    expect((await em.fetch(`${OL}/webapi/echo`, { headers: { Authorization: `Bearer ${pair.access_token}` } })).status).toBe(200);
+
+    const refreshed = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair.refresh_token });
+    expect(refreshed.status).toBe(200);
+    const pair2 = (await refreshed.json()) as Record<string, string>;
+    const reuse = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair.refresh_token });
+    expect(reuse.status).toBe(400);
+    em.clock.advance(30 * 86400_000);
+    const stale = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair2.refresh_token! });
+    expect(stale.status).toBe(400);
+    expect((await stale.json()).error).toBe('invalid_grant');
+    expect(em.count({ vendor: 'orangeLogic', grant: 'refresh_token' })).toBe(3);
+  });
+
+  it('defaults grant_type to authorization_code; rejects bad client and redirect_uri', async () => {
+    const em = createVendorEmulator();
+    const tokenUrl = `${OL}/webapi/security/oauth2/token_48I_v1`;
+    const code = em.issueCode('orangeLogic', olClient.clientId);
+    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: 'x', code })).status).toBe(401);
+    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, code })).status).toBe(200);
+    expect(em.count({ grant: 'authorization_code', status: 200 })).toBe(1);
+    const bad = await em.fetch(`${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=https://evil.example/cb`);
+    expect(bad.status).toBe(400);
+    const revoked = em.issueCode('orangeLogic', olClient.clientId);
+    em.revokeConsent(olClient.clientId);
+    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, code: revoked })).status).toBe(400);
+  });
+});
+
+describe('generic OAuth 2.0', () => {
+  const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+  const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 appendix B
+
+  it('public client: PKCE S256 code flow, rotation, userinfo', async () => {
+    const em = createVendorEmulator();
+    const q = new URLSearchParams({ response_type: 'code', client_id: oaPublic.clientId, redirect_uri: oaPublic.redirectUri, state: 's1', code_challenge: challenge, code_challenge_method: 'S256', scope: 'openid profile' });
+    const auth = await em.fetch(`${AS}/oauth2/authorize?${q}`);
+    expect(auth.status).toBe(302);
+    const loc = new URL(auth.headers.get('location')!);
+    expect(loc.searchParams.get('state')).toBe('s1');
+    const code = loc.searchParams.get('code')!;
+    const wrongVerifier = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code: em.issueCode('oauth2', oaPublic.clientId, { codeChallenge: challenge }), client_id: oaPublic.clientId, code_verifier: 'x'.repeat(43) });
+    expect((await wrongVerifier.json()).error).toBe('invalid_grant');
+    const res = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: oaPublic.redirectUri, client_id: oaPublic.clientId, code_verifier: verifier });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const t = (await res.json()) as Record<string, string>;
+    expect(t).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile' });
+    const info = await em.fetch(`${AS}/oauth2/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    expect(await info.json()).toMatchObject({ sub: 'user_1', client_id: oaPublic.clientId });
+
+    const r1 = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: oaPublic.clientId, scope: 'openid' });
+    expect(r1.status).toBe(200);
+    expect((await r1.json()).scope).toBe('openid');
+    const r2 = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: oaPublic.clientId });
+    expect((await r2.json()).error).toBe('invalid_grant');
+    // public clients must use PKCE
+    const noPkce = await em.fetch(`${AS}/oauth2/authorize?response_type=code&client_id=${oaPublic.clientId}&state=s2`);
+    expect(new URL(noPkce.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('confidential client: RFC 6749 2.3.1 Basic encoding, method mismatch, client_credentials, revoke', async () => {
+    const em = createVendorEmulator();
+    const goodBasic = basic(formEnc(oa.clientId), formEnc(oa.clientSecret));
+    const cc = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials', scope: 'api' }, { Authorization: goodBasic });
+    expect(cc.status).toBe(200);
+    const body = (await cc.json()) as Record<string, string>;
+    expect(body.refresh_token).toBeUndefined();
+    // Unencoded secret (contains ':' '+' '/' '=' and a space) fails
+    const raw = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials' }, { Authorization: basic(oa.clientId, oa.clientSecret) });
+    expect(raw.status).toBe(401);
+    expect(raw.headers.get('www-authenticate')).toMatch(/^Basic/);
+    // client_secret_post for a client registered for client_secret_basic
+    const post = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials', client_id: oa.clientId, client_secret: oa.clientSecret });
+    expect(post.status).toBe(401);
+    expect((await post.json()).error).toBe('invalid_client');
+    // JSON is not accepted
+    expect((await postJson(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials' }, { Authorization: goodBasic })).status).toBe(400);
+
+    const code = em.issueCode('oauth2', oa.clientId, { redirectUri: oa.redirectUri });
+    const mismatch = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1/other' }, { Authorization: goodBasic });
+    expect((await mismatch.json()).error).toBe('invalid_grant');
+    const code2 = em.issueCode('oauth2', oa.clientId, { redirectUri: oa.redirectUri });
+    const ok = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code: code2, redirect_uri: oa.redirectUri }, { Authorization: goodBasic });
+    const t = (await ok.json()) as Record<string, string>;
+    const rev = await postForm(em, `${AS}/oauth2/revoke`, { token: t.refresh_token!, token_type_hint: 'refresh_token' }, { Authorization: goodBasic });
+    expect(rev.status).toBe(200);
+    expect((await em.fetch(`${AS}/oauth2/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } })).status).toBe(401);
+  });
+});
+
+describe('faults, counts, clock, secrets', () => {
+  it('injects 429 with Retry-After, 500, malformed JSON and drops', async () => {
+    const em = createVendorEmulator();
+    em.fault({ path: '/v0/auth/token', status: 429, retryAfter: 2 });
+    em.fault({ path: /\/v0\/auth\//, status: 500 });
+    em.fault({ path: '/v0/auth/token', malformedJson: true });
+    em.fault({ path: '/v0/auth/token', drop: true });
+    const call = () => postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    const r429 = await call();
+    expect(r429.status).toBe(429);
+    expect(r429.headers.get('retry-after')).toBe('2');
+    expect((await call()).status).toBe(500);
+    const malformed = await call();
+    expect(malformed.status).toBe(200);
+    await expect(malformed.json()).rejects.toThrow();
+    const dropped = await call().catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(TypeError);
+    expect((dropped as Error).message).toBe('fetch failed');
+    expect(isDroppedConnection(dropped)).toBe(true);
+    expect((await call()).status).toBe(200);
+    expect(em.count({ path: '/v0/auth/token' })).toBe(5);
+    expect(em.count({ status: 0 })).toBe(1);
+    expect(em.count({ grant: 'client_credentials', status: 200 })).toBe(2);
+    em.clearRequests();
+    expect(em.requests).toHaveLength(0);
+  });
+
+  it('delays with latency faults on real timers, Infinity times, clearFaults', async () => {
+    const em = createVendorEmulator();
+    em.fault({ path: '/graphql', latencyMs: 30, times: Infinity });
+    const started = Date.now();
+    const res = await em.fetch(`${FD}/graphql`, { method: 'POST' });
+    expect(res.status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    em.clearFaults();
+    em.setLatency(() => 5);
+    expect((await em.fetch(`${FD}/nowhere`)).status).toBe(404);
+    const ac = new AbortController();
+    em.setLatency(() => 1000);
+    const p = em.fetch(`${FD}/graphql`, { method: 'POST', signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('never exposes secrets in toJSON / toString', async () => {
+    const em = createVendorEmulator();
+    const { access_token, refresh_token } = await fdPartnerToken(em);
+    const dump = JSON.stringify(em) + String(em);
+    for (const secret of [partner.clientSecret, fdApp.clientSecret, foKey.secretKey, olClient.clientSecret, oa.clientSecret, access_token, refresh_token]) {
+      expect(dump).not.toContain(secret);
+    }
+  });
+});
+
+describe('listenEmulator', () => {
+  it('serves the emulator on 127.0.0.1, with fallback and drop', async () => {
+    const em = createVendorEmulator();
+    const server = await listenEmulator(em, {
+      port: 0,
+      fallback: (req) => (new URL(req.url).pathname === '/health' ? new Response('ok', { headers: [['set-cookie', 'a=1'], ['set-cookie', 'b=2']] }) : null),
+    });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await fetch(`${server.url}/health`);
+      expect(await health.text()).toBe('ok');
+      expect(health.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+      const res = await fetch(`${server.url}/v2/auth`, {
+        method: 'POST',
+        headers: { Authorization: basic(foKey.apiKey, foKey.secretKey), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-forp-meta-request-id')).toBeTruthy();
+      const consent = await fetch(`${server.url}/oauth/app/${fdApp.appId}/?auto=1`, { redirect: 'manual' });
+      expect(consent.status).toBe(302);
+      em.fault({ path: '/v2/auth', drop: true });
+      await expect(fetch(`${server.url}/v2/auth`, { method: 'POST' })).rejects.toThrow(TypeError);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,208 @@
+/** Public types of the vendor emulator. */
+
+/** The vendors the emulator serves; `'unknown'` labels requests to a path no vendor serves. */
+export type EmulatedVendor = 'firstDollar' | 'firstOrion' | 'orangeLogic' | 'oauth2';
+
+/**
+ * A First Dollar Partner API client (client_credentials grant).
+ * @example
+ * const partner: FirstDollarPartner = { clientId: 'partner_ACME_api@partner.firstdollar.com', clientSecret: 's3cret' };
+ */
+export interface FirstDollarPartner {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * A First Dollar OAuth App (authorization_code grant). `redirectUri` is fixed at registration:
+ * the consent page always redirects there.
+ * @example
+ * const app: FirstDollarApp = { appId: 'app_1', clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' };
+ */
+export interface FirstDollarApp {
+  appId: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/**
+ * A First Orion API key pair (v2 Basic auth and v1 `X-API-KEY` / `X-SECRET-KEY`).
+ * @example
+ * const key: FirstOrionKey = { apiKey: 'key', secretKey: 'secret' };
+ */
+export interface FirstOrionKey {
+  apiKey: string;
+  secretKey: string;
+}
+
+/**
+ * An Orange Logic third-party application.
+ * @example
+ * const client: OrangeLogicClient = { clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' };
+ */
+export interface OrangeLogicClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/**
+ * A generic RFC 6749 client. `tokenEndpointAuthMethod` defaults to `client_secret_basic` when a
+ * secret is set, else `none` (a public client, which must use PKCE S256).
+ * @example
+ * const client: OAuth2Client = { clientId: 'spa', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' };
+ */
+export interface OAuth2Client {
+  clientId: string;
+  clientSecret?: string;
+  redirectUris: string[];
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+/** Context given to a GraphQL resolver: the app of `/app/<appId>/graphql` (absent on the Partner endpoint) and the token's subject. */
+export interface GraphqlContext {
+  appId?: string;
+  sub: string;
+}
+
+/**
+ * Answers First Dollar GraphQL queries other than `query { ping }`. The return value becomes
+ * `data`; `undefined` means "not handled" (a GraphQL `Cannot query field` error); a thrown error
+ * becomes `errors[0].message`.
+ * @example
+ * const resolver: GraphqlResolver = (query) => (query.includes('me') ? { me: { id: 'user_1' } } : undefined);
+ */
+export type GraphqlResolver = (
+  query: string,
+  variables: Record<string, unknown>,
+  context: GraphqlContext,
+) => unknown | Promise<unknown>;
+
+/**
+ * Options of {@link createVendorEmulator}. Every credential list, when given, replaces the
+ * matching default of `TEST_CREDENTIALS`.
+ * @example
+ * const options: EmulatorOptions = { now: Date.UTC(2030, 0, 1), accessTokenTtl: { firstDollar: 60 } };
+ */
+export interface EmulatorOptions {
+  /** Initial virtual clock, ms since epoch. The clock moves only by `clock.advance()` / `clock.set()`. @default Date.now() at creation */
+  now?: number;
+  /** Access-token lifetimes in seconds. @default firstDollar 3600, firstOrionV2 3600, firstOrionV1 3600, orangeLogic 86400, oauth2 3600 */
+  accessTokenTtl?: Partial<Record<'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2', number>>;
+  /** Refresh-token lifetimes in seconds. @default orangeLogic 30 days; oauth2 none (never expires) */
+  refreshTokenTtl?: { orangeLogic?: number; oauth2?: number };
+  /** First Dollar clients. @default TEST_CREDENTIALS.firstDollarPartner / firstDollarApp */
+  firstDollar?: { partners?: FirstDollarPartner[]; apps?: FirstDollarApp[]; graphql?: GraphqlResolver };
+  /** First Orion keys; `refreshUnsupported` makes `/v1/auth/refresh` answer 404. @default TEST_CREDENTIALS.firstOrion */
+  firstOrion?: { keys?: FirstOrionKey[]; refreshUnsupported?: boolean };
+  /** Orange Logic clients. @default TEST_CREDENTIALS.orangeLogic */
+  orangeLogic?: { clients?: OrangeLogicClient[] };
+  /** Generic OAuth 2.0 clients. @default TEST_CREDENTIALS.oauth2 and TEST_CREDENTIALS.oauth2Public */
+  oauth2?: { clients?: OAuth2Client[] };
+  /** Per-request extra latency in ms on a real timer (e.g. spread 0–200 ms in storm tests). */
+  latency?: (request: Request) => number;
+}
+
+/**
+ * One request the emulator saw. `status` is 0 when no response was sent (a `drop` fault or the
+ * caller aborted). `grant` is the body's `grant_type` on token endpoints (Orange Logic: defaulted
+ * to `authorization_code`; First Orion v1: `api_key` for `/v1/auth`, `refresh_token` for
+ * `/v1/auth/refresh`).
+ * @example
+ * const seen: RequestRecord = { method: 'POST', path: '/v0/auth/token', vendor: 'firstDollar', grant: 'refresh_token', status: 200, at: 0 };
+ */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  vendor: EmulatedVendor | 'unknown';
+  grant?: string;
+  status: number;
+  /** Virtual clock (ms) when the request arrived. */
+  at: number;
+}
+
+/**
+ * Filter of {@link VendorEmulator.count}; every given field must match.
+ * @example
+ * emulator.count({ path: '/v0/auth/token', grant: 'refresh_token', status: 200 });
+ */
+export interface RequestFilter {
+  path?: string | RegExp;
+  grant?: string;
+  vendor?: EmulatedVendor | 'unknown';
+  status?: number;
+  method?: string;
+}
+
+/**
+ * A fault applied to matching requests before normal handling. With only `latencyMs`, the request
+ * is delayed and then handled normally. `status` defaults to 429 when `retryAfter` is given and to
+ * 200 when only `body` / `malformedJson` is.
+ * @example
+ * emulator.fault({ path: '/v0/auth/token', status: 429, retryAfter: 2, times: 1 });
+ */
+export interface Fault {
+  /** Exact path, or a RegExp tested against the path. @default every path */
+  path?: string | RegExp;
+  status?: number;
+  /** Seconds; sets `Retry-After`. */
+  retryAfter?: number;
+  /** JSON body of the fault response. @default `{ error, error_description }` chosen from the status */
+  body?: unknown;
+  /** Real-timer delay before answering. */
+  latencyMs?: number;
+  /** Answer a truncated JSON document with `Content-Type: application/json`. */
+  malformedJson?: boolean;
+  /** `fetch` rejects with `TypeError('fetch failed')`; the loopback server destroys the socket. */
+  drop?: boolean;
+  /** How many matching requests it applies to. @default 1 */
+  times?: number;
+}
+
+/**
+ * The in-process emulator of every vendor token endpoint. Created by {@link createVendorEmulator}.
+ * @example
+ * const emulator = createVendorEmulator();
+ * const res = await emulator.fetch('https://api.dev.firstdollar.com/v0/auth/token', {
+ *   method: 'POST',
+ *   headers: { 'Content-Type': 'application/json' },
+ *   body: JSON.stringify({ grant_type: 'client_credentials', client_id: TEST_CREDENTIALS.firstDollarPartner.clientId, client_secret: TEST_CREDENTIALS.firstDollarPartner.clientSecret }),
+ * });
+ */
+export interface VendorEmulator {
+  /** A `fetch` that answers from the emulator (routes by path, ignores the host, never follows redirects). */
+  fetch: typeof fetch;
+  /** Answers one Request. Rejects with `TypeError('fetch failed')` on a `drop` fault. */
+  handle(request: Request): Promise<Response>;
+  /** The virtual clock used for every expiry. */
+  readonly clock: { now(): number; advance(ms: number): void; set(ms: number): void };
+  /** Every request seen since creation or `clearRequests()`. */
+  readonly requests: ReadonlyArray<Readonly<RequestRecord>>;
+  /** Number of requests matching `filter`. */
+  count(filter?: RequestFilter): number;
+  clearRequests(): void;
+  fault(fault: Fault): void;
+  clearFaults(): void;
+  setLatency(fn: ((request: Request) => number) | undefined): void;
+  /** Revokes a user's consent (or every user's when `userId` is omitted) for a First Dollar app (app id or client id), an Orange Logic or an OAuth 2.0 client. */
+  revokeConsent(appOrClientId: string, userId?: string): void;
+  /** Undoes `revokeConsent` (for one user, or for every user of the app when `userId` is omitted). */
+  grantConsent(appOrClientId: string, userId?: string): void;
+  /** Issues a single-use authorization code valid for 10 minutes. `codeChallenge` is an S256 challenge. */
+  issueCode(
+    vendor: 'firstDollar' | 'orangeLogic' | 'oauth2',
+    clientOrAppId: string,
+    opts?: { userId?: string; codeChallenge?: string; redirectUri?: string; scope?: string },
+  ): string;
+  /** Invalidates every access token issued so far (optionally of one vendor): the next API call gets 401. */
+  revokeAccessTokens(vendor?: EmulatedVendor): void;
+  /** Invalidates every refresh token issued so far (optionally of one vendor). */
+  revokeRefreshTokens(vendor?: EmulatedVendor): void;
+  setGraphqlResolver(resolver: GraphqlResolver | undefined): void;
+  /** Makes First Orion `/v1/auth/refresh` answer 404 (`false`) or work (`true`). */
+  setFirstOrionRefreshSupported(supported: boolean): void;
+  /** A secret-free summary. */
+  toJSON(): Record<string, unknown>;
+  toString(): string;
+}

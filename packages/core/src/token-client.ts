@@ -1,0 +1,270 @@
+import type { KyInstance } from 'ky';
+import type { Adapter, Grant } from './adapter';
+import { GrantkitError, ReauthorizationRequiredError, isGrantkitError } from './errors';
+import { createHttp, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
+import { memoryStorage, type TokenStorage } from './storage';
+import type { TokenSet } from './token-set';
+
+/**
+ * Options of {@link createTokenClient}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenClientOptions = { adapter: firstDollarPartner({ clientId, clientSecret }), timeout: 5000 };
+ * ```
+ */
+export interface TokenClientOptions extends HttpOptions {
+  /** The vendor flow. */
+  adapter: Adapter;
+  /** Where the token set lives. @default memoryStorage() */
+  storage?: TokenStorage;
+  /** Storage key. @default `grantkit:${adapter.id}` */
+  key?: string;
+  /** The clock, ms since epoch (tests pass a fake one). @default Date.now */
+  now?: () => number;
+  /** Treat a token this many seconds before its expiry as expired (clock skew). @default 5 */
+  clockSkew?: number;
+  /** Default signal for every token call (e.g. a request's signal). */
+  signal?: AbortSignal;
+  /** Called with every new token set, after it is stored. */
+  onTokens?: (tokens: TokenSet) => void;
+  /** Called with every failed renewal or exchange. */
+  onAuthFailed?: (error: Error) => void;
+}
+
+/**
+ * A token lifecycle for one credential: cache, proactive refresh, single flight, rotation safety,
+ * and an authorized `fetch`.
+ *
+ * @example
+ * ```ts
+ * const client = createTokenClient({ adapter: firstDollarPartner({ clientId, clientSecret }) });
+ * const res = await client.fetch('https://api.dev.firstdollar.com/graphql', {
+ *   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query { ping }' }),
+ * });
+ * ```
+ */
+export interface TokenClient {
+  /** The adapter this client runs. */
+  readonly adapter: Adapter;
+  /**
+   * A valid access token: the cached one at once; inside the refresh window the cached one while a
+   * single background renewal runs; past expiry, the result of one shared renewal.
+   */
+  getAccessToken(options?: { signal?: AbortSignal }): Promise<string>;
+  /** The current token set, renewed as {@link TokenClient.getAccessToken} would. */
+  getTokenSet(options?: { signal?: AbortSignal }): Promise<TokenSet>;
+  /** Exchanges an authorization code, stores and returns the token set. */
+  exchangeCode(code: string, options?: { codeVerifier?: string; redirectUri?: string; signal?: AbortSignal }): Promise<TokenSet>;
+  /** Renews now (shared with any renewal in flight). */
+  refresh(options?: { signal?: AbortSignal }): Promise<TokenSet>;
+  /**
+   * Renews only if `rejectedToken` is still the current token (a 401 on it); otherwise returns the
+   * current token set, so a 401 on an already-replaced token causes no second refresh.
+   */
+  renewAfterRejection(rejectedToken: string, options?: { signal?: AbortSignal }): Promise<TokenSet>;
+  /** Stores a token set obtained elsewhere (a restored session). */
+  setTokenSet(tokens: TokenSet): Promise<void>;
+  /** Forgets the token set (memory and storage). */
+  clear(): Promise<void>;
+  /** The `Authorization` header value for a token, in the adapter's scheme. */
+  authorization(token: string): string;
+  /** `fetch` with the token attached; on 401, renews once (single flight) and retries once. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** A ky instance on the authorized fetch. */
+  readonly ky: KyInstance;
+}
+
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(toTransportError(signal.reason, signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(toTransportError(signal.reason, signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const keep = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
+
+/**
+ * Creates a {@link TokenClient}.
+ *
+ * @example
+ * ```ts
+ * import { createTokenClient, firstOrionV1 } from '@grantkit/core';
+ * const client = createTokenClient({ adapter: firstOrionV1({ apiKey, secretKey }), onAuthFailed: console.warn });
+ * const token = await client.getAccessToken();
+ * ```
+ */
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  const { adapter } = options;
+  if (typeof adapter?.buildRequest !== 'function') throw new GrantkitError('config_invalid', 'adapter is required');
+  const storage = options.storage ?? memoryStorage();
+  const key = options.key ?? `grantkit:${adapter.id}`;
+  const now = options.now ?? Date.now;
+  const skew = keep(options.clockSkew, 5) * 1000;
+  const windowMs = adapter.refreshWindow * 1000;
+  const http = createHttp(options);
+  const baseFetch = unbound(options.fetch);
+
+  let current: TokenSet | undefined;
+  let loaded = false;
+  let loading: Promise<TokenSet | undefined> | undefined;
+  let inflight: Promise<TokenSet> | undefined;
+  let retryAfter = 0; // no background renewal before this time (ms) after one failed
+  let kyInstance: KyInstance | undefined;
+
+  const notify = <T>(hook: ((value: T) => void) | undefined, value: T) => {
+    try {
+      hook?.(value);
+    } catch {
+      // A hook's failure is the hook's; it never breaks the token lifecycle.
+    }
+  };
+
+  const signalOf = (signal?: AbortSignal) => signal ?? options.signal;
+
+  const load = (): Promise<TokenSet | undefined> =>
+    (loading ??= (async () => {
+      const stored = await storage.get(key);
+      if (!loaded) {
+        current = stored ?? undefined;
+        loaded = true;
+      }
+      return current;
+    })().finally(() => {
+      loading = undefined;
+    }));
+
+  const store = async (tokens: TokenSet) => {
+    current = tokens;
+    loaded = true;
+    retryAfter = 0;
+    await storage.set(key, tokens);
+    notify(options.onTokens, tokens);
+    return tokens;
+  };
+
+  const run = async (grant: Grant, previous: TokenSet | undefined, signal?: AbortSignal): Promise<TokenSet> => {
+    const answer = await sendTokenRequest(http, adapter.buildRequest(grant), signalOf(signal));
+    return store(adapter.parseResponse(answer, grant, now(), previous));
+  };
+
+  const isFatal = (error: unknown) => isGrantkitError(error) && (error.code === 'aborted' || error.code === 'network_error' || error.code === 'timeout');
+
+  const renew = async (): Promise<TokenSet> => {
+    // Another instance sharing the storage may have renewed (and rotated the refresh token) already.
+    const stored = (await storage.get(key)) ?? undefined;
+    const base = stored && (!current || stored.expiresAt > current.expiresAt || stored.refreshToken !== current.refreshToken) ? stored : current;
+    if (base && base !== current && base.expiresAt - windowMs > now()) {
+      current = base;
+      return base;
+    }
+    const t = now();
+    const refreshToken = base?.refreshToken;
+    const refreshUsable = refreshToken !== undefined && (base?.refreshExpiresAt === undefined || base.refreshExpiresAt > t);
+    if (refreshUsable) {
+      try {
+        return await run({ type: 'refresh_token', refreshToken }, base);
+      } catch (error) {
+        if (!adapter.grant || isFatal(error)) throw error;
+      }
+    }
+    if (adapter.grant) return run(adapter.grant, base);
+    throw new ReauthorizationRequiredError(refreshToken === undefined ? 'there is no refresh token' : 'the refresh token has expired');
+  };
+
+  // One renewal serves every caller; a caller's own signal only stops that caller's wait.
+  const shared = (signal?: AbortSignal): Promise<TokenSet> =>
+    abortable((inflight ??= renew()
+      .catch((error: unknown) => {
+        retryAfter = now() + adapter.retryInterval * 1000;
+        notify(options.onAuthFailed, error instanceof Error ? error : new GrantkitError('invalid_response', 'Renewal failed'));
+        throw error;
+      })
+      .finally(() => {
+        inflight = undefined;
+      })), signal);
+
+  const getTokenSet = async (opts: { signal?: AbortSignal } = {}): Promise<TokenSet> => {
+    const tokens = loaded ? current : await load();
+    if (tokens) {
+      const t = now();
+      if (t < tokens.expiresAt - windowMs) return tokens;
+      if (t < tokens.expiresAt - skew) {
+        // Inside the refresh window: keep serving the valid token; renew once in the background.
+        if (!inflight && t >= retryAfter) shared().catch(() => {});
+        return tokens;
+      }
+    }
+    return shared(opts.signal);
+  };
+
+  const authorization = (token: string) => (adapter.authScheme === 'raw' ? token : `Bearer ${token}`);
+
+  const client: TokenClient = {
+    adapter,
+    async getAccessToken(opts) {
+      // Hot path: a valid cached token, no await on anything else.
+      if (current && now() < current.expiresAt - windowMs) return current.accessToken;
+      return (await getTokenSet(opts)).accessToken;
+    },
+    getTokenSet,
+    async exchangeCode(code, opts = {}) {
+      if (typeof code !== 'string' || code === '') throw new GrantkitError('config_invalid', 'An authorization code is required');
+      const grant: Grant = { type: 'authorization_code', code };
+      if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;
+      if (opts.redirectUri !== undefined) grant.redirectUri = opts.redirectUri;
+      try {
+        return await run(grant, undefined, opts.signal);
+      } catch (error) {
+        notify(options.onAuthFailed, error as Error);
+        throw error;
+      }
+    },
+    refresh: (opts = {}) => shared(opts.signal),
+    async renewAfterRejection(rejectedToken, opts = {}) {
+      if (inflight) return abortable(inflight, opts.signal);
+      const tokens = loaded ? current : await load();
+      if (tokens && tokens.accessToken !== rejectedToken) return tokens;
+      return shared(opts.signal);
+    },
+    async setTokenSet(tokens) {
+      await store(tokens);
+    },
+    async clear() {
+      current = undefined;
+      loaded = true;
+      await storage.delete(key);
+    },
+    authorization,
+    async fetch(input, init) {
+      const request = new Request(input, init);
+      const signal = request.signal;
+      const token = await client.getAccessToken({ signal });
+      const send = async (req: Request, value: string) => {
+        req.headers.set('authorization', authorization(value));
+        try {
+          return await baseFetch(req);
+        } catch (error) {
+          throw toTransportError(error, signal);
+        }
+      };
+      const response = await send(request.clone(), token);
+      if (response.status !== 401) return response;
+      const renewed = await client.renewAfterRejection(token, { signal });
+      if (renewed.accessToken === token) return response;
+      await response.body?.cancel();
+      return send(request, renewed.accessToken);
+    },
+    get ky() {
+      return (kyInstance ??= http.extend({ fetch: client.fetch, retry: 0, timeout: options.timeout ?? 10_000 }));
+    },
+  };
+  Object.defineProperties(client, {
+    toJSON: { value: () => ({ adapter: adapter.id, key }), enumerable: false },
+    toString: { value: () => `TokenClient(${adapter.id})`, enumerable: false },
+  });
+  return client;
+}

@@ -1,0 +1,108 @@
+import { decodeJwt } from 'jose';
+import { GrantkitError } from './errors';
+
+/**
+ * A normalised token answer from any vendor: plain data with absolute times (ms since epoch),
+ * safe to put in any storage.
+ *
+ * @example
+ * ```ts
+ * const set: TokenSet = await client.getTokenSet();
+ * if (set.expiresAt - Date.now() < 60_000) console.log('expires within a minute');
+ * ```
+ */
+export interface TokenSet {
+  /** The access token. */
+  accessToken: string;
+  /** `token_type` as sent, `Bearer` when the vendor sends none. */
+  tokenType: string;
+  /** When the access token expires, ms since epoch. */
+  expiresAt: number;
+  /** The refresh token, when the vendor issued one (always the newest seen). */
+  refreshToken?: string;
+  /** When the refresh token expires, ms since epoch, when known. */
+  refreshExpiresAt?: number;
+  /** Granted scope, when the vendor says. */
+  scope?: string;
+}
+
+/** How to read one vendor's token answer. */
+export interface TokenFieldMap {
+  /** Field holding the access token. @default 'access_token' */
+  accessToken?: string;
+  /** Lifetime to assume when the answer carries no `expires_at`, `expires_in` or JWT `exp`, in seconds. */
+  defaultTtl: number;
+  /** Lifetime of a refresh token from its issue, in seconds, when the vendor documents one. */
+  refreshTtl?: number | undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const toNumber = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+
+/** `exp` of a JWT in ms, or undefined when the token is not a JWT. Never throws. */
+export function jwtExpiry(token: string): number | undefined {
+  if (token.split('.').length !== 3) return undefined;
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns a token endpoint's JSON answer into a {@link TokenSet}. Expiry comes from `expires_at`
+ * (epoch seconds), else `expires_in`, else the JWT's `exp`, else `fields.defaultTtl`; when the token
+ * is a JWT whose `exp` is earlier than the answer claims, the earlier time wins. A refresh token
+ * missing from the answer is taken from `previous` (rotation safety).
+ *
+ * @example
+ * ```ts
+ * const set = normalizeTokenResponse({ access_token: 'a', expires_in: 3600 }, { defaultTtl: 3600 }, Date.now());
+ * ```
+ */
+export function normalizeTokenResponse(
+  body: unknown,
+  fields: TokenFieldMap,
+  now: number,
+  previous?: TokenSet,
+): TokenSet {
+  if (!isRecord(body)) throw new GrantkitError('invalid_response', 'Token endpoint answered without a JSON object');
+  const accessToken = body[fields.accessToken ?? 'access_token'];
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new GrantkitError('invalid_response', `Token endpoint answer has no ${fields.accessToken ?? 'access_token'}`);
+  }
+  const expiresAtSeconds = toNumber(body.expires_at);
+  const expiresIn = toNumber(body.expires_in);
+  const jwtExp = jwtExpiry(accessToken);
+  let expiresAt =
+    expiresAtSeconds !== undefined
+      ? expiresAtSeconds * 1000
+      : expiresIn !== undefined
+        ? now + expiresIn * 1000
+        : (jwtExp ?? now + fields.defaultTtl * 1000);
+  if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
+
+  const set: TokenSet = {
+    accessToken,
+    tokenType: typeof body.token_type === 'string' && body.token_type !== '' ? body.token_type : 'Bearer',
+    expiresAt,
+  };
+  const fresh = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
+  if (fresh !== undefined) {
+    set.refreshToken = fresh;
+    const refreshIn = toNumber(body.refresh_token_expires_in) ?? fields.refreshTtl;
+    if (refreshIn !== undefined) set.refreshExpiresAt = now + refreshIn * 1000;
+  } else if (previous?.refreshToken !== undefined) {
+    set.refreshToken = previous.refreshToken;
+    if (previous.refreshExpiresAt !== undefined) set.refreshExpiresAt = previous.refreshExpiresAt;
+  }
+  if (typeof body.scope === 'string') set.scope = body.scope;
+  else if (previous?.scope !== undefined) set.scope = previous.scope;
+  return set;
+}

@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+
+/** Unit tests run against each package's source; the runtime suite against the built `dist/`. */
+const alias = [
+  { find: /^@grantkit\/core\/testing\/node$/, replacement: src('core/src/testing/node.ts') },
+  { find: /^@grantkit\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
+  { find: /^@grantkit\/core$/, replacement: src('core/src/index.ts') },
+  { find: /^@grantkit\/edge\/cloudflare$/, replacement: src('edge/src/cloudflare/index.ts') },
+  { find: /^@grantkit\/edge$/, replacement: src('edge/src/index.ts') },
+  { find: /^@grantkit\/react$/, replacement: src('react/src/index.ts') },
+];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { resolve: { alias }, test: { name: 'core', include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'], environment: 'node' } },
+      { resolve: { alias }, test: { name: 'edge', include: ['packages/edge/src/**/*.test.ts'], environment: 'node' } },
+      { resolve: { alias }, test: { name: 'react', include: ['packages/react/src/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
+      { test: { name: 'runtimes', include: ['test/runtimes/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+    ],
+  },
+});
