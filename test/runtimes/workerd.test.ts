@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Miniflare, Response as MfResponse } from 'miniflare';
+import { Miniflare, Response as MfResponse, type Request as MfRequest } from 'miniflare';
 import { expect, it } from 'vitest';
 import { createVendorEmulator } from '@grantkit/core/testing';
 import { bundle, credentials, expected, fixture } from './harness';
@@ -13,8 +13,8 @@ it('workerd (no nodejs_compat): the built packages run the scenario inside a Wor
     compatibilityDate: '2026-07-01',
     bindings: { CREDENTIALS: JSON.stringify(credentials) },
     // Every fetch the Worker makes lands in the emulator, which runs here in Node.
-    outboundService: async (request) => {
-      const answer = await emulator.handle(new Request(request.url, { method: request.method, headers: request.headers as HeadersInit, body: request.method === 'GET' ? null : await request.arrayBuffer() }));
+    outboundService: async (request: MfRequest) => {
+      const answer = await emulator.handle(new Request(request.url, { method: request.method, headers: [...request.headers] as [string, string][], body: request.method === 'GET' ? null : await request.arrayBuffer() }));
       return new MfResponse(await answer.arrayBuffer(), { status: answer.status, headers: [...answer.headers] });
     },
   });

@@ -1,19 +1,20 @@
 /**
- * `@grantkit/edge`: a backend-for-frontend for Workers, Deno and Node.
- *
- * @module
- */
-import { createTokenClient, type TokenClient, type TokenClientOptions } from '@grantkit/core';
-
-/**
- * A server-to-server token client (Partner API client_credentials), one per isolate.
+ * `@grantkit/edge`: a backend-for-frontend for Workers, Deno and Node. Consent redirect, callback code
+ * exchange, encrypted HttpOnly session cookie, refresh, logout, and an API proxy; the client secret
+ * and the refresh token never reach the browser.
  *
  * @example
  * ```ts
- * const partner = createPartnerClient({ adapter: firstDollarPartner({ clientId, clientSecret }) });
- * const token = await partner.getAccessToken();
+ * import { createAuthHandler } from '@grantkit/edge';
+ * const auth = createAuthHandler({ adapter, secret: env.SESSION_SECRET });
+ * export default { fetch: async (req: Request) => (await auth(req)) ?? new Response('Not found', { status: 404 }) };
  * ```
+ *
+ * @module
  */
-export function createPartnerClient(options: TokenClientOptions): TokenClient {
-  return createTokenClient(options);
-}
+export { createAuthHandler, type AuthHandler } from './handler';
+export type { AuthHandlerOptions } from './context';
+export type { CookieOptions } from './session';
+export type { SessionSummary } from './routes';
+export { CSRF_HEADER, safeReturnTo } from './csrf';
+export { createPartnerClient } from './partner';

@@ -1,0 +1,72 @@
+import { createContext, jsonError, type AuthHandlerOptions } from './context';
+import { proxy } from './proxy';
+import { callback, exchange, login, logout, refresh, session } from './routes';
+
+/**
+ * A Web-standard handler with the Workers `fetch` shape. Resolves `null` for paths it does not own
+ * (unless `next` is given), so it composes with any router.
+ *
+ * @example
+ * ```ts
+ * export default { fetch: async (req, env, ctx) => (await auth(req, env, ctx)) ?? new Response('Not found', { status: 404 }) };
+ * ```
+ */
+export type AuthHandler = (request: Request, env?: unknown, ctx?: unknown) => Promise<Response | null>;
+
+const MAX_HEADER = 8192;
+const MAX_COOKIE = 32_768;
+
+type Route = (ctx: ReturnType<typeof createContext>, request: Request) => Promise<Response>;
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  login: { GET: login },
+  callback: { GET: callback },
+  exchange: { POST: exchange },
+  session: { GET: session },
+  refresh: { POST: refresh },
+  logout: { POST: logout },
+};
+
+/**
+ * Creates the backend-for-frontend: `GET {basePath}/login`, `GET callback`, `POST exchange`,
+ * `GET session`, `POST refresh`, `POST logout`, and the API proxy routes. The client secret and the
+ * refresh token stay on the server, inside an encrypted `HttpOnly` cookie.
+ *
+ * @example
+ * ```ts
+ * import { createAuthHandler } from '@grantkit/edge';
+ * import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+ *
+ * const auth = createAuthHandler({
+ *   adapter: firstDollarApp({ appId: env.FD_APP_ID, clientId: env.FD_CLIENT_ID, clientSecret: env.FD_CLIENT_SECRET }),
+ *   secret: env.SESSION_SECRET,
+ *   proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID }) },
+ * });
+ * Deno.serve(async (req) => (await auth(req)) ?? new Response('Not found', { status: 404 }));
+ * ```
+ */
+export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
+  const ctx = createContext(options);
+  const proxies = new Map(Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()]));
+  const prefix = `${ctx.basePath}/`;
+
+  return async (request, env, executionCtx) => {
+    const { pathname } = new URL(request.url);
+    const upstream = proxies.get(pathname);
+    const name = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
+    const routes = name === undefined ? undefined : ROUTES[name];
+    if (!upstream && !routes) return options.next ? options.next(request, env, executionCtx) : null;
+
+    for (const [header, value] of request.headers) {
+      if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER)) return jsonError(431, 'header_too_large', `Header ${header} is too large`);
+    }
+    try {
+      if (upstream) return await proxy(ctx, request, upstream);
+      const route = routes?.[request.method];
+      if (!route) return jsonError(405, 'method_not_allowed', `Use ${Object.keys(routes ?? {}).join(', ')}`, { allow: Object.keys(routes ?? {}).join(', ') });
+      return await route(ctx, request);
+    } catch (error) {
+      ctx.report(error);
+      return jsonError(500, 'internal_error', 'Unexpected error');
+    }
+  };
+}

@@ -1,0 +1,52 @@
+import { isSameOriginRequest } from './csrf';
+import { jsonError, withCookies, type Context } from './context';
+import { sessionFailure } from './routes';
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and what must never cross the proxy.
+const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'set-cookie', 'authorization', 'host', 'content-length']);
+const FORWARD_REQUEST = ['content-type', 'accept', 'accept-language', 'x-request-id'];
+
+/**
+ * Forwards a same-origin request to its allowlisted upstream with the session's bearer token,
+ * renewing it (single flight per session) and retrying once on 401.
+ */
+export async function proxy(ctx: Context, request: Request, upstream: string): Promise<Response> {
+  if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
+  const cookies = ctx.cookies(request);
+  const data = await ctx.readSession(cookies);
+  if (!data) return jsonError(401, 'unauthenticated', 'Not logged in');
+
+  const limit = ctx.options.maxBodyBytes ?? 1_048_576;
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > limit) return jsonError(413, 'payload_too_large', 'Body too large');
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+  if (body && body.byteLength > limit) return jsonError(413, 'payload_too_large', 'Body too large');
+
+  const headers = new Headers();
+  for (const name of FORWARD_REQUEST) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const target = new URL(upstream);
+  target.search = new URL(request.url).search;
+
+  try {
+    const client = await ctx.clientFor(data);
+    const before = data.tokens.accessToken;
+    const init: RequestInit = { method: request.method, headers, signal: request.signal };
+    if (body) init.body = body;
+    const answer = await client.fetch(target, init);
+    const out = new Headers();
+    for (const [name, value] of answer.headers) if (!DROP.has(name.toLowerCase())) out.set(name, value);
+    out.set('cache-control', 'no-store');
+    const response = new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });
+    const tokens = await client.getTokenSet();
+    // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
+    return tokens.accessToken === before ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
+  } catch (error) {
+    return sessionFailure(ctx, cookies, data.sid, error);
+  }
+}
+
+/** Names the hop-by-hop and credential headers the proxy never forwards (for tests and docs). */
+export const droppedHeaders: ReadonlySet<string> = DROP;
