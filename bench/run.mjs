@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// `npm run bench`: (1) bundle size, (2) hot path, (3) refresh storms, (5) memory.
+// ((4) edge overhead is added separately.) Prints the size table and one summary table, and writes
+// bench/results.json. Each of (2), (3) and (5) runs in its own child process.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUDGETS, measureSizes, sizeTable } from './size.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const started = Date.now();
+
+function version(name) {
+  for (const dir of [join(root, 'node_modules', name), join(here, 'node_modules', name)]) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+    } catch {
+      // try the next place
+    }
+  }
+  return undefined;
+}
+
+function child(script, args = [], timeoutMs = 300_000) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [...args, join(here, 'lib', script)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} timed out after ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${script} exited with ${code}\n${out}`));
+      else resolve(JSON.parse(line.slice('@@RESULT '.length)));
+    });
+  });
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  process.stderr.write(`bench: ${name}...`);
+  try {
+    const value = await fn();
+    process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return value;
+  } catch (error) {
+    process.stderr.write(` failed\n${error?.stack ?? error}\n`);
+    return { error: String(error?.message ?? error) };
+  }
+}
+
+// (1) size
+const sizes = await step('size', measureSizes);
+console.log('(1) Bundle size: esbuild --bundle --minify --platform=browser --format=esm; gzip -9; brotli q11\n');
+console.log(Array.isArray(sizes) ? sizeTable(sizes) : `size failed: ${sizes.error}`);
+console.log('');
+
+// (2) hot path, (3) storms, (5) memory
+const hot = await step('hot path', () => child('hotpath.mjs'));
+const storms = await step('refresh storms', () => child('storms.mjs'));
+const memory = await step('memory', () => child('memory.mjs', ['--expose-gc']));
+
+/* ------------------------------------------------------------------ targets */
+
+const targets = [];
+const target = (id, label, value, limit, pass, note) => targets.push({ id, label, value, limit, pass, ...(note ? { note } : {}) });
+const sizeRows = Array.isArray(sizes) ? sizes : [];
+for (const [id, budget] of Object.entries(BUDGETS)) {
+  const rows = sizeRows.filter((r) => r.budget === id);
+  const worst = rows.reduce((a, r) => (a === undefined || (r.gzip ?? Infinity) > (a.gzip ?? Infinity) ? r : a), undefined);
+  target(`size.${id}`, budget.label, worst?.gzip ?? null, budget.gzip, rows.length > 0 && rows.every((r) => r.pass), worst ? `${worst.library} ${worst.label}` : 'not measured');
+}
+const ns = (name) => hot.results?.[name]?.ns ?? null;
+const hotRatio = ns('grantkit getAccessToken()') && ns('empty async fn') ? ns('grantkit getAccessToken()') / ns('empty async fn') : null;
+target('hot.ratio', 'grantkit getAccessToken() ≤ 1.5× empty async fn (median ns ratio)', hotRatio, 1.5, hotRatio !== null && hotRatio <= 1.5);
+const gk = (scenario) => storms.scenarios?.[scenario]?.grantkit ?? {};
+target('storm.expiry', `${storms.callers ?? 1000} concurrent callers at expiry: exactly 1 token request`, gk('expiry').tokenRequests ?? null, 1, gk('expiry').tokenRequests === 1 && gk('expiry').failures === 0);
+target('storm.401', `${storms.callers ?? 1000} requests answered 401 over 0–200 ms: exactly 1 token request`, gk('unauthorized').tokenRequests ?? null, 1, gk('unauthorized').tokenRequests === 1 && gk('unauthorized').failures === 0);
+const singleUseFailures = ['expiry', 'unauthorized', 'singleUseWaves'].reduce((n, s) => n + (gk(s).failures ?? NaN), 0);
+target('storm.singleUse', 'failures with single-use refresh tokens (all storms)', Number.isNaN(singleUseFailures) ? null : singleUseFailures, 0, singleUseFailures === 0);
+
+/* ------------------------------------------------------------------ the table */
+
+const fmtBytes = (b) => (b === null || b === undefined ? 'n/a' : `${b} B (${(b / 1024).toFixed(2)} KB)`);
+const fmtNs = (v) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(1)} ns`);
+const fmtMem = (b) => (b === undefined ? 'n/a' : `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KB`);
+const status = (id) => {
+  const t = targets.find((x) => x.id === id);
+  return t ? (t.pass ? 'PASS' : 'FAIL') : '';
+};
+const rows = [];
+const add = (section, measure, result, tgt = '', st = '') => rows.push([section, measure, String(result), tgt, st]);
+
+for (const [id, budget] of Object.entries(BUDGETS)) {
+  const t = targets.find((x) => x.id === `size.${id}`);
+  add('(1) size', `grantkit ${id} gzip`, fmtBytes(t?.value), `≤ ${budget.gzip} B`, status(`size.${id}`));
+}
+const empty = ns('empty async fn');
+for (const [name, r] of Object.entries(hot.results ?? {})) {
+  const ratio = r.ns && empty ? ` (${(r.ns / empty).toFixed(2)}×)` : '';
+  const isGk = name.startsWith('grantkit');
+  add('(2) hot path', name, r.ns === null ? r.note : `${fmtNs(r.ns)}${ratio}`, isGk ? '≤ 1.5× empty' : '', isGk ? status('hot.ratio') : '');
+}
+if (hot.error) add('(2) hot path', 'error', hot.error);
+const stormLabels = { expiry: 'expiry, 1000 concurrent callers', unauthorized: '401 storm, 1000 requests, 0–200 ms', singleUseWaves: `single-use RT, ${storms.waves ?? 3} mixed waves` };
+for (const [scenario, libs] of Object.entries(storms.scenarios ?? {})) {
+  for (const [lib, r] of Object.entries(libs)) {
+    const value = r.skipped ? `skipped: ${r.skipped.split(':')[0]}` : r.error ? `error: ${r.error}` : `${r.tokenRequests} token req, ${r.failures} failed${r.errors?.length ? ` (${r.errors.join('; ')})` : ''}`;
+    const isGk = lib === 'grantkit';
+    const tgt = !isGk ? '' : scenario === 'singleUseWaves' ? '0 failures' : '1 req, 0 failed';
+    const st = !isGk ? '' : scenario === 'singleUseWaves' ? status('storm.singleUse') : status(scenario === 'expiry' ? 'storm.expiry' : 'storm.401');
+    add('(3) storms', `${stormLabels[scenario] ?? scenario}: ${lib}`, value, tgt, st);
+  }
+}
+if (storms.error) add('(3) storms', 'error', storms.error);
+for (const [lib, m] of Object.entries(memory.libs ?? {})) {
+  add('(5) memory', `${lib}: heap per live client`, fmtMem(m.perClientBytes));
+  add('(5) memory', `${lib}: heap after ${memory.clients} clients dropped`, fmtMem(m.afterDropBytes));
+  add('(5) memory', `${lib}: heap after ${memory.calls} hot-path calls`, fmtMem(m.afterHotPathBytes));
+}
+if (memory.error) add('(5) memory', 'error', memory.error);
+
+const head = ['section', 'measure', 'result', 'target', 'status'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+console.log('(2)–(5) Summary (ratios against the empty async fn; medians of interleaved rounds)\n');
+console.log(line(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+
+/* ------------------------------------------------------------------ results.json */
+
+const libraries = Object.fromEntries(
+  ['@grantkit/core', '@grantkit/edge', '@grantkit/react', 'ky', 'jose', 'oauth4webapi', '@badgateway/oauth2-client', 'oidc-client-ts', '@auth0/auth0-spa-js', 'arctic', 'esbuild'].map((n) => [n, version(n) ?? null]),
+);
+const cpus = os.cpus();
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, platform: `${os.platform()} ${os.release()} ${os.arch()}`, totalMemoryBytes: os.totalmem() },
+  node: process.version,
+  libraries,
+  durationMs: Date.now() - started,
+  targets,
+  passed: targets.every((t) => t.pass),
+  results: { size: sizes, hotPath: hot, storms, memory },
+};
+writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const failed = targets.filter((t) => !t.pass);
+console.log(`\n${targets.length - failed.length}/${targets.length} targets met${failed.length ? `; missed: ${failed.map((t) => t.id).join(', ')}` : ''}. Wrote bench/results.json (${((Date.now() - started) / 1000).toFixed(1)} s).`);

@@ -1,0 +1,1 @@
+export * from '@auth0/auth0-spa-js';

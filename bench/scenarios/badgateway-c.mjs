@@ -1,0 +1,1 @@
+export * from '@badgateway/oauth2-client';
