@@ -27,3 +27,16 @@ it('workerd (no nodejs_compat): the built packages run the scenario inside a Wor
     await mf.dispose();
   }
 });
+
+it('workerd (no nodejs_compat): the edge handler suite passes inside a Worker', async () => {
+  const script = await bundle(fixture('edge-worker.mjs'), 'neutral', ['workerd', 'worker', 'browser']);
+  const mf = new Miniflare({ modules: true, script: await readFile(script, 'utf8'), compatibilityDate: '2026-07-01' });
+  try {
+    const results = (await (await mf.dispatchFetch('http://localhost/')).json()) as { name: string; ok: boolean; error?: string }[];
+    console.log(`workerd edge suite: ${results.filter((r) => r.ok).length}/${results.length} passed`);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.length).toBeGreaterThan(10);
+  } finally {
+    await mf.dispose();
+  }
+});

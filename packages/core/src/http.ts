@@ -53,6 +53,7 @@ export function createHttp(options: HttpOptions = {}): KyInstance {
       maxRetryAfter: retry.maxRetryAfter ?? 60_000,
       backoffLimit: retry.backoffLimit ?? 10_000,
       jitter: true,
+      retryOnTimeout: true,
     },
   });
 }
