@@ -1,0 +1,28 @@
+// @vitest-environment node
+import { renderToString } from 'react-dom/server';
+import { expect, it } from 'vitest';
+import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist';
+
+it('imports and renders on a server: no window, document, location or IndexedDB touched', async () => {
+  expect(typeof window).toBe('undefined');
+  expect(typeof document).toBe('undefined');
+  const { GrantkitProvider, createSessionClient, useFirstDollarAuth, useFirstDollarCallback, useFirstDollarQuery } = await import('@grantkit/react');
+  function App() {
+    const { status } = useFirstDollarAuth();
+    const callback = useFirstDollarCallback();
+    const { data } = useFirstDollarQuery<{ ping: string }>('query { ping }');
+    return <p>{`${status} ${callback.status} ${data?.ping ?? '-'}`}</p>;
+  }
+  // A session client made at module scope of an app is fine on the server too.
+  const client = createSessionClient();
+  expect(renderToString(<GrantkitProvider client={client}><App /></GrantkitProvider>)).toBe('<p>loading loading -</p>');
+  expect(renderToString(<GrantkitProvider><App /></GrantkitProvider>)).toBe('<p>loading loading -</p>');
+});
+
+it('persistence is a no-op where IndexedDB is missing', async () => {
+  expect(typeof indexedDB).toBe('undefined');
+  await expect(saveReturnTo('/x')).resolves.toBeUndefined();
+  await expect(takeReturnTo()).resolves.toBeUndefined();
+  await expect(saveSession({ authenticated: true })).resolves.toBeUndefined();
+  await expect(loadSession()).resolves.toBeUndefined();
+});

@@ -1,0 +1,63 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import { useGrantkit } from './provider';
+import { grantkitKeys } from './query-keys';
+import type { GrantkitSession } from './session-client';
+
+/**
+ * Where the user stands: `'loading'` until the edge answers, then `'authenticated'`,
+ * `'unauthenticated'`, `'consent_required'` (the vendor revoked consent: log in again) or `'error'`.
+ *
+ * @example
+ * ```ts
+ * const status: AuthStatus = 'consent_required';
+ * ```
+ */
+export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'consent_required' | 'error';
+
+/**
+ * What {@link useFirstDollarAuth} returns.
+ *
+ * @example
+ * ```ts
+ * const { status, login }: FirstDollarAuth = useFirstDollarAuth();
+ * ```
+ */
+export interface FirstDollarAuth {
+  status: AuthStatus;
+  /** The session summary (never a token); undefined while loading. */
+  session: GrantkitSession | undefined;
+  /** Goes to the consent page, then back to `returnTo`. @default returnTo the current path */
+  login(options?: { returnTo?: string }): Promise<void>;
+  logout(): Promise<GrantkitSession>;
+  /** Why `status` is `'error'`. */
+  error: Error | null;
+}
+
+/**
+ * The First Dollar session through `@grantkit/edge`: its status, login and logout.
+ *
+ * @example
+ * ```tsx
+ * function Account() {
+ *   const { status, login, logout } = useFirstDollarAuth();
+ *   if (status === 'loading') return <p>Loading…</p>;
+ *   if (status === 'authenticated') return <button onClick={() => logout()}>Log out</button>;
+ *   return <button onClick={() => login({ returnTo: '/account' })}>{status === 'consent_required' ? 'Consent again' : 'Log in'}</button>;
+ * }
+ * ```
+ */
+export function useFirstDollarAuth(): FirstDollarAuth {
+  const { client } = useGrantkit();
+  const { data, error } = useQuery({ queryKey: grantkitKeys.session(), queryFn: client.getSession, staleTime: 30_000 });
+  const status: AuthStatus = data
+    ? data.authenticated
+      ? 'authenticated'
+      : data.consentRequired
+        ? 'consent_required'
+        : 'unauthenticated'
+    : error
+      ? 'error'
+      : 'loading';
+  return { status, session: data, login: client.login, logout: client.logout, error };
+}
