@@ -85,8 +85,6 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
-const keep = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
-
 /**
  * Creates a {@link TokenClient}.
  *
@@ -103,7 +101,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const storage = options.storage ?? memoryStorage();
   const key = options.key ?? `grantkit:${adapter.id}`;
   const now = options.now ?? Date.now;
-  const skew = keep(options.clockSkew, 5) * 1000;
+  const skew = (options.clockSkew ?? 5) * 1000;
   const windowMs = adapter.refreshWindow * 1000;
   const http = createHttp(options);
   const baseFetch = unbound(options.fetch);
