@@ -19,6 +19,15 @@ export default defineConfig({
       { resolve: { alias }, test: { name: 'core', include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'], environment: 'node' } },
       { resolve: { alias }, test: { name: 'edge', include: ['packages/edge/src/**/*.test.ts'], environment: 'node' } },
       { resolve: { alias }, test: { name: 'react', include: ['packages/react/src/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'reliability',
+          include: ['test/{faults,fuzz,conformance,security}/**/*.test.{ts,tsx}'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
       { test: { name: 'runtimes', include: ['test/runtimes/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
     ],
