@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+/** Console canary scan and canary-marked emulator tokens for every unit test (issue #7). */
+const canarySetup = fileURLToPath(new URL('./test/security/canary-setup.ts', import.meta.url));
 
 /** Unit tests run against each package's source; the runtime suite against the built `dist/`. */
 const alias = [
@@ -16,14 +18,15 @@ const alias = [
 export default defineConfig({
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'core', include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'], environment: 'node' } },
-      { resolve: { alias }, test: { name: 'edge', include: ['packages/edge/src/**/*.test.ts'], environment: 'node' } },
-      { resolve: { alias }, test: { name: 'react', include: ['packages/react/src/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
+      { resolve: { alias }, test: { name: 'core', include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'], setupFiles: [canarySetup], environment: 'node' } },
+      { resolve: { alias }, test: { name: 'edge', include: ['packages/edge/src/**/*.test.ts'], setupFiles: [canarySetup], environment: 'node' } },
+      { resolve: { alias }, test: { name: 'react', include: ['packages/react/src/**/*.test.{ts,tsx}'], setupFiles: [canarySetup], environment: 'happy-dom' } },
       {
         resolve: { alias },
         test: {
           name: 'reliability',
           include: ['test/{faults,fuzz,conformance,security}/**/*.test.{ts,tsx}'],
+          setupFiles: [canarySetup],
           environment: 'node',
           testTimeout: 60_000,
         },

@@ -45,6 +45,8 @@ export class EmulatorState {
   readonly olClients: OrangeLogicClient[];
   readonly oauth2Clients: OAuth2Client[];
   foRefreshUnsupported: boolean;
+  /** Prefix of every issued token and code (`EmulatorOptions.tokenPrefix`). */
+  readonly tokenPrefix: string;
   graphqlResolver: GraphqlResolver | undefined;
   readonly access = new Map<string, Grant>();
   readonly refresh = new Map<string, Grant>();
@@ -74,13 +76,14 @@ export class EmulatorState {
       { ...TEST_CREDENTIALS.oauth2Public, redirectUris: [TEST_CREDENTIALS.oauth2Public.redirectUri] },
     ];
     this.foRefreshUnsupported = o.firstOrion?.refreshUnsupported ?? false;
+    this.tokenPrefix = o.tokenPrefix ?? '';
     this.graphqlResolver = o.firstDollar?.graphql;
   }
 
   /** Signs an HS256 JWT with `iat` / `exp` from the virtual clock. */
   signJwt(claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
     const iat = Math.floor(this.now / 1000);
-    return new SignJWT({ ...claims, jti: randomToken(12) })
+    return new SignJWT({ ...claims, jti: this.tokenPrefix + randomToken(12) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.#kid })
       .setIssuedAt(iat)
       .setExpirationTime(iat + ttlSeconds)
@@ -89,21 +92,21 @@ export class EmulatorState {
 
   /** Stores and returns a new access token (a JWT when `jwtClaims` is given, else opaque). */
   async issueAccess(g: Omit<Grant, 'exp'>, ttlSeconds: number, jwtClaims?: Record<string, unknown>): Promise<string> {
-    const token = jwtClaims ? await this.signJwt(jwtClaims, ttlSeconds) : randomToken();
+    const token = jwtClaims ? await this.signJwt(jwtClaims, ttlSeconds) : this.tokenPrefix + randomToken();
     this.access.set(token, { ...g, exp: this.now + ttlSeconds * 1000 });
     return token;
   }
 
   /** Stores and returns a new single-use refresh token. */
   issueRefresh(g: Omit<Grant, 'exp' | 'used'>, ttlSeconds?: number): string {
-    const token = randomToken();
+    const token = this.tokenPrefix + randomToken();
     this.refresh.set(token, { ...g, exp: ttlSeconds === undefined ? undefined : this.now + ttlSeconds * 1000 });
     return token;
   }
 
   /** Stores and returns a new single-use authorization code (10 minutes). */
   issueCode(g: Omit<Grant, 'exp' | 'used' | 'grantId'>): string {
-    const code = randomToken();
+    const code = this.tokenPrefix + randomToken();
     this.codes.set(code, { ...g, grantId: randomToken(12), exp: this.now + CODE_TTL_MS });
     return code;
   }

@@ -102,6 +102,17 @@ export interface EmulatorOptions {
   oauth2?: { clients?: OAuth2Client[] };
   /** Per-request extra latency in ms on a real timer (e.g. spread 0–200 ms in storm tests). */
   latency?: (request: Request) => number;
+  /**
+   * Marks every credential the emulator issues, for leak ("canary") tests: opaque access tokens,
+   * refresh tokens and authorization codes start with it; JWT access tokens (First Dollar, First
+   * Orion v1) stay valid JWTs and carry it at the start of their `jti` claim. Use URL- and
+   * header-safe characters (`[A-Za-z0-9._~-]`).
+   * @default '' (unmarked)
+   * @example
+   * const emulator = createVendorEmulator({ tokenPrefix: 'CANARY-7f3a-' });
+   * // refresh_token: 'CANARY-7f3a-Jx2…'; scan logs and responses for 'CANARY-7f3a-'
+   */
+  tokenPrefix?: string;
 }
 
 /**
