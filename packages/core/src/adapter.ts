@@ -73,7 +73,24 @@ export interface Adapter {
   buildRequest(grant: Grant): TokenRequest;
   /** Parses a token answer into a {@link TokenSet}, or throws the typed error it means. */
   parseResponse(answer: TokenAnswer, grant: Grant, now: number, previous?: TokenSet): TokenSet;
+  /**
+   * Builds a token revocation request (RFC 7009). Absent when the vendor documents no revocation;
+   * then the token client's `revoke()` only forgets the tokens locally.
+   */
+  buildRevocationRequest?(token: string, hint: TokenTypeHint): TokenRequest;
+  /** Reads a revocation answer: returns when the token is revoked, throws the typed error it means. */
+  parseRevocationResponse?(answer: TokenAnswer): void;
 }
+
+/**
+ * Which token a revocation request names (RFC 7009 `token_type_hint`).
+ *
+ * @example
+ * ```ts
+ * const request = adapter.buildRevocationRequest?.(tokens.refreshToken, 'refresh_token' satisfies TokenTypeHint);
+ * ```
+ */
+export type TokenTypeHint = 'access_token' | 'refresh_token';
 
 /**
  * Parameters for an authorization URL. Providers that document no `state` or PKCE ignore them.

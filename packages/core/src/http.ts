@@ -86,26 +86,33 @@ export function toTransportError(error: unknown, signal?: AbortSignal): unknown 
 }
 
 /**
- * Sends a token request and reads the answer, whatever its status. Transport failures become
- * `network_error` / `timeout` / `aborted`; a 2xx that is not JSON becomes `invalid_response`.
+ * Sends a request and reads the answer, whatever its status and body (JSON, else text, else
+ * undefined: a revocation answers 200 with no body). Transport failures become `network_error` /
+ * `timeout` / `aborted`.
  */
-export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
-  let response: Response;
-  let body: unknown;
+export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
   try {
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
     if (request.body !== undefined) init.body = request.body;
     if (signal) init.signal = signal;
-    response = await http(request.url, init);
-    body = await readBody(response);
+    const response = await http(request.url, init);
+    return { status: response.status, headers: response.headers, body: await readBody(response) };
   } catch (error) {
     if (isHTTPError(error)) return { status: error.response.status, headers: error.response.headers, body: error.data };
     throw toTransportError(error, signal);
   }
-  if (typeof body !== 'object' || body === null) {
-    throw new GrantkitError('invalid_response', `Token endpoint answered ${response.status} without a JSON body`, {
-      status: response.status,
+}
+
+/**
+ * Sends a token request and reads the answer, whatever its status. Transport failures become
+ * `network_error` / `timeout` / `aborted`; a 2xx that is not JSON becomes `invalid_response`.
+ */
+export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
+  const answer = await sendRequest(http, request, signal);
+  if (answer.status >= 200 && answer.status < 300 && (typeof answer.body !== 'object' || answer.body === null)) {
+    throw new GrantkitError('invalid_response', `Token endpoint answered ${answer.status} without a JSON body`, {
+      status: answer.status,
     });
   }
-  return { status: response.status, headers: response.headers, body };
+  return answer;
 }

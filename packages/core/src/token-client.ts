@@ -1,7 +1,7 @@
 import type { KyInstance } from 'ky';
-import type { Adapter, Grant } from './adapter';
+import type { Adapter, Grant, TokenTypeHint } from './adapter';
 import { GrantkitError, ReauthorizationRequiredError, isGrantkitError } from './errors';
-import { createHttp, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
+import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
 import { memoryStorage, type TokenStorage } from './storage';
 import type { TokenSet } from './token-set';
 
@@ -67,12 +67,43 @@ export interface TokenClient {
   setTokenSet(tokens: TokenSet): Promise<void>;
   /** Forgets the token set (memory and storage). */
   clear(): Promise<void>;
+  /**
+   * Logs out: revokes the refresh token, then the access token, at the vendor where the adapter can
+   * (RFC 7009), and forgets the token set as {@link TokenClient.clear} does. The local tokens are
+   * forgotten even when the vendor refuses or cannot be reached: a revocation failure never keeps
+   * a session alive. It resolves a {@link RevokeResult} saying what the vendor confirmed; it
+   * rejects only when the storage itself fails.
+   */
+  revoke(options?: { signal?: AbortSignal }): Promise<RevokeResult>;
   /** The `Authorization` header value for a token, in the adapter's scheme. */
   authorization(token: string): string;
   /** `fetch` with the token attached; on 401, renews once (single flight) and retries once. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** A ky instance on the authorized fetch. */
   readonly ky: KyInstance;
+}
+
+/**
+ * What {@link TokenClient.revoke} did at the vendor. The local token set is forgotten in every case.
+ *
+ * - `revoked`: the vendor confirmed the revocation of every token it was sent.
+ * - `unsupported`: the adapter has no revocation endpoint; the tokens stay valid at the vendor
+ *   until they expire.
+ * - `failed`: the vendor refused or could not be reached; `error` says why.
+ * - `none`: there was no token to revoke.
+ *
+ * @example
+ * ```ts
+ * const result: RevokeResult = await client.revoke();
+ * if (result.status === 'failed') console.warn('logged out locally; revocation failed', result.error?.code);
+ * ```
+ */
+export interface RevokeResult {
+  status: 'revoked' | 'unsupported' | 'failed' | 'none';
+  /** The tokens the vendor confirmed revoked, in the order they were sent. */
+  revoked: TokenTypeHint[];
+  /** The first failure, when `status` is `failed` (a typed error, never with a token in it). */
+  error?: GrantkitError;
 }
 
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -235,6 +266,36 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       current = undefined;
       loaded = true;
       await storage.delete(key);
+    },
+    async revoke(opts = {}) {
+      // Let a renewal in flight land first, so the newest refresh token is the one revoked.
+      if (inflight) await inflight.catch(() => {});
+      const held = [loaded ? current : await load(), (await storage.get(key)) ?? undefined];
+      // Forget first: nothing in this process can use the tokens while they are being revoked.
+      await client.clear();
+      const build = adapter.buildRevocationRequest?.bind(adapter);
+      const parse = adapter.parseRevocationResponse?.bind(adapter);
+      const t = now();
+      const targets: [string, TokenTypeHint][] = [];
+      const add = (token: string | undefined, hint: TokenTypeHint) => {
+        if (token !== undefined && !targets.some(([x]) => x === token)) targets.push([token, hint]);
+      };
+      for (const set of held) add(set?.refreshToken, 'refresh_token');
+      for (const set of held) if (set && set.expiresAt > t) add(set.accessToken, 'access_token');
+      if (targets.length === 0) return { status: 'none', revoked: [] };
+      if (!build || !parse) return { status: 'unsupported', revoked: [] };
+      const revoked: TokenTypeHint[] = [];
+      let failure: GrantkitError | undefined;
+      for (const [token, hint] of targets) {
+        try {
+          parse(await sendRequest(http, build(token, hint), signalOf(opts.signal)));
+          revoked.push(hint);
+        } catch (error) {
+          failure ??= isGrantkitError(error) ? error : new GrantkitError('invalid_response', 'The revocation failed', { cause: error });
+          if (isFatal(error)) break; // unreachable or aborted: the next call would only wait as long
+        }
+      }
+      return failure ? { status: 'failed', revoked, error: failure } : { status: 'revoked', revoked };
     },
     authorization,
     async fetch(input, init) {

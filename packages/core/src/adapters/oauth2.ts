@@ -1,4 +1,4 @@
-import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest } from '../adapter';
+import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest, TokenTypeHint } from '../adapter';
 import { ConfigurationError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
 import { normalizeTokenResponse, type TokenFieldMap, type TokenSet } from '../token-set';
 
@@ -59,19 +59,22 @@ export function requestIdOf(answer: TokenAnswer, header?: string): string | unde
 /**
  * The RFC 6749 §5.2 reading of an error answer: an {@link OAuthError} with the body's `error`
  * (or `http_<status>` when there is none). A refused refresh (`invalid_grant`) means the user must
- * authorize again: {@link ReauthorizationRequiredError}.
+ * authorize again: {@link ReauthorizationRequiredError}. Without a grant (a revocation answer), the
+ * message names the revocation endpoint.
  */
-export function oauthErrorOf(answer: TokenAnswer, grant: Grant, requestIdHeader?: string): OAuthError {
+export function oauthErrorOf(answer: TokenAnswer, grant: Grant | undefined, requestIdHeader?: string): OAuthError {
   const details: GrantkitErrorDetails = { status: answer.status };
   const requestId = requestIdOf(answer, requestIdHeader);
   if (requestId !== undefined) details.requestId = requestId;
   const body = isRecord(answer.body) && typeof answer.body.error === 'string'
     ? { error: answer.body.error, ...(typeof answer.body.error_description === 'string' ? { error_description: answer.body.error_description } : {}) }
     : undefined;
-  if (grant.type === 'refresh_token' && (body?.error === 'invalid_grant' || answer.status === 401)) {
+  if (grant?.type === 'refresh_token' && (body?.error === 'invalid_grant' || answer.status === 401)) {
     return new ReauthorizationRequiredError('the refresh token was refused', body ?? { error: `http_${answer.status}` }, details);
   }
-  return body ? new OAuthError(body, details) : new OAuthError({ error: `http_${answer.status}` }, { ...details, code: 'http_error', message: `Token endpoint answered HTTP ${answer.status}` });
+  const endpoint = grant === undefined ? 'Revocation endpoint' : 'Token endpoint';
+  if (!body) return new OAuthError({ error: `http_${answer.status}` }, { ...details, code: 'http_error', message: `${endpoint} answered HTTP ${answer.status}` });
+  return grant === undefined ? new OAuthError(body, { ...details, message: `${endpoint} answered ${body.error}` }) : new OAuthError(body, details);
 }
 
 /** Parses a 2xx answer with `fields`, or throws `onError(answer)`. */
@@ -140,6 +143,12 @@ export interface OAuth2Options {
   /** Scope to request. */
   scope?: string;
   /**
+   * Token revocation endpoint URL (RFC 7009). With it, the token client's `revoke()` revokes the
+   * refresh and access tokens at the server (authenticating as at the token endpoint) before it
+   * forgets them; without it, `revoke()` only forgets them.
+   */
+  revocationEndpoint?: string;
+  /**
    * How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
    * @default 'client_secret_basic' with a secret, 'none' without
    */
@@ -156,7 +165,8 @@ export interface OAuth2Options {
 
 /**
  * The generic OAuth 2.0 adapter (RFC 6749 + PKCE S256): authorization URL with `state` and PKCE,
- * code exchange, refresh, client_credentials, client auth `client_secret_basic` or `client_secret_post`.
+ * code exchange, refresh, client_credentials, client auth `client_secret_basic` or `client_secret_post`,
+ * and token revocation (RFC 7009) when `revocationEndpoint` is set.
  *
  * @example
  * ```ts
@@ -177,7 +187,21 @@ export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
   if (secret !== undefined) requireString(secret, 'clientSecret');
   const clientAuth = options.clientAuth ?? (secret === undefined ? 'none' : 'client_secret_basic');
   if (clientAuth !== 'none' && secret === undefined) throw new ConfigurationError(`clientAuth ${clientAuth} needs a clientSecret`);
+  const revocationEndpoint = options.revocationEndpoint === undefined ? undefined : requireUrl(options.revocationEndpoint, 'revocationEndpoint');
   const fields: TokenFieldMap = { defaultTtl: options.defaultTtl ?? 3600 };
+
+  /** A form request to `url` that authenticates the client as {@link OAuth2Options.clientAuth} says. */
+  const authenticated = (url: string, body: Record<string, string | undefined>): TokenRequest => {
+    const headers: Record<string, string> = {};
+    if (clientAuth === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
+      headers.authorization = `Basic ${base64(`${formEncode(clientId)}:${formEncode(secret ?? '')}`)}`;
+    } else {
+      body.client_id = clientId;
+      if (clientAuth === 'client_secret_post') body.client_secret = secret;
+    }
+    return bodyRequest(url, 'form', body, headers);
+  };
 
   return {
     id: 'oauth2',
@@ -214,18 +238,20 @@ export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
       } else {
         body.scope = grant.scope ?? options.scope;
       }
-      const headers: Record<string, string> = {};
-      if (clientAuth === 'client_secret_basic') {
-        // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
-        headers.authorization = `Basic ${base64(`${formEncode(clientId)}:${formEncode(secret ?? '')}`)}`;
-      } else {
-        body.client_id = clientId;
-        if (clientAuth === 'client_secret_post') body.client_secret = secret;
-      }
-      return bodyRequest(tokenEndpoint, 'form', body, headers);
+      return authenticated(tokenEndpoint, body);
     },
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => oauthErrorOf(answer, grant));
     },
+    ...(revocationEndpoint === undefined
+      ? {}
+      : {
+          buildRevocationRequest: (token: string, hint: TokenTypeHint): TokenRequest =>
+            authenticated(revocationEndpoint, { token, token_type_hint: hint }),
+          // RFC 7009 §2.2: 200, whatever the body, means revoked or already invalid (some servers send 204).
+          parseRevocationResponse(answer: TokenAnswer): void {
+            if (answer.status < 200 || answer.status > 299) throw oauthErrorOf(answer, undefined);
+          },
+        }),
   };
 }
