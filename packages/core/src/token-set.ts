@@ -39,17 +39,21 @@ export interface TokenFieldMap {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A time in seconds, or undefined when absent or too large to be a time in ms (it would become Infinity). */
 const toNumber = (value: unknown): number | undefined => {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+  return typeof n === 'number' && Number.isFinite(n * 1000) ? n : undefined;
 };
+
+/** RFC 6749 Appendix A.12 and A.17: access and refresh tokens are 1*VSCHAR. Anything else cannot go in a header. */
+const VSCHAR = /^[\x20-\x7e]+$/;
 
 /** `exp` of a JWT in ms, or undefined when the token is not a JWT. Never throws. */
 export function jwtExpiry(token: string): number | undefined {
   if (token.split('.').length !== 3) return undefined;
   try {
     const exp = decodeJwt(token).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    return typeof exp === 'number' && Number.isFinite(exp * 1000) ? exp * 1000 : undefined;
   } catch {
     return undefined;
   }
@@ -76,6 +80,9 @@ export function normalizeTokenResponse(
   const accessToken = body[fields.accessToken ?? 'access_token'];
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new GrantkitError('invalid_response', `Token endpoint answer has no ${fields.accessToken ?? 'access_token'}`);
+  }
+  if (!VSCHAR.test(accessToken) || (typeof body.refresh_token === 'string' && body.refresh_token !== '' && !VSCHAR.test(body.refresh_token))) {
+    throw new GrantkitError('invalid_response', 'Token endpoint answered a token with characters a token cannot have');
   }
   const expiresAtSeconds = toNumber(body.expires_at);
   const expiresIn = toNumber(body.expires_in);
