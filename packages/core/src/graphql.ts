@@ -77,21 +77,20 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * ```
  */
 export function findDomainError(data: unknown, path: string[] = []): GraphQLDomainError | undefined {
-  if (Array.isArray(data)) {
-    for (const [i, item] of data.entries()) {
-      const found = findDomainError(item, [...path, String(i)]);
-      if (found) return found;
+  // Depth-first without recursion: a deeply nested answer must not overflow the stack.
+  type Node = { value: unknown; key?: string; parent?: Node };
+  const stack: Node[] = [{ value: data }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const { value } = node;
+    if (isRecord(value) && typeof value.code === 'string' && typeof value.message === 'string' && typeof value.retryable === 'boolean') {
+      const keys: string[] = [];
+      for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
+      const typename = typeof value.__typename === 'string' ? value.__typename : 'Error';
+      return new GraphQLDomainError(typename, value.code, value.message, value.retryable, [...path, ...keys.reverse()]);
     }
-    return undefined;
-  }
-  if (!isRecord(data)) return undefined;
-  if (typeof data.code === 'string' && typeof data.message === 'string' && typeof data.retryable === 'boolean') {
-    const typename = typeof data.__typename === 'string' ? data.__typename : 'Error';
-    return new GraphQLDomainError(typename, data.code, data.message, data.retryable, path);
-  }
-  for (const [key, value] of Object.entries(data)) {
-    const found = findDomainError(value, [...path, key]);
-    if (found) return found;
+    const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [String(i), item]) : isRecord(value) ? Object.entries(value) : [];
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ value: children[i]![1], key: children[i]![0], parent: node });
   }
   return undefined;
 }

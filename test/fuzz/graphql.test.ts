@@ -1,0 +1,122 @@
+/**
+ * Random GraphQL answers → createGraphQLClient on a TokenClient. Invariants: `data` or a typed
+ * GrantkitError with a GraphQL/HTTP code, never a bare exception (deep nesting included), and no
+ * token or secret in any message.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createGraphQLClient, createTokenClient, firstDollarPartner } from '@grantkit/core';
+import { assertTypedAndClean, counted, jsonish, nastyString, params, timeout } from './support';
+
+const SECRET = 'fz-gql-client-secret-41d2';
+const API = 'https://api.dev.firstdollar.com';
+const CODES = new Set(['unauthorized', 'http_error', 'invalid_response', 'graphql_error', 'graphql_domain_error', 'network_error']);
+
+const domainError = fc.record(
+  {
+    __typename: fc.oneof(fc.constantFrom('BadRequestError', 'InternalServerError'), fc.string()),
+    code: fc.oneof(fc.string(), jsonish),
+    message: fc.oneof(fc.string(), jsonish),
+    retryable: fc.oneof(fc.boolean(), jsonish),
+  },
+  { requiredKeys: [] },
+);
+
+const data = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    jsonish,
+    domainError,
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('node'), { maxKeys: 4 }),
+    fc.array(tie('node'), { maxLength: 4 }),
+  ),
+})).node;
+
+/** A document nested `depth` levels deep, written directly (JSON.stringify would itself overflow). */
+const deep = fc
+  .record({ depth: fc.integer({ min: 1_000, max: 60_000 }), shape: fc.constantFrom('array', 'object'), error: fc.boolean() })
+  .map(({ depth, shape, error }) => {
+    const leaf = error ? '{"__typename":"BadRequestError","code":"DEEP","message":"deep","retryable":false}' : '1';
+    return shape === 'array' ? `{"data":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}` : `{"data":${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}}`;
+  });
+
+const text = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ data, errors: fc.oneof(fc.array(fc.record({ message: fc.oneof(fc.string(), jsonish), path: jsonish }, { requiredKeys: [] }), { maxLength: 3 }), jsonish) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
+  { weight: 2, arbitrary: jsonish.map((b) => JSON.stringify(b) ?? '') },
+  { weight: 1, arbitrary: nastyString },
+  { weight: 1, arbitrary: deep },
+  { weight: 1, arbitrary: fc.constantFrom('', '{"data":', '<html>502</html>', 'null', '{"data":null}', '{"errors":[]}', '{"data":{"ping":"pong"}}') },
+);
+
+const answer = fc.record({
+  status: fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, fc.constantFrom(201, 204, 400, 401, 403, 404, 429, 500, 502, 503), fc.integer({ min: 200, max: 599 })),
+  text,
+  contentType: fc.constantFrom('application/json', 'application/graphql-response+json', 'text/html', undefined),
+});
+
+/** Greatest bracket depth of a JSON text (strings ignored). */
+function nesting(json: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return max;
+}
+
+type Answer = { status: number; text: string; contentType: string | undefined };
+
+describe('the GraphQL client on random answers', () => {
+  afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
+
+  it('resolves the answer\'s data or rejects a typed error without a secret', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
+        let issued = 0;
+        const tokens: string[] = [];
+        let g = 0;
+        const seen: Answer[] = [];
+        const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+          const url = new URL(input instanceof Request ? input.url : String(input));
+          if (url.pathname === '/v0/auth/token') {
+            const token = `fz-gql-access-${++issued}-8e1f`;
+            tokens.push(token);
+            return Response.json({ access_token: token, expires_in: 3600, refresh_token: `fz-gql-refresh-${issued}-77aa` });
+          }
+          const a = answers[Math.min(g++, answers.length - 1)]!;
+          seen.push(a);
+          const headers = a.contentType ? { 'content-type': a.contentType } : undefined;
+          return new Response(a.status === 204 ? null : a.text, { status: a.status, headers });
+        };
+        const tokenClient = createTokenClient({ adapter: firstDollarPartner({ clientId: 'fz-partner', clientSecret: SECRET }), fetch, retry: { limit: 0 } });
+        const graphql = createGraphQLClient({ tokenClient, endpoint: `${API}/graphql`, retries: 1, retryDelay: 0 });
+        let result: unknown;
+        try {
+          result = await graphql.request('query { ping }', { x: 1 });
+        } catch (error) {
+          assertTypedAndClean(error, [SECRET, ...tokens, ...tokens.map((t) => t.replace('access', 'refresh'))]);
+          expect(CODES.has(error.code), error.code).toBe(true);
+          const last = seen[seen.length - 1]!;
+          if (last.status === 401) expect(error.code).toBe('unauthorized');
+          return;
+        }
+        // Resolved: the last answer was a 2xx JSON object whose `data` is what came back.
+        const last = seen[seen.length - 1]!;
+        expect(last.status >= 200 && last.status < 300).toBe(true);
+        const body = JSON.parse(last.text) as { data?: unknown; errors?: unknown };
+        // Deep documents: compare the shape only (a recursive deep-equal would itself overflow).
+        if (nesting(last.text) < 1000) expect(result).toEqual(body.data);
+        else expect(typeof result).toBe(typeof body.data);
+        expect(Array.isArray(body.errors) && body.errors.length > 0).toBe(false);
+      }),
+      params('graphql', 1500),
+    );
+  }, timeout);
+});
