@@ -22,10 +22,12 @@ const b64 = (text: string) => {
 
 /** The encodings of `secret` worth searching for. Short values (< 8 chars) get no base64 forms. */
 export function needlesFor(label: string, secret: string): Needle[] {
-  const forms = new Set<string>([secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), JSON.stringify(secret).slice(1, -1)]);
-  if (secret.length >= 8) {
+  const texts = new Set<string>([secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), JSON.stringify(secret).slice(1, -1)]);
+  const forms = new Set(texts);
+  // Base64 of each textual form (a Basic header encodes the form-encoded secret, RFC 6749 §2.3.1).
+  for (const text of secret.length >= 8 ? texts : []) {
     for (let k = 0; k < 3; k++) {
-      let slice = secret.slice(k);
+      let slice = text.slice(k);
       slice = slice.slice(0, slice.length - (slice.length % 3));
       if (slice.length < 6) continue;
       const std = b64(slice);
