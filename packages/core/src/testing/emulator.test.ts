@@ -374,6 +374,53 @@ describe('faults, counts, clock, secrets', () => {
     expect(em.requests).toHaveLength(0);
   });
 
+  it('answers raw text bodies (HTML pages, broken JSON) with their content type', async () => {
+    const em = createVendorEmulator();
+    em.fault({ path: '/v0/auth/token', status: 502, text: '<html><h1>Bad Gateway</h1></html>' });
+    em.fault({ path: '/v0/auth/token', text: '{"access_token":,}', contentType: 'application/json' });
+    const call = () => postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    const page = await call();
+    expect(page.status).toBe(502);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toBe('<html><h1>Bad Gateway</h1></html>');
+    const broken = await call();
+    expect(broken.status).toBe(200);
+    expect(broken.headers.get('content-type')).toBe('application/json');
+    expect(await broken.text()).toBe('{"access_token":,}');
+    expect((await call()).status).toBe(200);
+  });
+
+  it('reset: the vendor handles the request, then reading the body fails', async () => {
+    const em = createVendorEmulator();
+    const first = await fdAppTokens(em);
+    em.fault({ path: '/v0/auth/token', reset: true });
+    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(res.status).toBe(200);
+    const error = await res.text().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe('terminated');
+    expect(isDroppedConnection(error)).toBe(true);
+    // The vendor rotated: the refresh token the caller still holds is now used.
+    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(reused.status).toBe(401);
+    expect(em.count({ grant: 'refresh_token', status: 200 })).toBe(1);
+  });
+
+  it('keepRefreshToken: a refresh answer without refresh_token, and the old one stays valid', async () => {
+    const em = createVendorEmulator();
+    const first = await fdAppTokens(em);
+    em.fault({ path: '/v0/auth/token', keepRefreshToken: true });
+    const kept = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const body = (await kept.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in']);
+    expect(em.toJSON()).toMatchObject({ refreshTokens: 1 });
+    const again = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(again.status).toBe(200);
+    expect((await again.json()).refresh_token).toEqual(expect.any(String));
+    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(reused.status).toBe(401);
+  });
+
   it('delays with latency faults on real timers, Infinity times, clearFaults', async () => {
     const em = createVendorEmulator();
     em.fault({ path: '/graphql', latencyMs: 30, times: Infinity });

@@ -6,7 +6,7 @@ import { orangeLogicRoutes } from './orange-logic';
 import type { EmuRequest, Route } from './route';
 import { EmulatorState } from './state';
 import type { EmulatorOptions, Fault, RequestFilter, RequestRecord, VendorEmulator } from './types';
-import { abortReason, json, oauthError, sleep } from './util';
+import { abortReason, json, oauthError, parseJsonObject, sleep, sniffField } from './util';
 
 const DROPPED = Symbol.for('grantkit.emulator.dropped');
 
@@ -19,17 +19,39 @@ export function isDroppedConnection(error: unknown): boolean {
   return error instanceof TypeError && (error as { [DROPPED]?: boolean })[DROPPED] === true;
 }
 
-function droppedError(): TypeError {
-  const e = new TypeError('fetch failed', { cause: new Error('connection dropped by an emulator fault') });
+function droppedError(message = 'fetch failed', cause = 'connection dropped by an emulator fault'): TypeError {
+  const e = new TypeError(message, { cause: new Error(cause) });
   Object.defineProperty(e, DROPPED, { value: true });
   return e;
 }
 
+/** The same answer, whose body errors like a reset socket after the first half of its bytes. */
+async function resetResponse(res: Response): Promise<Response> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (half.length > 0 && controller.desiredSize !== null) controller.enqueue(half.slice());
+      controller.error(droppedError('terminated', 'connection reset by an emulator fault'));
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** The refresh token a request presents, whatever the vendor's field for it. */
+function presentedRefreshToken(text: string, headers: Headers): string | undefined {
+  return sniffField(text, 'refresh_token') ?? headers.get('x-refresh-token') ?? sniffField(text, 'code');
+}
+
 function faultResponse(f: Fault): Response | undefined {
-  const status = f.status ?? (f.retryAfter !== undefined ? 429 : f.body !== undefined || f.malformedJson ? 200 : undefined);
+  const status = f.status ?? (f.retryAfter !== undefined ? 429 : f.body !== undefined || f.malformedJson || f.text !== undefined ? 200 : undefined);
   if (status === undefined) return undefined;
   const headers = new Headers({ 'content-type': 'application/json' });
   if (f.retryAfter !== undefined) headers.set('retry-after', String(f.retryAfter));
+  if (f.text !== undefined) {
+    headers.set('content-type', f.contentType ?? 'text/html; charset=utf-8');
+    return new Response(f.text, { status, headers });
+  }
   if (f.malformedJson) return new Response('{"access_token": "trunc', { status, headers });
   if (f.body !== undefined) return new Response(JSON.stringify(f.body), { status, headers });
   const error = status === 429 || status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'injected_fault';
@@ -111,6 +133,9 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       log(0);
       throw droppedError();
     }
+    // Snapshot of the presented refresh token, restored when the vendor is told not to rotate it.
+    const presented = fault?.keepRefreshToken && grant === 'refresh_token' ? presentedRefreshToken(text, request.headers) : undefined;
+    const wasUsed = presented === undefined ? undefined : s.refresh.get(presented)?.used;
     let res = fault ? faultResponse(fault) : undefined;
     if (!res) {
       if (!route) res = oauthError(404, 'not_found', 'No emulated endpoint at this path');
@@ -124,9 +149,22 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
         }
       }
     }
+    if (presented !== undefined && res.ok) res = await withoutRotation(res, presented, wasUsed);
     if (route?.vendor === 'firstOrion') res.headers.set('x-forp-meta-request-id', crypto.randomUUID());
     log(res.status);
-    return res;
+    return fault?.reset ? resetResponse(res) : res;
+  }
+
+  /** Drops the newly issued refresh token from the answer and the vendor, and revives the presented one. */
+  async function withoutRotation(res: Response, presented: string, wasUsed: boolean | undefined): Promise<Response> {
+    const parsed = parseJsonObject(await res.text());
+    if (!parsed.ok) return json(res.status, null, res.headers);
+    const { refresh_token: issued, ...rest } = parsed.fields;
+    if (typeof issued === 'string') s.refresh.delete(issued);
+    const old = s.refresh.get(presented);
+    if (old && wasUsed) old.used = true;
+    else if (old) delete old.used;
+    return json(res.status, rest, res.headers);
   }
 
   const emulator: VendorEmulator = {

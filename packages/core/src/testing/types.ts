@@ -149,9 +149,12 @@ export interface RequestFilter {
 /**
  * A fault applied to matching requests before normal handling. With only `latencyMs`, the request
  * is delayed and then handled normally. `status` defaults to 429 when `retryAfter` is given and to
- * 200 when only `body` / `malformedJson` is.
+ * 200 when only `body` / `malformedJson` / `text` is. `reset` and `keepRefreshToken` let the vendor
+ * handle the request normally and then alter what the caller gets.
  * @example
  * emulator.fault({ path: '/v0/auth/token', status: 429, retryAfter: 2, times: 1 });
+ * emulator.fault({ path: '/v0/auth/token', status: 502, text: '<html><h1>502 Bad Gateway</h1></html>', contentType: 'text/html' });
+ * emulator.fault({ path: '/v0/auth/token', reset: true }); // the vendor rotates the refresh token, the answer is lost
  */
 export interface Fault {
   /** Exact path, or a RegExp tested against the path. @default every path */
@@ -165,8 +168,25 @@ export interface Fault {
   latencyMs?: number;
   /** Answer a truncated JSON document with `Content-Type: application/json`. */
   malformedJson?: boolean;
+  /** Raw body of the fault response, sent as is (an HTML error page, broken JSON). */
+  text?: string;
+  /** Content-Type of a `text` body. @default 'text/html; charset=utf-8' */
+  contentType?: string;
   /** `fetch` rejects with `TypeError('fetch failed')`; the loopback server destroys the socket. */
   drop?: boolean;
+  /**
+   * The request is handled (normally, or by this fault's status / body), so the vendor's state
+   * changes (a code is used, a refresh token rotated); then the connection is reset while the
+   * caller reads the body: reading rejects with `TypeError('terminated')` after the first half of
+   * the bytes. The loopback server destroys the socket before sending. Logged with the handler's status.
+   */
+  reset?: boolean;
+  /**
+   * On a successful `refresh_token` grant, the vendor does not rotate: the answer omits
+   * `refresh_token` and the refresh token presented stays valid (a vendor that returns a new
+   * refresh token only sometimes). No effect on other requests.
+   */
+  keepRefreshToken?: boolean;
   /** How many matching requests it applies to. @default 1 */
   times?: number;
 }
