@@ -62,7 +62,8 @@ export function jwtExpiry(token: string): number | undefined {
 /**
  * Turns a token endpoint's JSON answer into a {@link TokenSet}. Expiry comes from `expires_at`
  * (epoch seconds), else `expires_in`, else the JWT's `exp`, else `fields.defaultTtl`; when the token
- * is a JWT whose `exp` is earlier than the answer claims, the earlier time wins. A refresh token
+ * is a JWT whose `exp` is earlier than the answer claims, the earlier time wins. An expiry that is
+ * not after `now` is an `invalid_response`. A refresh token
  * missing from the answer is taken from `previous` (rotation safety).
  *
  * @example
@@ -94,6 +95,8 @@ export function normalizeTokenResponse(
         ? now + expiresIn * 1000
         : (jwtExp ?? now + fields.defaultTtl * 1000);
   if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
+  // A token dead on arrival (expires_in <= 0) would replace the stored set and be renewed at every call.
+  if (expiresAt <= now) throw new GrantkitError('invalid_response', 'Token endpoint answer has an expiry that is not in the future');
 
   const set: TokenSet = {
     accessToken,
