@@ -88,7 +88,8 @@ export function toTransportError(error: unknown, signal?: AbortSignal): unknown 
 /**
  * Sends a request and reads the answer, whatever its status and body (JSON, else text, else
  * undefined: a revocation answers 200 with no body). Transport failures become `network_error` /
- * `timeout` / `aborted`.
+ * `timeout` / `aborted`. An error answer (non-2xx) has every credential of the request redacted from
+ * its body, so no error built from it can echo one.
  */
 export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
   try {
@@ -98,9 +99,61 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
     const response = await http(request.url, init);
     return { status: response.status, headers: response.headers, body: await readBody(response) };
   } catch (error) {
-    if (isHTTPError(error)) return { status: error.response.status, headers: error.response.headers, body: error.data };
+    if (isHTTPError(error)) {
+      return { status: error.response.status, headers: error.response.headers, body: redact(error.data, credentialsOf(request)) };
+    }
     throw toTransportError(error, signal);
   }
+}
+
+/** Credential values a token request carries (body fields, header values, the halves of Basic auth). */
+function credentialsOf(request: TokenRequest): string[] {
+  const values = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value !== 'string' || value.length < 6) return;
+    values.add(value);
+    try {
+      values.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+    } catch {
+      // Not form-encoded.
+    }
+  };
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (/^(content-type|accept)$/i.test(name)) continue;
+    add(value);
+    const basic = /^basic\s+(\S+)$/i.exec(value);
+    if (basic) {
+      try {
+        const pair = atob(basic[1]!);
+        const colon = pair.indexOf(':');
+        add(pair.slice(0, colon));
+        add(pair.slice(colon + 1));
+      } catch {
+        // Not base64: the raw header value is already listed.
+      }
+    }
+  }
+  if (request.body !== undefined) {
+    let fields: [string, unknown][];
+    try {
+      const parsed = JSON.parse(request.body) as unknown;
+      fields = typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
+    } catch {
+      fields = [...new URLSearchParams(request.body)];
+    }
+    for (const [name, value] of fields) if (name !== 'grant_type') add(value);
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** `value` with every credential replaced in its strings: an error answer may echo what it was sent. */
+function redact(value: unknown, credentials: readonly string[]): unknown {
+  if (typeof value === 'string') return credentials.reduce((text, secret) => text.split(secret).join('[redacted]'), value);
+  if (Array.isArray(value)) return value.map((item) => redact(item, credentials));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, credentials)]));
+  }
+  return value;
 }
 
 /**
