@@ -23,5 +23,7 @@ export function safeReturnTo(value: string | null | undefined, fallback = '/'): 
   if (/[\u0000-\u001f\\]/.test(value)) return fallback;
   const base = 'https://grantkit.invalid';
   const url = new URL(value, base);
-  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : fallback;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // Dot segments can normalise into `//host` (`/.//evil`, `/a/..//evil`): check the result, not only the input.
+  return url.origin === base && !path.startsWith('//') ? path : fallback;
 }
