@@ -1,17 +1,17 @@
 // The edge handler suite: one set of checks run unchanged in Node, workerd and Deno (see
 // test/runtimes). The vendor is the core emulator playing First Dollar, in the same runtime.
 import { createAuthHandler, CSRF_HEADER } from '@grantkit/edge';
-import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
-
-const VENDOR = 'https://api.dev.firstdollar.com';
-const SECRET = 'edge-suite-session-secret-0123456789abcdef';
+import { suiteHandlerOptions } from './config.mjs';
 
 /**
- * Builds the handler and the checks. `serve(handler)` may put the handler behind a real server and
- * return `{ call(request), origin, close() }`; by default requests go straight to the handler.
+ * Builds the handler and the checks. `serve(handler, { vendorFetch })` may put the handler behind a
+ * real server (or run its own copy elsewhere, reaching the vendor through `vendorFetch`) and return
+ * `{ call(request), origin, close() }`; by default requests go straight to the handler.
+ * `handlerOptions` are added to the suite's own (e.g. `sessions`); `serverSide` says sessions live
+ * in a store, which adds the checks only a store can pass.
  */
-export async function runEdgeSuite({ serve } = {}) {
+export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Boolean(handlerOptions.sessions) } = {}) {
   const app = TEST_CREDENTIALS.firstDollarApp;
   const emu = createVendorEmulator();
   const issued = new Set();
@@ -25,14 +25,8 @@ export async function runEdgeSuite({ serve } = {}) {
     }
     return response;
   };
-  const handler = createAuthHandler({
-    adapter: firstDollarApp({ ...app, apiBaseUrl: VENDOR }),
-    secret: SECRET,
-    fetch: vendorFetch,
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.appId }) },
-    errorRedirect: '/error',
-  });
-  const server = serve ? await serve(handler) : { call: async (req) => (await handler(req)) ?? new Response('fallthrough', { status: 404 }), origin: 'https://app.example', close: async () => {} };
+  const handler = createAuthHandler({ ...suiteHandlerOptions({ fetch: vendorFetch }), ...handlerOptions });
+  const server = serve ? await serve(handler, { vendorFetch }) : { call: async (req) => (await handler(req)) ?? new Response('fallthrough', { status: 404 }), origin: 'https://app.example', close: async () => {} };
   const { origin } = server;
 
   const seen = []; // every response the browser would get: status, headers, body text
@@ -131,6 +125,16 @@ export async function runEdgeSuite({ serve } = {}) {
       assert(emu.count({ grant: 'refresh_token' }) - before === 1, `refreshes: ${emu.count({ grant: 'refresh_token' }) - before}`);
       assert(all.every((r) => r.setCookies.some((c) => c.startsWith('__Host-grantkit='))), 'renewed session not written back');
     },
+    async 'a request still carrying the pre-renewal session after a renewal uses the renewed token: no second refresh'() {
+      const { cookies } = await loggedIn();
+      const stale = { ...cookies };
+      emu.revokeAccessTokens();
+      const before = emu.count({ grant: 'refresh_token' });
+      const first = await call('/api/graphql', { method: 'POST', cookies, headers: same, body: ping });
+      const late = await call('/api/graphql', { method: 'POST', cookies: stale, headers: same, body: ping });
+      assert(first.status === 200 && late.status === 200, `${first.status} ${late.status} ${late.text}`);
+      assert(emu.count({ grant: 'refresh_token' }) - before === 1, `refreshes: ${emu.count({ grant: 'refresh_token' }) - before}`);
+    },
     async 'POST refresh renews and rewrites the cookie; revoked consent → 401 consent_required and the session is cleared'() {
       const { cookies } = await loggedIn();
       const refreshed = await call('/auth/refresh', { method: 'POST', cookies, headers: same });
@@ -172,6 +176,17 @@ export async function runEdgeSuite({ serve } = {}) {
       assert(res.status === 200 && !cookies['__Host-grantkit'], `${res.status} ${JSON.stringify(cookies)}`);
       assert((await call('/auth/session', { cookies })).json().authenticated === false, 'still logged in');
     },
+    ...(serverSide && {
+      async 'server-side sessions: the cookie holds no token, and a cookie replayed after logout is not logged in'() {
+        const { cookies } = await loggedIn();
+        const session = cookies['__Host-grantkit'];
+        assert(session.length < 400 && !cookies['__Host-grantkit.1'], `cookie of ${session.length} bytes`);
+        const res = await call('/auth/logout', { method: 'POST', cookies, headers: same });
+        assert(res.status === 200, res.text);
+        const replay = await call('/api/graphql', { method: 'POST', cookies: { '__Host-grantkit': session }, headers: same, body: ping });
+        assert(replay.status === 401 && replay.json().error === 'unauthenticated', `${replay.status} ${replay.text}`);
+      },
+    }),
     async 'oversized headers are 431, wrong methods 405, unknown paths fall through'() {
       const big = await call('/auth/session', { headers: { 'x-big': 'a'.repeat(9000) } });
       const method = await call('/auth/logout');

@@ -3,6 +3,8 @@ import { Miniflare, Response as MfResponse, type Request as MfRequest } from 'mi
 import { expect, it } from 'vitest';
 import { createVendorEmulator } from '@grantkit/core/testing';
 import { bundle, credentials, expected, fixture } from './harness';
+// @ts-expect-error plain ESM suite shared with the Node and Deno runs
+import { runEdgeSuite } from '../edge/suite.mjs';
 
 it('workerd (no nodejs_compat): the built packages run the scenario inside a Worker', async () => {
   const emulator = createVendorEmulator();
@@ -38,5 +40,48 @@ it('workerd (no nodejs_compat): the edge handler suite passes inside a Worker', 
     expect(results.length).toBeGreaterThan(10);
   } finally {
     await mf.dispose();
+  }
+});
+
+it('workerd (no nodejs_compat): the suite passes across two isolates sharing Workers KV sessions and the refresher Durable Object', async () => {
+  const script = await readFile(await bundle(fixture('edge-kv-worker.mjs'), 'neutral', ['workerd', 'worker', 'browser']), 'utf8');
+  let mf: Miniflare | undefined;
+  const serve = async (_handler: unknown, { vendorFetch }: { vendorFetch: typeof fetch }) => {
+    // Both Workers and the Durable Object reach the vendor here, in the suite's emulator.
+    const outboundService = async (request: MfRequest) => {
+      const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer();
+      const answer = await vendorFetch(new Request(request.url, { method: request.method, headers: [...request.headers] as [string, string][], body }));
+      return new MfResponse(await answer.arrayBuffer(), { status: answer.status, headers: [...answer.headers] });
+    };
+    const shared = { modules: true, script, compatibilityDate: '2026-07-01', kvNamespaces: { SESSIONS: 'grantkit-sessions' }, outboundService };
+    mf = new Miniflare({
+      workers: [
+        { ...shared, name: 'a', durableObjects: { REFRESHER: 'SessionRefresher' } },
+        { ...shared, name: 'b', durableObjects: { REFRESHER: { className: 'SessionRefresher', scriptName: 'a' } } },
+      ],
+    });
+    type Isolate = { fetch(url: string, init: RequestInit): Promise<Response> };
+    const isolates = [await mf.getWorker('a'), await mf.getWorker('b')] as unknown as Isolate[];
+    let turn = 0;
+    return {
+      // Miniflare's entry refuses an Origin header naming another host than localhost or a route.
+      origin: 'http://localhost',
+      // Requests alternate between the two isolates, so every check, the 100-request storm included, spans both.
+      async call(request: Request) {
+        const worker = isolates[turn++ % 2]!;
+        const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+        const answer = await worker.fetch(request.url, { method: request.method, headers: [...request.headers], body, redirect: 'manual' });
+        return new Response(answer.status === 204 || answer.status === 304 ? null : await answer.arrayBuffer(), { status: answer.status, headers: [...answer.headers] as [string, string][] });
+      },
+      close: async () => {},
+    };
+  };
+  try {
+    const results = (await runEdgeSuite({ serve, serverSide: true })) as { name: string; ok: boolean; error?: string }[];
+    console.log(`workerd KV + Durable Object suite (two isolates): ${results.filter((r) => r.ok).length}/${results.length} passed`);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.map((r) => r.name)).toContain('100 concurrent proxied requests with an expired access token cause 1 refresh');
+  } finally {
+    await mf?.dispose();
   }
 });

@@ -30,6 +30,17 @@ export interface TokenClientOptions extends HttpOptions {
   onTokens?: (tokens: TokenSet) => void;
   /** Called with every failed renewal or exchange. */
   onAuthFailed?: (error: Error) => void;
+  /**
+   * Delegates renewal: called (single flight) instead of the vendor's token endpoint with the token
+   * set this client holds, it must resolve a newer one. For a coordinator that serialises refreshes
+   * across processes, such as the Durable Object of `@grantkit/edge/cloudflare`.
+   *
+   * @example
+   * ```ts
+   * const client = createTokenClient({ adapter, renew: (tokens) => coordinator.renew(sessionId, tokens) });
+   * ```
+   */
+  renew?: (tokens: TokenSet | undefined, signal?: AbortSignal) => Promise<TokenSet>;
 }
 
 /**
@@ -190,6 +201,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       current = base;
       return base;
     }
+    if (options.renew) return store(await options.renew(base, signalOf()));
     const t = now();
     const refreshToken = base?.refreshToken;
     const refreshUsable = refreshToken !== undefined && (base?.refreshExpiresAt === undefined || base.refreshExpiresAt > t);

@@ -3,12 +3,14 @@ import {
   createTokenClient,
   isGrantkitError,
   memoryStorage,
+  ReauthorizationRequiredError,
   type AuthorizationCodeAdapter,
   type RetryOptions,
   type TokenClient,
   type TokenSet,
 } from '@grantkit/core';
 import { cookieJar, createKeyring, parseCookies, sessionId, type CookieOptions, type SessionData } from './session';
+import type { RefreshCoordinator, SessionStore } from './store';
 
 /**
  * Options of {@link createAuthHandler}.
@@ -31,6 +33,13 @@ export interface AuthHandlerOptions {
   basePath?: string;
   /** Session and login-intent cookies. */
   cookie?: CookieOptions;
+  /**
+   * Keep sessions server-side: the cookie then holds only an encrypted session id. @default none (the
+   * whole session, tokens included, in the encrypted cookie)
+   */
+  sessions?: SessionStore;
+  /** Serialises refreshes of a session across isolates (e.g. `durableObjectCoordinator`). @default none */
+  coordinator?: RefreshCoordinator;
   /** Longest session life, seconds (also capped by the refresh token's expiry). @default 2592000 (30 days) */
   sessionMaxAge?: number;
   /** Where failures of the browser routes redirect, with `?error=<code>`. @default '/' */
@@ -56,6 +65,13 @@ export interface AuthHandlerOptions {
 }
 
 const LOGIN_TTL = 600;
+
+/** A session's token client in this isolate, and the access tokens it has seen replaced. */
+interface SessionClient {
+  client: TokenClient;
+  current: string | undefined;
+  retired: string[];
+}
 const MAX_SESSIONS = 1000;
 
 /** Everything routes share: config, cookies, sessions, per-session token clients. */
@@ -71,18 +87,48 @@ export function createContext(options: AuthHandlerOptions) {
   const keyring = createKeyring(secrets);
   const jar = cookieJar(options.cookie);
   const maxAge = options.sessionMaxAge ?? 30 * 24 * 3600;
-  const clients = new Map<string, TokenClient>();
+  const { sessions, coordinator } = options;
+  const clients = new Map<string, SessionClient>();
+  const written = new Map<string, string>(); // sid → the access token this isolate last put in `sessions`
 
-  const newClient = (): TokenClient => {
-    const clientOptions: Parameters<typeof createTokenClient>[0] = { adapter, storage: memoryStorage() };
-    if (options.fetch) clientOptions.fetch = options.fetch;
-    if (options.timeout !== undefined) clientOptions.timeout = options.timeout;
-    if (options.retry) clientOptions.retry = options.retry;
-    return createTokenClient(clientOptions);
+  const bounded = <T>(map: Map<string, T>, sid: string, value: T) => {
+    map.delete(sid);
+    if (map.size >= MAX_SESSIONS) map.delete(map.keys().next().value as string);
+    map.set(sid, value);
   };
 
   const sessionAge = (tokens: TokenSet) =>
     tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - Date.now()) / 1000);
+
+  /** Puts a session's tokens in the store, once per token set per isolate (KV allows ~1 write/s per key). */
+  const persist = async (sid: string, tokens: TokenSet) => {
+    if (!sessions || written.get(sid) === tokens.accessToken) return;
+    await sessions.set(sid, tokens, Math.max(60, Math.ceil(sessionAge(tokens))));
+    bounded(written, sid, tokens.accessToken);
+  };
+
+  const newClient = (sid: string): SessionClient => {
+    const entry = { current: undefined as string | undefined, retired: [] as string[] } as SessionClient;
+    const clientOptions: Parameters<typeof createTokenClient>[0] = {
+      adapter,
+      // Which access tokens this client has replaced: a request still carrying one is older, not newer.
+      onTokens: ({ accessToken }) => {
+        if (entry.current !== undefined && entry.current !== accessToken) entry.retired = [entry.current, ...entry.retired.slice(0, 7)];
+        entry.current = accessToken;
+      },
+      // With a store, a token set another isolate stored is adopted instead of refreshing again.
+      storage: sessions ? { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens), delete: () => sessions.delete(sid) } : memoryStorage(),
+    };
+    if (options.fetch) clientOptions.fetch = options.fetch;
+    if (options.timeout !== undefined) clientOptions.timeout = options.timeout;
+    if (options.retry) clientOptions.retry = options.retry;
+    if (coordinator) {
+      clientOptions.renew = (tokens, signal) =>
+        tokens ? coordinator.renew(sid, tokens, signal) : Promise.reject(new ReauthorizationRequiredError('the session has no tokens'));
+    }
+    entry.client = createTokenClient(clientOptions);
+    return entry;
+  };
 
   return {
     options,
@@ -94,40 +140,49 @@ export function createContext(options: AuthHandlerOptions) {
     cookies: (request: Request) => parseCookies(request.headers.get('cookie')),
 
     async readSession(cookies: Map<string, string>): Promise<SessionData | undefined> {
-      const data = await keyring.open<SessionData>(jar.read(cookies, jar.sessionName));
-      return data && typeof data.sid === 'string' && typeof data.tokens?.accessToken === 'string' ? data : undefined;
+      const data = await keyring.open<Partial<SessionData>>(jar.read(cookies, jar.sessionName));
+      if (typeof data?.sid !== 'string') return undefined;
+      const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
+      return typeof tokens?.accessToken === 'string' ? { sid: data.sid, tokens } : undefined;
     },
 
+    /** Set-Cookie values for a session; with a store, the tokens go there and the cookie holds the id. */
     async writeSession(cookies: Map<string, string>, data: SessionData): Promise<string[]> {
       const age = sessionAge(data.tokens);
-      return jar.write(cookies, jar.sessionName, await keyring.seal({ sid: data.sid, tokens: data.tokens }, age), age);
+      await persist(data.sid, data.tokens);
+      const payload = sessions ? { sid: data.sid } : { sid: data.sid, tokens: data.tokens };
+      return jar.write(cookies, jar.sessionName, await keyring.seal(payload, age), age);
     },
 
     /** The token client of a session: one per session per isolate, so its renewals are single-flight. */
     async clientFor(session: SessionData): Promise<TokenClient> {
-      let client = clients.get(session.sid);
-      if (!client) {
-        client = newClient();
-        if (clients.size >= MAX_SESSIONS) clients.delete(clients.keys().next().value as string);
-        clients.set(session.sid, client);
+      let entry = clients.get(session.sid);
+      if (!entry) bounded(clients, session.sid, (entry = newClient(session.sid)));
+      const { accessToken } = session.tokens;
+      // The request's tokens are newer (renewed in another isolate) unless this client replaced them
+      // itself (a request that raced a renewal): then they are older and the client keeps its own.
+      if (accessToken !== entry.current && !entry.retired.includes(accessToken)) {
+        if (sessions) bounded(written, session.sid, accessToken); // read from the store: no need to write it back
+        await entry.client.setTokenSet(session.tokens);
       }
-      const known = await client.getTokenSet().catch(() => undefined);
-      // The cookie may be newer (renewed in another isolate) or older (a request that raced a renewal).
-      if (!known || session.tokens.expiresAt > known.expiresAt) await client.setTokenSet(session.tokens);
-      return client;
+      return entry.client;
     },
 
     /** Exchanges a code into a new session. */
     async exchange(code: string, codeVerifier: string | undefined): Promise<SessionData> {
-      const client = newClient();
-      const tokens = await client.exchangeCode(code, codeVerifier === undefined ? {} : { codeVerifier });
       const sid = sessionId();
-      clients.set(sid, client);
+      const entry = newClient(sid);
+      const tokens = await entry.client.exchangeCode(code, codeVerifier === undefined ? {} : { codeVerifier });
+      bounded(clients, sid, entry);
       return { sid, tokens };
     },
 
-    forget(sid: string) {
+    /** Ends a session here, in the store and at the coordinator; their failures are reported, not thrown. */
+    async forget(sid: string) {
       clients.delete(sid);
+      written.delete(sid);
+      const drops = [sessions?.delete(sid), coordinator?.forget?.(sid)];
+      for (const result of await Promise.allSettled(drops)) if (result.status === 'rejected') this.report(result.reason);
     },
 
     report(error: unknown) {

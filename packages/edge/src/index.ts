@@ -18,3 +18,4 @@ export type { CookieOptions } from './session';
 export type { SessionSummary } from './routes';
 export { CSRF_HEADER, safeReturnTo } from './csrf';
 export { createPartnerClient } from './partner';
+export { memorySessionStore, type RefreshCoordinator, type SessionStore } from './store';

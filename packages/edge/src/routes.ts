@@ -137,16 +137,20 @@ export async function logout(ctx: Context, request: Request): Promise<Response> 
   if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
   const cookies = ctx.cookies(request);
   const data = await ctx.readSession(cookies);
-  if (data) ctx.forget(data.sid);
-  // None of the supported vendors documents token revocation; the session is dropped here.
+  if (data) {
+    // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.
+    const revoked = await ctx.clientFor(data).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
+    if (revoked.error) ctx.report(revoked.error);
+  }
+  if (data) await ctx.forget(data.sid);
   return withCookies(Response.json(summary(), { headers: { 'cache-control': 'no-store' } }), ctx.jar.clear(cookies, ctx.jar.sessionName));
 }
 
 /** Maps a failed renewal to a response: consent gone → 401 `consent_required` and the session cleared. */
-export function sessionFailure(ctx: Context, cookies: Map<string, string>, sid: string, error: unknown): Response {
+export async function sessionFailure(ctx: Context, cookies: Map<string, string>, sid: string, error: unknown): Promise<Response> {
   ctx.report(error);
   if (ctx.isConsentError(error)) {
-    ctx.forget(sid);
+    await ctx.forget(sid);
     const code = isGrantkitError(error, 'consent_required') ? 'consent_required' : 'reauthorization_required';
     return jsonError(401, code, 'The user must log in and consent again', [...ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c])]);
   }

@@ -1,0 +1,95 @@
+import { GrantkitError, isGrantkitError, type GrantkitErrorCode, type TokenSet } from '@grantkit/core';
+
+/**
+ * Where the edge keeps sessions server-side. With a store, the session cookie holds only an
+ * encrypted session id; the tokens never leave the server, not even encrypted. Implementations:
+ * {@link memorySessionStore} (one process) and `kvSessionStore` of `@grantkit/edge/cloudflare`.
+ *
+ * @example
+ * ```ts
+ * const store: SessionStore = {
+ *   get: async (sid) => JSON.parse((await redis.get(`s:${sid}`)) ?? 'null') ?? undefined,
+ *   set: (sid, tokens, ttl) => redis.set(`s:${sid}`, JSON.stringify(tokens), { EX: ttl }),
+ *   delete: (sid) => redis.del(`s:${sid}`),
+ * };
+ * ```
+ */
+export interface SessionStore {
+  /** The tokens of a session, or `undefined` when it is unknown or expired. */
+  get(sid: string): Promise<TokenSet | undefined>;
+  /** Stores the tokens of a session for `ttlSeconds`. */
+  set(sid: string, tokens: TokenSet, ttlSeconds: number): Promise<void>;
+  /** Forgets a session (logout, consent revoked). */
+  delete(sid: string): Promise<void>;
+}
+
+/**
+ * Serialises the renewals of a session across isolates and processes: however many callers ask at
+ * once, from however many isolates, the vendor sees one refresh. `@grantkit/edge/cloudflare` has one
+ * on a Durable Object (`durableObjectCoordinator`). Within one process the handler already has a
+ * single flight per session; a coordinator is for deployments with many.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthHandler({ adapter, secret, sessions: kvSessionStore(env.SESSIONS), coordinator: durableObjectCoordinator(env.REFRESHER) });
+ * ```
+ */
+export interface RefreshCoordinator {
+  /**
+   * Resolves a token set newer than `tokens` (the one the caller holds, expired or rejected): the
+   * result of a renewal, or of one another caller already caused. Rejects with a `GrantkitError`.
+   */
+  renew(sid: string, tokens: TokenSet, signal?: AbortSignal): Promise<TokenSet>;
+  /** Drops what the coordinator keeps for a session (at logout). */
+  forget?(sid: string): Promise<void>;
+}
+
+/**
+ * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session
+ * goes first). For a single Node or Deno server; sessions end with the process.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthHandler({ adapter, secret, sessions: memorySessionStore({ maxSessions: 50_000 }) });
+ * ```
+ */
+export function memorySessionStore(options: { maxSessions?: number; now?: () => number } = {}): SessionStore {
+  const max = options.maxSessions ?? 10_000;
+  const now = options.now ?? Date.now;
+  const map = new Map<string, { tokens: TokenSet; until: number }>();
+  return {
+    async get(sid) {
+      const entry = map.get(sid);
+      if (entry && entry.until <= now()) map.delete(sid);
+      return entry && entry.until > now() ? entry.tokens : undefined;
+    },
+    async set(sid, tokens, ttlSeconds) {
+      map.delete(sid);
+      if (map.size >= max) map.delete(map.keys().next().value as string);
+      map.set(sid, { tokens, until: now() + ttlSeconds * 1000 });
+    },
+    async delete(sid) {
+      map.delete(sid);
+    },
+  };
+}
+
+/* ------------------------------------------------------------------ errors across a boundary */
+
+/** A typed error as plain JSON (code, message, status: never a secret, never a cause). */
+export interface ErrorPayload {
+  code: GrantkitErrorCode;
+  message: string;
+  status?: number;
+}
+
+/** Turns an error into {@link ErrorPayload} for a coordinator's answer. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (!isGrantkitError(error)) return { code: 'invalid_response', message: 'Renewal failed' };
+  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
+}
+
+/** Rebuilds the typed error of an {@link ErrorPayload}, so callers can switch on `code` as usual. */
+export function fromErrorPayload(payload: ErrorPayload): GrantkitError {
+  return new GrantkitError(payload.code, payload.message, payload.status === undefined ? {} : { status: payload.status });
+}
