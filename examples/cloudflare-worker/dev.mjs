@@ -12,6 +12,8 @@ const mf = new Miniflare({
   modules: true,
   script: outputFiles[0].text,
   compatibilityDate: '2026-07-01',
+  kvNamespaces: ['SESSIONS'],
+  durableObjects: { REFRESHER: 'SessionRefresher' },
   bindings: { FD_APP_ID: app.appId, FD_CLIENT_ID: app.clientId, FD_CLIENT_SECRET: app.clientSecret, SESSION_SECRET: 'dev-only-session-secret-change-me-0123456789', FD_API_BASE_URL: 'https://emulator.test', FD_CONSENT_BASE_URL: 'https://emulator.test' },
   outboundService: async (req) => {
     const res = await emulator.handle(new Request(req.url, { method: req.method, headers: [...req.headers], body: req.method === 'GET' ? null : await req.arrayBuffer() }));
@@ -33,4 +35,8 @@ console.log('callback →', (await call(`${callback.pathname}${callback.search}`
 console.log('session →', await (await call('/auth/session')).text());
 const ping = await call('/api/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-grantkit-csrf': '1', origin }, body: JSON.stringify({ query: 'query { ping }' }) });
 console.log('POST /api/graphql →', ping.status, await ping.text());
+// Every access token revoked at the vendor: the proxy's 401 goes to the session's Durable Object, which refreshes once.
+emulator.revokeAccessTokens();
+const again = await call('/api/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-grantkit-csrf': '1', origin }, body: JSON.stringify({ query: 'query { ping }' }) });
+console.log('after revocation →', again.status, await again.text(), `(refreshes: ${emulator.count({ grant: 'refresh_token' })})`);
 await mf.dispose();

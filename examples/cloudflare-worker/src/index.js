@@ -1,20 +1,32 @@
 // A Cloudflare Worker: the First Dollar OAuth App backend-for-frontend. Secrets come from
 // `wrangler secret put`; FD_API_BASE_URL / FD_CONSENT_BASE_URL point it at an emulator in dev.
+// Sessions live in Workers KV (SESSIONS) and each session's refreshes run in one Durable Object
+// (REFRESHER), so any number of isolates cause one refresh per session.
 import { createAuthHandler } from '@grantkit/edge';
+import { durableObjectCoordinator, kvSessionStore, sessionRefresher } from '@grantkit/edge/cloudflare';
 import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+
+const apiBase = (env) => (env.FD_API_BASE_URL ? { apiBaseUrl: env.FD_API_BASE_URL } : {});
+const adapterFor = (env) =>
+  firstDollarApp({
+    appId: env.FD_APP_ID,
+    clientId: env.FD_CLIENT_ID,
+    clientSecret: env.FD_CLIENT_SECRET,
+    ...apiBase(env),
+    ...(env.FD_CONSENT_BASE_URL ? { consentBaseUrl: env.FD_CONSENT_BASE_URL } : {}),
+  });
+
+/** The Durable Object class bound as REFRESHER in wrangler.toml. */
+export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env) }));
 
 let auth;
 const handlerFor = (env) =>
   (auth ??= createAuthHandler({
-    adapter: firstDollarApp({
-      appId: env.FD_APP_ID,
-      clientId: env.FD_CLIENT_ID,
-      clientSecret: env.FD_CLIENT_SECRET,
-      ...(env.FD_API_BASE_URL ? { apiBaseUrl: env.FD_API_BASE_URL } : {}),
-      ...(env.FD_CONSENT_BASE_URL ? { consentBaseUrl: env.FD_CONSENT_BASE_URL } : {}),
-    }),
+    adapter: adapterFor(env),
     secret: env.SESSION_SECRET,
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...(env.FD_API_BASE_URL ? { apiBaseUrl: env.FD_API_BASE_URL } : {}) }) },
+    sessions: kvSessionStore(env.SESSIONS),
+    coordinator: durableObjectCoordinator(env.REFRESHER),
+    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) }) },
   }));
 
 export default {

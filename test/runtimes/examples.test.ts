@@ -1,0 +1,37 @@
+// Each example runs with the one command its README gives (read from the README itself, so the two
+// cannot drift apart), against the vendor emulator.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { root } from './harness';
+
+const run = promisify(execFile);
+
+/** The README's first `sh` block; `npm run build &&` is dropped: npm test has built the packages already. */
+async function readmeCommand(example: string): Promise<string> {
+  const readme = await readFile(`${root}examples/${example}/README.md`, 'utf8');
+  const command = /```sh\n([^\n]+)\n```/.exec(readme)?.[1];
+  if (!command) throw new Error(`examples/${example}/README.md has no sh command`);
+  return command.replace(/^npm run build && /, '');
+}
+
+const sh = (command: string, env: Record<string, string> = {}) =>
+  run('bash', ['-c', command], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+
+it('examples/cloudflare-worker: login, consent, callback, proxy and a Durable Object refresh in workerd', async () => {
+  const { stdout } = await sh(await readmeCommand('cloudflare-worker'));
+  expect(stdout).toContain('session → {"authenticated":true');
+  expect(stdout).toContain('POST /api/graphql → 200 {"data":{"ping":"pong"}}');
+  expect(stdout).toContain('after revocation → 200 {"data":{"ping":"pong"}} (refreshes: 1)');
+});
+
+it('examples/deno: a Deno script importing core pings the emulator', async () => {
+  const { stdout } = await sh(await readmeCommand('deno'), { DENO_NO_UPDATE_CHECK: '1' });
+  expect(stdout).toContain('vendor emulator → {"ping":"pong"}');
+});
+
+it('examples/node: the BFF starts on node:http beside the emulator', async () => {
+  const { stdout } = await sh(await readmeCommand('node'), { GRANTKIT_DEMO_EXIT: '1', PORT: '18788' });
+  expect(stdout).toContain('BFF on http://127.0.0.1:18788');
+});
