@@ -19,7 +19,10 @@ export default Object.entries(packages).flatMap(([name, entries]) => {
       input,
       external,
       plugins: [esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.base.json' })],
-      output: { dir: `packages/${name}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      // Per-file 'use client' directives cannot survive bundling; the react bundle (hooks and a
+      // provider, client-only) carries one at its top instead, for React Server Components users.
+      onwarn: (warning, warn) => (name === 'react' && (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'SOURCEMAP_ERROR') ? undefined : warn(warning)),
+      output: { dir: `packages/${name}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', ...(name === 'react' ? { banner: "'use client';" } : {}) },
     },
     {
       input,
