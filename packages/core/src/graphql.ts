@@ -1,6 +1,7 @@
 import { GrantkitError, GraphQLDomainError } from './errors';
 import { firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
 import { requireUrl } from './adapters/oauth2';
+import { toTransportError } from './http';
 import type { TokenClient } from './token-client';
 
 /** One transport error of a GraphQL answer (`errors[]`). */
@@ -10,8 +11,14 @@ export interface GraphQLTransportError {
   extensions?: Record<string, unknown>;
 }
 
+// A server message may echo the bearer token it refused; the error's message must not carry it. Runs
+// of 32+ token characters (JWTs, opaque tokens, keys) are cut from server text that goes into one.
+const TOKEN_LIKE = /[A-Za-z0-9\-._~+/]{32,}=*/g;
+const scrub = (text: string): string => text.replace(TOKEN_LIKE, '[redacted]');
+
 /**
- * A GraphQL answer with transport `errors[]`. The messages are the server's.
+ * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages as sent; the
+ * error's own message quotes them with token-like runs of 32+ characters redacted.
  *
  * @example
  * ```ts
@@ -23,7 +30,7 @@ export class GraphQLRequestError extends GrantkitError {
   /** The `errors[]` the server sent. */
   readonly errors: readonly GraphQLTransportError[];
   constructor(errors: readonly GraphQLTransportError[], status: number) {
-    super('graphql_error', `GraphQL request failed: ${errors.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
+    super('graphql_error', `GraphQL request failed: ${scrub(errors.map((e) => e.message).join('; ')).slice(0, 300)}`, { status });
     this.errors = errors;
   }
 }
@@ -87,7 +94,7 @@ export function findDomainError(data: unknown, path: string[] = []): GraphQLDoma
       const keys: string[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
       const typename = typeof value.__typename === 'string' ? value.__typename : 'Error';
-      return new GraphQLDomainError(typename, value.code, value.message, value.retryable, [...path, ...keys.reverse()]);
+      return new GraphQLDomainError(typename, value.code, scrub(value.message), value.retryable, [...path, ...keys.reverse()]);
     }
     const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [String(i), item]) : isRecord(value) ? Object.entries(value) : [];
     for (let i = children.length - 1; i >= 0; i--) stack.push({ value: children[i]![1], key: children[i]![0], parent: node });
@@ -133,7 +140,9 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         let body: unknown;
         try {
           body = await response.json();
-        } catch {
+        } catch (error) {
+          // A body that breaks off (connection reset) is a TypeError; a body that is not JSON, a SyntaxError.
+          if (error instanceof TypeError) throw toTransportError(error, opts.signal);
           throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without JSON`, { status: response.status });
         }
         if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
