@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: (1) bundle size, (2) hot path, (3) refresh storms, (5) memory.
-// ((4) edge overhead is added separately.) Prints the size table and one summary table, and writes
-// bench/results.json. Each of (2), (3) and (5) runs in its own child process.
+// `npm run bench`: (1) bundle size, (2) hot path, (3) refresh storms, (4) edge overhead in workerd,
+// (5) memory. Prints the size table and one summary table, and writes bench/results.json. Each of
+// (2)–(5) runs in its own child process.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -65,6 +65,7 @@ console.log('');
 const hot = await step('hot path', () => child('hotpath.mjs'));
 const storms = await step('refresh storms', () => child('storms.mjs'));
 const memory = await step('memory', () => child('memory.mjs', ['--expose-gc']));
+const edge = await step('edge overhead (workerd)', () => child('edge.mjs', [], 360_000));
 
 /* ------------------------------------------------------------------ targets */
 
@@ -84,6 +85,9 @@ target('storm.expiry', `${storms.callers ?? 1000} concurrent callers at expiry: 
 target('storm.401', `${storms.callers ?? 1000} requests answered 401 over 0–200 ms: exactly 1 token request`, gk('unauthorized').tokenRequests ?? null, 1, gk('unauthorized').tokenRequests === 1 && gk('unauthorized').failures === 0);
 const singleUseFailures = ['expiry', 'unauthorized', 'singleUseWaves'].reduce((n, s) => n + (gk(s).failures ?? NaN), 0);
 target('storm.singleUse', 'failures with single-use refresh tokens (all storms)', Number.isNaN(singleUseFailures) ? null : singleUseFailures, 0, singleUseFailures === 0);
+
+const edgeRatio = edge.proxy?.isolate?.ratio ?? null;
+target('edge.proxy', `edge GraphQL proxy ≤ ${edge.target ?? 1.15}× bare passthrough (workerd, time per request, median of interleaved pairs)`, edgeRatio, edge.target ?? 1.15, edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15));
 
 /* ------------------------------------------------------------------ the table */
 
@@ -119,6 +123,19 @@ for (const [scenario, libs] of Object.entries(storms.scenarios ?? {})) {
   }
 }
 if (storms.error) add('(3) storms', 'error', storms.error);
+const fmtEdge = (v) => (v ? `${v.proxyRps.toFixed(0)} vs ${v.bareRps.toFixed(0)} req/s: ${v.ratio.toFixed(2)}× time/req (+${v.addedUsPerRequest.toFixed(0)} µs)` : 'n/a');
+const fmtCpu = (c) => (c ? `${c.proxyUs.toFixed(0)} vs ${c.bareUs.toFixed(0)} µs: ${c.ratio.toFixed(2)}×` : 'n/a');
+if (edge.proxy) {
+  const { isolate, http } = edge.proxy;
+  add('(4) edge', `proxy vs bare, in workerd (service-binding load, c=${isolate.concurrency})`, fmtEdge(isolate), `≤ ${edge.target}×`, status('edge.proxy'));
+  add('(4) edge', '  workerd CPU per request, same load', fmtCpu(isolate.cpu));
+  add('(4) edge', `proxy vs bare, loopback HTTP from Node (c=${http.concurrency})`, fmtEdge(http));
+  add('(4) edge', '  workerd CPU per request, same load', fmtCpu(http.cpu));
+  const us = (c) => `unseal ${c.openUs.toFixed(1)} µs, seal ${c.sealUs.toFixed(1)} µs`;
+  add('(4) edge', `session cookie (${edge.cookie.workerd.cookieBytes} B), workerd`, us(edge.cookie.workerd));
+  add('(4) edge', 'session cookie, Node', us(edge.cookie.node));
+}
+if (edge.error) add('(4) edge', 'error', edge.error);
 for (const [lib, m] of Object.entries(memory.libs ?? {})) {
   add('(5) memory', `${lib}: heap per live client`, fmtMem(m.perClientBytes));
   add('(5) memory', `${lib}: heap after ${memory.clients} clients dropped`, fmtMem(m.afterDropBytes));
@@ -129,7 +146,7 @@ if (memory.error) add('(5) memory', 'error', memory.error);
 const head = ['section', 'measure', 'result', 'target', 'status'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-console.log('(2)–(5) Summary (ratios against the empty async fn; medians of interleaved rounds)\n');
+console.log('(2)–(5) Summary (hot path: ratios against the empty async fn; edge: proxy over bare; medians of interleaved rounds)\n');
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
@@ -137,7 +154,7 @@ for (const r of rows) console.log(line(r));
 /* ------------------------------------------------------------------ results.json */
 
 const libraries = Object.fromEntries(
-  ['@grantkit/core', '@grantkit/edge', '@grantkit/react', 'ky', 'jose', 'oauth4webapi', '@badgateway/oauth2-client', 'oidc-client-ts', '@auth0/auth0-spa-js', 'arctic', 'esbuild'].map((n) => [n, version(n) ?? null]),
+  ['@grantkit/core', '@grantkit/edge', '@grantkit/react', 'ky', 'jose', 'miniflare', 'workerd', 'oauth4webapi', '@badgateway/oauth2-client', 'oidc-client-ts', '@auth0/auth0-spa-js', 'arctic', 'esbuild'].map((n) => [n, version(n) ?? null]),
 );
 const cpus = os.cpus();
 const results = {
@@ -148,7 +165,7 @@ const results = {
   durationMs: Date.now() - started,
   targets,
   passed: targets.every((t) => t.pass),
-  results: { size: sizes, hotPath: hot, storms, memory },
+  results: { size: sizes, hotPath: hot, storms, memory, edge },
 };
 writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const failed = targets.filter((t) => !t.pass);
