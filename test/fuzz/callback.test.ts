@@ -99,7 +99,7 @@ describe('GET callback with random query strings', () => {
           expect(new URL(res.headers.get('location')!, 'https://x.example').searchParams.get('error')).toBeTruthy();
         }
       }),
-      params('GET callback (First Dollar)', 1200),
+      params('GET callback (First Dollar)', 1000),
     );
     expect(sessions, 'the property never reached a successful login').toBeGreaterThan(0);
   }, timeout);
@@ -129,7 +129,7 @@ describe('GET callback with random query strings', () => {
           expect(mode === 'as-sent' && kind === 'intent').toBe(true);
         }
       }),
-      params('GET callback (OAuth 2.0)', 600),
+      params('GET callback (OAuth 2.0)', 500),
     );
     expect(sessions, 'the property never reached a successful login').toBeGreaterThan(0);
   }, timeout);
@@ -173,7 +173,7 @@ describe('POST exchange with random bodies', () => {
           expect(sessionSet(res)).toBe(false);
         }
       }),
-      params('POST exchange', 600),
+      params('POST exchange', 500),
     );
     expect(sessions, 'the property never reached a successful exchange').toBeGreaterThan(0);
   }, timeout);

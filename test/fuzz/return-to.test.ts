@@ -79,7 +79,7 @@ describe('GET login → callback and POST exchange with random returnTo', () => 
           h.assertNoSecret(ex);
         }
       }),
-      params('login→callback returnTo', 600),
+      params('login→callback returnTo', 500),
     );
   }, timeout);
 });

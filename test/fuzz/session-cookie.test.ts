@@ -160,7 +160,7 @@ describe('tampered session cookies', () => {
           h.assertNoSecret(res);
         }
       }),
-      params('tampered session cookie', 1200),
+      params('tampered session cookie', 1000),
     );
   }, timeout);
 });

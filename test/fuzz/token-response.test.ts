@@ -105,8 +105,9 @@ function checkSet(set: TokenSet, answers: readonly Record<string, unknown>[], pr
   if (previous?.scope !== undefined) expect(set.scope).toBeDefined();
 }
 
+afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
+
 describe('normalizeTokenResponse on random answers', () => {
-  afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
 
   it('returns a sound TokenSet or throws invalid_response, and keeps what the answer lacks', () => {
     const accessField = fc.constantFrom('access_token', 'token');
@@ -126,7 +127,7 @@ describe('normalizeTokenResponse on random answers', () => {
           expect(set.refreshExpiresAt).toBe(previous.refreshExpiresAt);
         }
       }),
-      params('normalizeTokenResponse', 4000),
+      params('normalizeTokenResponse', 3500),
     );
   });
 });
@@ -251,7 +252,7 @@ describe('a TokenClient against a fetch answering random bodies', () => {
         expect(stored).toEqual(result);
         checkSet(result, sent, op === 'exchange' ? undefined : before, flow.accessField);
       }),
-      params('TokenClient', 1500),
+      params('TokenClient', 1200),
     );
   }, timeout);
 
