@@ -61,8 +61,9 @@ export function jwtExpiry(token: string): number | undefined {
 
 /**
  * Turns a token endpoint's JSON answer into a {@link TokenSet}. Expiry comes from `expires_at`
- * (epoch seconds), else `expires_in`, else the JWT's `exp`, else `fields.defaultTtl`; when the token
- * is a JWT whose `exp` is earlier than the answer claims, the earlier time wins. An expiry that is
+ * (epoch seconds), else `expires_in`, else the JWT's `exp`, else `fields.defaultTtl`; when the answer
+ * has both `expires_at` and `expires_in`, or the token is a JWT whose `exp` is earlier than the answer
+ * claims, the earlier time wins (so a client clock behind the vendor's never outlives the token). An expiry that is
  * not after `now` is an `invalid_response`. A refresh token
  * missing from the answer is taken from `previous` (rotation safety).
  *
@@ -94,6 +95,8 @@ export function normalizeTokenResponse(
       : expiresIn !== undefined
         ? now + expiresIn * 1000
         : (jwtExp ?? now + fields.defaultTtl * 1000);
+  // `expires_at` is the vendor's clock; `expires_in` is relative and immune to skew: the earlier wins.
+  if (expiresAtSeconds !== undefined && expiresIn !== undefined) expiresAt = Math.min(expiresAt, now + expiresIn * 1000);
   if (jwtExp !== undefined && jwtExp < expiresAt) expiresAt = jwtExp;
   // A token dead on arrival (expires_in <= 0) would replace the stored set and be renewed at every call.
   if (expiresAt <= now) throw new GrantkitError('invalid_response', 'Token endpoint answer has an expiry that is not in the future');
