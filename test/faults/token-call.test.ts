@@ -4,8 +4,8 @@
 // Each row: the typed error the caller sees, the stored token set (never lost, never replaced by a
 // worse one), recovery once the fault clears, and the exact number of requests the vendor saw.
 import { describe, expect, it } from 'vitest';
-import { createTokenClient, firstDollarApp } from '@grantkit/core';
-import type { Fault } from '@grantkit/core/testing';
+import { createTokenClient, firstDollarApp, firstOrionV1 } from '@grantkit/core';
+import { TEST_CREDENTIALS, type Fault } from '@grantkit/core/testing';
 import {
   APP_KEY,
   BASE,
@@ -23,7 +23,9 @@ import {
   inspectableStorage,
   partner,
   partnerHarness,
+  recorder,
   retry,
+  TIMEOUT_MS,
   type CoreHarness,
   type ExpectedError,
 } from './harness';
@@ -356,6 +358,32 @@ describe('fault matrix: clock skew of ±10 minutes', () => {
       expect(refreshes).toBe(expected);
       expect(h.emu.count({ path: TOKEN, status: 200 })).toBe(refreshes);
       expectNoSecrets(JSON.stringify(h.client), h.secrets());
+    });
+  }
+
+  // First Orion v1 answers `expires_at` (the vendor's clock) next to `expires_in`, and renews 10
+  // minutes early: a client 10 minutes behind used to start renewing only at the real expiry.
+  for (const [skewMs, expected] of [[10 * 60_000, 4], [-10 * 60_000, 3]] as const) {
+    it(`First Orion v1, client clock ${skewMs > 0 ? 'ahead' : 'behind'} by 10 minutes: never an expired token, ${expected} renewals in 3 hours`, async () => {
+      const rec = recorder();
+      const client = createTokenClient({
+        adapter: firstOrionV1({ ...TEST_CREDENTIALS.firstOrion, baseUrl: BASE }),
+        fetch: rec.fetch,
+        now: () => rec.emu.clock.now() + skewMs,
+        timeout: TIMEOUT_MS,
+        retry,
+      });
+      let failures = 0;
+      for (let minute = 0; minute < 180; minute += 2) {
+        const token = await client.getAccessToken();
+        const res = await rec.emu.fetch(`${BASE}/v1/echo`, { headers: { authorization: token } });
+        if (res.status !== 200) failures++;
+        await new Promise((resolve) => setTimeout(resolve, 2)); // let a background renewal land
+        rec.emu.clock.advance(2 * 60_000);
+      }
+      expect(failures).toBe(0);
+      expect(rec.emu.count({ path: /^\/v1\/auth/ })).toBe(1 + expected);
+      expect(rec.emu.count({ path: /^\/v1\/auth/, status: 200 })).toBe(1 + expected);
     });
   }
 });
