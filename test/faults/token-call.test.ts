@@ -136,6 +136,38 @@ describe('fault matrix: client_credentials token call (First Dollar Partner)', (
     expect(h.storage.peek()!.expiresAt).toBe(h.emu.clock.now() + HOUR);
   });
 
+  it('a lasting 500 inside the refresh window: callers keep the valid token, one background renewal per retryInterval', async () => {
+    const h = partnerHarness();
+    const token = await h.client.getAccessToken();
+    const before = h.storage.peek()!;
+    h.emu.fault({ path: TOKEN, status: 500, times: ALWAYS });
+    h.emu.clock.advance(HOUR - 50_000); // 50 s left: inside the 60 s window
+    h.emu.clearRequests();
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+    for (let i = 0; i < 50; i++) expect(await h.client.getAccessToken()).toBe(token);
+    await settle();
+    // 1 renewal attempt (a refresh and its client_credentials fallback, each retried): 2 × 3 requests.
+    expect(h.emu.count({ path: TOKEN })).toBe(2 * ATTEMPTS);
+    for (let i = 0; i < 50; i++) expect(await h.client.getAccessToken()).toBe(token);
+    await settle();
+    expect(h.emu.count({ path: TOKEN })).toBe(2 * ATTEMPTS);
+    expect(h.storage.peek()).toEqual(before);
+    // The partner adapter's retryInterval is 30 s: one more background attempt after it.
+    h.emu.clock.advance(31_000);
+    expect(await h.client.getAccessToken()).toBe(token);
+    await settle();
+    expect(h.emu.count({ path: TOKEN })).toBe(4 * ATTEMPTS);
+    // The fault clears; once the token is past expiry the caller waits for one renewal, which lands.
+    h.emu.clearFaults();
+    h.emu.clearRequests();
+    h.emu.clock.advance(31_000);
+    const fresh = await h.client.getAccessToken();
+    expect(fresh).not.toBe(token);
+    expect(h.storage.peek()?.accessToken).toBe(fresh);
+    expect(h.emu.count({ path: TOKEN })).toBe(1);
+    expect(h.emu.count({ path: TOKEN, grant: 'refresh_token', status: 200 })).toBe(1);
+  });
+
   it('429 Retry-After is honoured (capped by maxRetryAfter) and 429 without it uses the short backoff', async () => {
     const withHeader = partnerHarness();
     faults(withHeader.emu, { path: TOKEN, status: 429, retryAfter: 30 });
@@ -230,7 +262,14 @@ describe('fault matrix: refresh (First Dollar OAuth App, no fallback grant)', ()
       // The stored set is exactly the one from before the fault: the refresh token was not lost.
       expect(h.storage.peek()).toEqual(before);
       expect(h.storage.writes).toBe(1);
-      // Asking again while the fault lasts is bounded too: one more renewal, never a loop.
+      // Asking again while a lasting fault holds costs exactly one more renewal, never a loop.
+      const lasting = [row.faults ?? []].flat().some((f) => f.times === ALWAYS) || row.heal !== undefined;
+      if (lasting) {
+        h.emu.clearRequests();
+        expectTypedError(await failure(h.client.getAccessToken()), row.expect, h.secrets());
+        expect(h.emu.count({ path: TOKEN })).toBe(row.requests);
+        expect(h.storage.peek()).toEqual(before);
+      }
       h.emu.clearRequests();
 
       h.emu.clearFaults();
