@@ -82,17 +82,24 @@ const sessionSet = (res: Answer) => res.setCookies.some((c) => c.startsWith(`${S
 describe('GET callback with random query strings', () => {
   it('First Dollar: a safe redirect or JSON error; a session only from a real code and this login', async () => {
     let sessions = 0;
+    let consents = 0;
     await fc.assert(
-      fc.asyncProperty(randomQuery, cookieKind, fc.boolean(), nastyString, fc.constantFrom('none', 'append', 'prepend'), async (query, kind, realCode, garbage, placeCode) => {
+      fc.asyncProperty(randomQuery, cookieKind, fc.boolean(), nastyString, fc.constantFrom('none', 'append', 'prepend'), fc.boolean(), async (query, kind, realCode, garbage, placeCode, revoked) => {
         const { cookies: intent } = await h.login(h.fd);
         const code = realCode ? h.emu.issueCode('firstDollar', FD_APP.appId) : undefined;
         const q = code && placeCode !== 'none' ? (placeCode === 'append' ? `${query}&code=${code}` : `code=${code}&${query}`) : query;
         if (hitsKnownErrorCutBug(`/auth/callback?${q}`)) return;
-        const res = await h.call(h.fd, `/auth/callback?${q}`, { cookie: cookieFor(kind, intent, garbage) });
+        // Consent revoked at the vendor: the exchange answers 401 and the callback sends the user back to consent.
+        if (revoked) h.emu.revokeConsent(FD_APP.appId);
+        const res = await h.call(h.fd, `/auth/callback?${q}`, { cookie: cookieFor(kind, intent, garbage) }).finally(() => h.emu.grantConsent(FD_APP.appId));
         assertBrowserAnswer(res, (l) => isSameOriginPath(l) || l === CONSENT_URL);
+        if (res.headers.get('location') === CONSENT_URL) {
+          consents++;
+          expect(revoked).toBe(true);
+        }
         if (sessionSet(res)) {
           sessions++;
-          expect(code !== undefined && placeCode !== 'none' && kind === 'intent').toBe(true);
+          expect(code !== undefined && placeCode !== 'none' && kind === 'intent' && !revoked).toBe(true);
           expect(res.headers.get('location')).toBe('/');
         }
         if (res.status === 302 && res.headers.get('location')!.startsWith(`${ERROR_REDIRECT}?`)) {
@@ -102,6 +109,7 @@ describe('GET callback with random query strings', () => {
       params('GET callback (First Dollar)', 1000),
     );
     expect(sessions, 'the property never reached a successful login').toBeGreaterThan(0);
+    expect(consents, 'the property never reached the consent redirect').toBeGreaterThan(0);
   }, timeout);
 
   it('generic OAuth 2.0: state and PKCE bind the callback; tampered parameters never log in', async () => {

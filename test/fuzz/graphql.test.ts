@@ -99,15 +99,22 @@ describe('the GraphQL client on random answers', () => {
         const tokenClient = createTokenClient({ adapter: firstDollarPartner({ clientId: 'fz-partner', clientSecret: SECRET }), fetch, retry: { limit: 0 } });
         const graphql = createGraphQLClient({ tokenClient, endpoint: `${API}/graphql`, retries: 1, retryDelay: 0 });
         let result: unknown;
+        // Bounded: two attempts (retries: 1), each at most one renewal and one resend after a 401.
+        const bounded = () => {
+          expect(g, 'API calls').toBeLessThanOrEqual(4);
+          expect(issued, 'token requests').toBeLessThanOrEqual(3);
+        };
         try {
           result = await graphql.request('query { ping }', { x: 1 });
         } catch (error) {
+          bounded();
           assertTypedAndClean(error, [SECRET, ...tokens, ...tokens.map((t) => t.replace('access', 'refresh'))]);
           expect(CODES.has(error.code), error.code).toBe(true);
           const last = seen[seen.length - 1]!;
           if (last.status === 401) expect(error.code).toBe('unauthorized');
           return;
         }
+        bounded();
         // Resolved: the last answer was a 2xx JSON object whose `data` is what came back.
         const last = seen[seen.length - 1]!;
         expect(last.status >= 200 && last.status < 300).toBe(true);

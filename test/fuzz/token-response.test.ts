@@ -237,17 +237,21 @@ describe('a TokenClient against a fetch answering random bodies', () => {
         const client = createTokenClient({ adapter: flow.adapter, storage, key, fetch, now: () => NOW, retry: { limit: 1, backoffLimit: 1, maxRetryAfter: 1 } });
         const before = structuredClone(await storage.get(key));
         let result: TokenSet | undefined;
+        // Bounded: one retry (limit 1) of a refresh and of the fallback grant, no loop.
+        const bounded = () => expect(i, 'token requests').toBeLessThanOrEqual(4);
         try {
           if (op === 'exchange') result = await client.exchangeCode(CODE);
           else if (op === 'renew') result = await client.refresh();
           else result = await client.getTokenSet();
         } catch (error) {
           assertTypedAndClean(error, [SECRET, STORED_ACCESS, STORED_REFRESH, CODE]);
+          bounded();
           // A failure stores nothing: what was there stays exactly as it was.
           expect(await storage.get(key)).toEqual(before);
           return;
         }
         expect(i).toBeGreaterThan(0);
+        bounded();
         const stored = await storage.get(key);
         expect(stored).toEqual(result);
         checkSet(result, sent, op === 'exchange' ? undefined : before, flow.accessField);
