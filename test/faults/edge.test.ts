@@ -228,6 +228,45 @@ describe('fault matrix: edge proxy (createAuthHandler, cookie sessions)', () => 
   });
 });
 
+describe('fault matrix: edge POST refresh', () => {
+  it('500 every attempt: 502 oauth_error, cookie kept, the same cookie refreshes once the fault clears', async () => {
+    const e = edge();
+    const cookies = await e.login();
+    e.emu.clearRequests();
+    e.emu.fault({ path: TOKEN, status: 500, times: ALWAYS });
+    const res = await e.call('/auth/refresh', { method: 'POST', cookies });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'oauth_error' });
+    expect(sessionCookie(res)).toBeUndefined();
+    expect(e.emu.count({ path: TOKEN })).toBe(ATTEMPTS);
+    e.emu.clearFaults();
+    e.emu.clearRequests();
+    const again = await e.call('/auth/refresh', { method: 'POST', cookies });
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.text)).toMatchObject({ authenticated: true });
+    expect(sessionCookie(again)).toBeDefined();
+    expect(e.emu.count({ path: TOKEN, grant: 'refresh_token', status: 200 })).toBe(1);
+    expect(e.emu.count({ path: TOKEN })).toBe(1);
+    e.expectNothingLeaked();
+  });
+
+  it('consent revoked: 401 consent_required and the session cleared; a new login works', async () => {
+    const e = edge();
+    const cookies = await e.login();
+    e.emu.revokeConsent(app.appId);
+    e.emu.clearRequests();
+    const res = await e.call('/auth/refresh', { method: 'POST', cookies });
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'consent_required' });
+    expect(sessionCookie(res)).toMatch(new RegExp(`^${SESSION}=;.*Max-Age=0`));
+    expect(e.emu.count({ path: TOKEN })).toBe(1);
+    e.emu.grantConsent(app.appId);
+    const fresh = await e.login();
+    expect(JSON.parse((await e.ping(fresh)).text)).toEqual(pong);
+    e.expectNothingLeaked();
+  });
+});
+
 describe('fault matrix: edge callback (code exchange)', () => {
   const cases: { name: string; faults?: Fault; arrange?: (e: ReturnType<typeof edge>) => void; location: string; requests: number }[] = [
     { name: 'exchange 500 every attempt → error redirect', faults: { path: TOKEN, status: 500, times: ALWAYS }, location: '/error?error=exchange_refused', requests: ATTEMPTS },
