@@ -59,3 +59,12 @@ export const jsonish: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({ maxDepth: 2 }),
   fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 1e300, -1e300, 2 ** 53, Number.EPSILON, -0),
 );
+
+/**
+ * JSON text nested thousands of levels deep, written directly (JSON.stringify would overflow):
+ * JSON.parse reads it fine, so any recursive walk over a parsed answer must not overflow the stack.
+ */
+export const deepJson = (field: string, leaf = '1'): fc.Arbitrary<string> =>
+  fc.record({ depth: fc.integer({ min: 2_000, max: 30_000 }), shape: fc.constantFrom('array', 'object') }).map(({ depth, shape }) =>
+    shape === 'array' ? `{${field}${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}` : `{${field}${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}}`,
+  );

@@ -19,7 +19,7 @@ import {
   type Adapter,
   type TokenSet,
 } from '@grantkit/core';
-import { assertTypedAndClean, counted, jsonish, nastyString, params, timeout } from './support';
+import { assertTypedAndClean, counted, deepJson, jsonish, nastyString, params, timeout } from './support';
 
 const NOW = Date.UTC(2030, 0, 1);
 const SECRET = 'fz-client-secret-7f3a91';
@@ -140,6 +140,8 @@ type Reply =
   | { kind: 'broken-stream'; status: number };
 
 const NULL_BODY = new Set([204, 205, 304]);
+/** Replaced by every credential the request carried: a vendor that quotes what it was sent. */
+const ECHO = '{{SENT}}';
 
 const reply = (accessField: string): fc.Arbitrary<Reply> =>
   fc.oneof(
@@ -154,8 +156,14 @@ const reply = (accessField: string): fc.Arbitrary<Reply> =>
         ),
         text: fc.oneof(
           { weight: 6, arbitrary: body(accessField).map((b) => JSON.stringify(b) ?? '') },
-          { weight: 2, arbitrary: fc.record({ error: fc.oneof(fc.constantFrom('invalid_grant', 'invalid_client', 'server_error'), fc.string()), error_description: fc.string() }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .record({ error: fc.oneof(fc.constantFrom('invalid_grant', 'invalid_client', 'server_error', ECHO), fc.string()), error_description: fc.oneof(fc.string(), fc.constant(`bad value: ${ECHO}`)) }, { requiredKeys: [] })
+              .map((b) => JSON.stringify(b)),
+          },
           { weight: 1, arbitrary: nastyString },
+          { weight: 1, arbitrary: fc.constantFrom('"error":"invalid_grant","detail":', `"${accessField}":"fz-deep-token","x":`).chain((f) => deepJson(f)) },
           { weight: 1, arbitrary: fc.constantFrom('', '{"access_token": "trunc', '<html><body>502 Bad Gateway</body></html>', 'null', '[]', '"str"', '42') },
         ),
         contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/html', 'text/plain', undefined),
@@ -214,6 +222,7 @@ describe('a TokenClient against a fetch answering random bodies', () => {
     });
 
   it('resolves a sound TokenSet or rejects a typed error; a stored token is never replaced by a worse one', async () => {
+    let echoes = 0;
     await fc.assert(
       fc.asyncProperty(scenario, async ({ flow: name, replies, previous, op }) => {
         const flow = FLOWS.find((f) => f.name === name)!;
@@ -222,8 +231,16 @@ describe('a TokenClient against a fetch answering random bodies', () => {
         if (previous && op !== 'exchange') await storage.set(key, previous);
         const sent: Record<string, unknown>[] = [];
         let i = 0;
-        const fetch = async (): Promise<Response> => {
-          const r = replies[Math.min(i++, replies.length - 1)]!;
+        const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+          let r = replies[Math.min(i++, replies.length - 1)]!;
+          if (r.kind === 'answer' && r.text.includes(ECHO)) {
+            const request = new Request(input, init);
+            const basic = /^Basic (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+            const carried = `${await request.text()} ${[...request.headers.values()].join(' ')} ${basic ? atob(basic) : ''}`;
+            const echoed = [SECRET, STORED_REFRESH, CODE].filter((c) => carried.includes(c)).join(' ');
+            if (echoed) echoes++;
+            r = { ...r, text: r.text.replaceAll(ECHO, echoed) };
+          }
           if (r.kind === 'answer') {
             try {
               const parsed = JSON.parse(r.text) as unknown;
@@ -258,6 +275,7 @@ describe('a TokenClient against a fetch answering random bodies', () => {
       }),
       params('TokenClient', 1200),
     );
+    expect(echoes, 'no answer quoted a credential back: the secret check was not exercised').toBeGreaterThan(0);
   }, timeout);
 
   it('the invariant catches a regression: a client that drops the stored refresh token fails it', () => {

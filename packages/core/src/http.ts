@@ -146,14 +146,17 @@ function credentialsOf(request: TokenRequest): string[] {
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-/** `value` with every credential replaced in its strings: an error answer may echo what it was sent. */
-function redact(value: unknown, credentials: readonly string[]): unknown {
+/**
+ * `value` with every credential replaced in its strings: an error answer may echo what it was sent.
+ * Whatever is nested deeper than 64 levels is dropped: no error answer needs it, and walking a
+ * document thousands of levels deep (JSON.parse reads one fine) would overflow the stack.
+ */
+function redact(value: unknown, credentials: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return credentials.reduce((text, secret) => text.split(secret).join('[redacted]'), value);
-  if (Array.isArray(value)) return value.map((item) => redact(item, credentials));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, credentials)]));
-  }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 64) return undefined;
+  if (Array.isArray(value)) return value.map((item) => redact(item, credentials, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, credentials, depth + 1)]));
 }
 
 /**
