@@ -10,13 +10,15 @@ import { assertTypedAndClean, counted, jsonish, nastyString, params, timeout } f
 
 const SECRET = 'fz-gql-client-secret-41d2';
 const API = 'https://api.dev.firstdollar.com';
+/** Replaced by the Authorization header the API call carried: an API that quotes it in an error. */
+const ECHO = '{{AUTHORIZATION}}';
 const CODES = new Set(['unauthorized', 'http_error', 'invalid_response', 'graphql_error', 'graphql_domain_error', 'network_error']);
 
 const domainError = fc.record(
   {
     __typename: fc.oneof(fc.constantFrom('BadRequestError', 'InternalServerError'), fc.string()),
     code: fc.oneof(fc.string(), jsonish),
-    message: fc.oneof(fc.string(), jsonish),
+    message: fc.oneof(fc.string(), jsonish, fc.constant(`token ${ECHO} is not allowed`)),
     retryable: fc.oneof(fc.boolean(), jsonish),
   },
   { requiredKeys: [] },
@@ -41,7 +43,7 @@ const deep = fc
   });
 
 const text = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ data, errors: fc.oneof(fc.array(fc.record({ message: fc.oneof(fc.string(), jsonish), path: jsonish }, { requiredKeys: [] }), { maxLength: 3 }), jsonish) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
+  { weight: 6, arbitrary: fc.record({ data, errors: fc.oneof(fc.array(fc.record({ message: fc.oneof(fc.string(), jsonish, fc.constant(`invalid authorization: ${ECHO}`)), path: jsonish }, { requiredKeys: [] }), { maxLength: 3 }), jsonish) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
   { weight: 2, arbitrary: jsonish.map((b) => JSON.stringify(b) ?? '') },
   { weight: 1, arbitrary: nastyString },
   { weight: 1, arbitrary: deep },
@@ -78,6 +80,7 @@ afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
 describe('the GraphQL client on random answers', () => {
 
   it('resolves the answer\'s data or rejects a typed error without a secret', async () => {
+    let echoes = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
         let issued = 0;
@@ -87,11 +90,17 @@ describe('the GraphQL client on random answers', () => {
         const fetch = async (input: RequestInfo | URL): Promise<Response> => {
           const url = new URL(input instanceof Request ? input.url : String(input));
           if (url.pathname === '/v0/auth/token') {
-            const token = `fz-gql-access-${++issued}-8e1f`;
+            // Vendor-sized tokens (First Dollar's are JWTs of ~1 KB): 48 base64url characters.
+            const token = `fz-gql-access-${++issued}-${'x'.repeat(8)}${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
             tokens.push(token);
-            return Response.json({ access_token: token, expires_in: 3600, refresh_token: `fz-gql-refresh-${issued}-77aa` });
+            return Response.json({ access_token: token, expires_in: 3600, refresh_token: token.replace('access', 'refresh') });
           }
-          const a = answers[Math.min(g++, answers.length - 1)]!;
+          let a = answers[Math.min(g++, answers.length - 1)]!;
+          if (a.text.includes(ECHO)) {
+            const authorization = new Request(input).headers.get('authorization') ?? '';
+            if (authorization) echoes++;
+            a = { ...a, text: a.text.replaceAll(ECHO, authorization) };
+          }
           seen.push(a);
           const headers = a.contentType ? { 'content-type': a.contentType } : undefined;
           return new Response(a.status === 204 ? null : a.text, { status: a.status, headers });
@@ -126,5 +135,6 @@ describe('the GraphQL client on random answers', () => {
       }),
       params('graphql', 1000),
     );
+    expect(echoes, 'no answer quoted the token back: the secret check was not exercised').toBeGreaterThan(0);
   }, timeout);
 });
