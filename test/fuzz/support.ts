@@ -3,7 +3,8 @@
  * multiplier (`FUZZ_RUNS`, e.g. 20 for a long run) and generators several files use.
  *
  * Reproduce a failure: fast-check prints `seed` and `path`; run
- * `FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run --project reliability test/fuzz/<file>`.
+ * `FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run --project reliability test/fuzz/<file> -t '<test name>'`
+ * (a path belongs to one property: filter to it).
  */
 import fc from 'fast-check';
 import { isGrantkitError } from '@grantkit/core';
