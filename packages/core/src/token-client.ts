@@ -127,6 +127,16 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+/** Whether a fetch body can be sent twice (everything but streams and async iterables). */
+const isReplayable = (body: RequestInit['body']): boolean =>
+  body == null ||
+  typeof body === 'string' ||
+  body instanceof ArrayBuffer ||
+  ArrayBuffer.isView(body) ||
+  body instanceof Blob ||
+  body instanceof URLSearchParams ||
+  body instanceof FormData;
+
 /**
  * Creates a {@link TokenClient}.
  *
@@ -312,6 +322,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     authorization,
     async fetch(input, init) {
       const request = new Request(input, init);
+      // A body that can be read twice is rebuilt for the retry instead of teed by clone() up front.
+      const replayable = !(input instanceof Request) && isReplayable(init?.body);
       const signal = request.signal;
       const token = await client.getAccessToken({ signal });
       const send = async (req: Request, value: string) => {
@@ -322,12 +334,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           throw toTransportError(error, signal);
         }
       };
-      const response = await send(request.clone(), token);
+      const response = await send(replayable ? request : request.clone(), token);
       if (response.status !== 401) return response;
       const renewed = await client.renewAfterRejection(token, { signal });
       if (renewed.accessToken === token) return response;
       await response.body?.cancel();
-      return send(request, renewed.accessToken);
+      return send(replayable ? new Request(input, init) : request, renewed.accessToken);
     },
     get ky() {
       return (kyInstance ??= http.extend({ fetch: client.fetch, retry: 0, timeout: options.timeout ?? 10_000 }));

@@ -54,6 +54,8 @@ export interface AuthHandlerOptions {
   fetch?: typeof fetch;
   /** Token call timeout, ms. @default 10000 */
   timeout?: number;
+  /** Longest wait for an API proxy upstream, ms; past it the proxy answers 504 `timeout`. @default 30000 */
+  upstreamTimeout?: number;
   /** Token call retries. */
   retry?: RetryOptions;
   /** Largest request body accepted by the proxy, bytes. @default 1048576 */
@@ -100,6 +102,18 @@ export function createContext(options: AuthHandlerOptions) {
   const sessionAge = (tokens: TokenSet) =>
     tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - Date.now()) / 1000);
 
+  // Opened session cookies, by their exact value, until their `exp`: a browser sends the same cookie
+  // on every request, and decrypting it each time was most of the proxy's overhead.
+  const opened = new Map<string, { data: Partial<SessionData>; until: number }>();
+  const openSession = async (value: string | undefined): Promise<Partial<SessionData> | undefined> => {
+    if (!value) return undefined;
+    const hit = opened.get(value);
+    if (hit && hit.until > Date.now()) return hit.data;
+    const data = await keyring.open<Partial<SessionData> & { exp?: number }>(value);
+    if (data && typeof data.exp === 'number') bounded(opened, value, { data, until: data.exp * 1000 });
+    return data;
+  };
+
   /** Puts a session's tokens in the store, once per token set per isolate (KV allows ~1 write/s per key). */
   const persist = async (sid: string, tokens: TokenSet) => {
     if (!sessions || written.get(sid) === tokens.accessToken) return;
@@ -140,7 +154,7 @@ export function createContext(options: AuthHandlerOptions) {
     cookies: (request: Request) => parseCookies(request.headers.get('cookie')),
 
     async readSession(cookies: Map<string, string>): Promise<SessionData | undefined> {
-      const data = await keyring.open<Partial<SessionData>>(jar.read(cookies, jar.sessionName));
+      const data = await openSession(jar.read(cookies, jar.sessionName));
       if (typeof data?.sid !== 'string') return undefined;
       const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
       return typeof tokens?.accessToken === 'string' ? { sid: data.sid, tokens } : undefined;

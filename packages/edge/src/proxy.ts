@@ -1,3 +1,4 @@
+import { GrantkitError } from '@grantkit/core';
 import { isSameOriginRequest } from './csrf';
 import { jsonError, withCookies, type Context } from './context';
 import { sessionFailure } from './routes';
@@ -30,21 +31,23 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
   const target = new URL(upstream);
   target.search = new URL(request.url).search;
 
+  const deadline = AbortSignal.timeout(ctx.options.upstreamTimeout ?? 30_000);
+  const signal = AbortSignal.any([request.signal, deadline]);
   try {
     const client = await ctx.clientFor(data);
     const before = data.tokens.accessToken;
-    const init: RequestInit = { method: request.method, headers, signal: request.signal };
+    const init: RequestInit = { method: request.method, headers, signal };
     if (body) init.body = body;
     const answer = await client.fetch(target, init);
-    const out = new Headers();
-    for (const [name, value] of answer.headers) if (!DROP.has(name.toLowerCase())) out.set(name, value);
-    out.set('cache-control', 'no-store');
-    const response = new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });
+    const response = new Response(answer.body, answer); // a copy with mutable headers
+    for (const name of DROP) response.headers.delete(name);
+    response.headers.set('cache-control', 'no-store');
     const tokens = await client.getTokenSet();
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
     return tokens.accessToken === before ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
   } catch (error) {
-    return sessionFailure(ctx, cookies, data.sid, error);
+    const timedOut = deadline.aborted && !request.signal.aborted;
+    return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
   }
 }
 

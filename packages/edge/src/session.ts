@@ -12,14 +12,15 @@ export interface Keyring {
 
 const encoder = new TextEncoder();
 
-async function deriveKey(secret: string): Promise<Uint8Array> {
+// Imported once as a non-extractable AES-GCM key: jose would otherwise re-import raw bytes on every call.
+async function deriveKey(secret: string): Promise<CryptoKey> {
   const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits(
     { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('grantkit/edge'), info: encoder.encode('session cookie v1') },
     material,
     256,
   );
-  return new Uint8Array(bits);
+  return crypto.subtle.importKey('raw', bits, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
 /** Builds the keyring from secrets of at least 32 bytes each (checked by the handler factory). */
