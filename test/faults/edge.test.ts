@@ -5,7 +5,7 @@
 // (or redirect) the browser gets, that its session cookie is neither dropped nor replaced unless the
 // grant is gone, that the same cookie works once the fault clears, and exact request counts.
 import { describe, expect, it } from 'vitest';
-import { createAuthHandler, CSRF_HEADER } from '@grantkit/edge';
+import { createAuthHandler, CSRF_HEADER, type AuthHandlerOptions } from '@grantkit/edge';
 import { firstDollarApp } from '@grantkit/core';
 import type { Fault } from '@grantkit/core/testing';
 import { BASE, CANARY, HTML_PAGE, RETRIES, TIMEOUT_MS, app, expectNoSecrets, faults, recorder, retry, type Recorder } from './harness';
@@ -27,7 +27,7 @@ interface Answer {
   setCookies: string[];
 }
 
-function edge() {
+function edge(extra: Partial<AuthHandlerOptions> = {}) {
   // The edge token client reads the wall clock: the vendor's clock starts there too.
   const rec: Recorder = recorder({ now: Date.now() });
   const handler = createAuthHandler({
@@ -38,6 +38,7 @@ function edge() {
     errorRedirect: '/error',
     timeout: TIMEOUT_MS,
     retry,
+    ...extra,
   });
   const seen: string[] = [];
   const call = async (path: string, init: { method?: string; cookies?: Jar; body?: string; signal?: AbortSignal; readBody?: boolean } = {}): Promise<Answer> => {
@@ -181,10 +182,29 @@ describe('fault matrix: edge proxy (createAuthHandler, cookie sessions)', () => 
     e.emu.clearRequests();
     e.emu.fault({ path: UPSTREAM, latencyMs: 5000 });
     const started = performance.now();
-    const res = await e.ping(cookies, { signal: AbortSignal.timeout(50) });
+    const browser = new AbortController(); // the browser goes away
+    setTimeout(() => browser.abort(), 50);
+    const res = await e.ping(cookies, { signal: browser.signal });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(res.status).toBe(502);
     expect(JSON.parse(res.text)).toMatchObject({ error: 'aborted' });
+    expect(sessionCookie(res)).toBeUndefined();
+    expect(e.emu.count({ path: UPSTREAM })).toBe(1);
+    const again = await e.ping(cookies);
+    expect(JSON.parse(again.text)).toEqual(pong);
+    e.expectNothingLeaked();
+  });
+
+  it('upstream: a GraphQL endpoint slower than upstreamTimeout is answered 504 timeout, session kept', async () => {
+    const e = edge({ upstreamTimeout: 100 });
+    const cookies = await e.login();
+    e.emu.clearRequests();
+    e.emu.fault({ path: UPSTREAM, latencyMs: 3000 });
+    const started = performance.now();
+    const res = await e.ping(cookies);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(504);
+    expect(JSON.parse(res.text)).toMatchObject({ error: 'timeout' });
     expect(sessionCookie(res)).toBeUndefined();
     expect(e.emu.count({ path: UPSTREAM })).toBe(1);
     const again = await e.ping(cookies);
