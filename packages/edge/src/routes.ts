@@ -91,7 +91,8 @@ async function exchangeCode(ctx: Context, request: Request, code: string | null,
 export async function callback(ctx: Context, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const providerError = url.searchParams.get('error');
-  if (providerError && !url.searchParams.has('code')) return redirect(errorLocation(ctx, providerError.slice(0, 64)));
+  // An RFC 6749 error code is ASCII; anything else is replaced, so the redirect can always be encoded.
+  if (providerError && !url.searchParams.has('code')) return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
   const result = await exchangeCode(ctx, request, url.searchParams.get('code'), url.searchParams.get('state'), false);
   return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
 }
