@@ -50,7 +50,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const prefix = `${ctx.basePath}/`;
 
   return async (request, env, executionCtx) => {
-    const { pathname } = new URL(request.url);
+    const url = new URL(request.url);
+    const { pathname } = url;
     const upstream = proxies.get(pathname);
     const name = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
     const routes = name === undefined ? undefined : ROUTES[name];
@@ -60,7 +61,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
       if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER)) return jsonError(431, 'header_too_large', `Header ${header} is too large`);
     }
     try {
-      if (upstream) return await proxy(ctx, request, upstream);
+      if (upstream) return await proxy(ctx, request, url.search ? `${upstream.split('?')[0]}${url.search}` : upstream);
       const route = routes?.[request.method];
       if (!route) return jsonError(405, 'method_not_allowed', `Use ${Object.keys(routes ?? {}).join(', ')}`, { allow: Object.keys(routes ?? {}).join(', ') });
       return await route(ctx, request);

@@ -8,7 +8,8 @@ const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-a
 const FORWARD_REQUEST = ['content-type', 'accept', 'accept-language', 'x-request-id'];
 
 /**
- * Forwards a same-origin request to its allowlisted upstream with the session's bearer token,
+ * Forwards a same-origin request to its allowlisted upstream (`upstream`: its URL with the request's
+ * query string) with the session's bearer token,
  * renewing it (single flight per session) and retrying once on 401.
  */
 export async function proxy(ctx: Context, request: Request, upstream: string): Promise<Response> {
@@ -28,8 +29,6 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const target = new URL(upstream);
-  target.search = new URL(request.url).search;
 
   const deadline = AbortSignal.timeout(ctx.options.upstreamTimeout ?? 30_000);
   const signal = AbortSignal.any([request.signal, deadline]);
@@ -38,9 +37,9 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     const before = data.tokens.accessToken;
     const init: RequestInit = { method: request.method, headers, signal };
     if (body) init.body = body;
-    const answer = await client.fetch(target, init);
+    const answer = await client.fetch(upstream, init);
     const response = new Response(answer.body, answer); // a copy with mutable headers
-    for (const name of DROP) response.headers.delete(name);
+    for (const name of [...response.headers.keys()]) if (DROP.has(name)) response.headers.delete(name);
     response.headers.set('cache-control', 'no-store');
     const tokens = await client.getTokenSet();
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
