@@ -42,9 +42,9 @@ const LIBRARIES = [
  * README's Performance section). A ceiling only stops growth; the report still shows the target as missed.
  */
 export const BUDGETS = {
-  'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 13_312 },
+  'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 14_336 },
   react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
-  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 26_624 },
+  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 27_648 },
 };
 
 /** Every row to measure: library, scenario, entry file, externals, budget id. */
