@@ -7,6 +7,7 @@ import {
   firstDollarPartner,
   isGrantkitError,
   memoryStorage,
+  type Adapter,
   type GrantkitError,
   type TokenClient,
   type TokenSet,
@@ -112,33 +113,20 @@ export interface CoreHarness extends Recorder {
 export const PARTNER_KEY = 'grantkit:first-dollar-partner';
 export const APP_KEY = 'grantkit:first-dollar-app';
 
-export function partnerHarness(options: { emulator?: EmulatorOptions; skewMs?: number } = {}): CoreHarness {
+type HarnessOptions = { emulator?: EmulatorOptions; skewMs?: number };
+
+/** A token client of `adapter` on the emulator's clock (shifted by `skewMs`), with inspectable storage. */
+function harness(adapter: Adapter, key: string, options: HarnessOptions): CoreHarness {
   const rec = recorder(options.emulator);
-  const storage = inspectableStorage(PARTNER_KEY);
-  const client = createTokenClient({
-    adapter: firstDollarPartner({ ...partner, apiBaseUrl: BASE }),
-    fetch: rec.fetch,
-    storage,
-    now: () => rec.emu.clock.now() + (options.skewMs ?? 0),
-    timeout: TIMEOUT_MS,
-    retry,
-  });
+  const storage = inspectableStorage(key);
+  const client = createTokenClient({ adapter, fetch: rec.fetch, storage, now: () => rec.emu.clock.now() + (options.skewMs ?? 0), timeout: TIMEOUT_MS, retry });
   return { ...rec, storage, client };
 }
 
-export function appHarness(options: { emulator?: EmulatorOptions; skewMs?: number } = {}): CoreHarness {
-  const rec = recorder(options.emulator);
-  const storage = inspectableStorage(APP_KEY);
-  const client = createTokenClient({
-    adapter: firstDollarApp({ ...app, apiBaseUrl: BASE, consentBaseUrl: BASE }),
-    fetch: rec.fetch,
-    storage,
-    now: () => rec.emu.clock.now() + (options.skewMs ?? 0),
-    timeout: TIMEOUT_MS,
-    retry,
-  });
-  return { ...rec, storage, client };
-}
+export const partnerHarness = (options: HarnessOptions = {}): CoreHarness => harness(firstDollarPartner({ ...partner, apiBaseUrl: BASE }), PARTNER_KEY, options);
+
+export const appHarness = (options: HarnessOptions = {}): CoreHarness =>
+  harness(firstDollarApp({ ...app, apiBaseUrl: BASE, consentBaseUrl: BASE }), APP_KEY, options);
 
 export const faults = (emu: VendorEmulator, list: Fault | readonly Fault[]) => {
   for (const f of Array.isArray(list) ? list : [list]) emu.fault(f as Fault);
