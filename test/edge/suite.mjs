@@ -186,6 +186,18 @@ export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Bo
         const replay = await call('/api/graphql', { method: 'POST', cookies: { '__Host-grantkit': session }, headers: same, body: ping });
         assert(replay.status === 401 && replay.json().error === 'unauthenticated', `${replay.status} ${replay.text}`);
       },
+      async 'server-side sessions: a renewal that finishes after logout does not bring the session back'() {
+        const { cookies } = await loggedIn();
+        const session = cookies['__Host-grantkit'];
+        emu.fault({ path: '/v0/auth/token', latencyMs: 400 }); // the vendor is slow to answer this refresh
+        const refreshing = call('/auth/refresh', { method: 'POST', cookies, headers: same });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const out = await call('/auth/logout', { method: 'POST', cookies, headers: same });
+        assert(out.status === 200, out.text);
+        await refreshing;
+        const replay = await call('/auth/session', { cookies: { '__Host-grantkit': session } });
+        assert(replay.json().authenticated === false, `session back after logout: ${replay.text}`);
+      },
     }),
     async 'oversized headers are 431, wrong methods 405, unknown paths fall through'() {
       const big = await call('/auth/session', { headers: { 'x-big': 'a'.repeat(9000) } });

@@ -16,8 +16,8 @@ const adapterFor = (env) =>
     ...(env.FD_CONSENT_BASE_URL ? { consentBaseUrl: env.FD_CONSENT_BASE_URL } : {}),
   });
 
-/** The Durable Object class bound as REFRESHER in wrangler.toml. */
-export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env) }));
+/** The Durable Object class bound as REFRESHER in wrangler.toml; it writes renewed sessions to KV itself. */
+export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env), sessions: kvSessionStore(env.SESSIONS) }));
 
 let auth;
 const handlerFor = (env) =>

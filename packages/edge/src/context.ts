@@ -10,7 +10,7 @@ import {
   type TokenSet,
 } from '@grantkit/core';
 import { cookieJar, createKeyring, parseCookies, sessionId, type CookieOptions, type SessionData } from './session';
-import type { RefreshCoordinator, SessionStore } from './store';
+import { sessionTtl, type RefreshCoordinator, type SessionStore } from './store';
 
 /**
  * Options of {@link createAuthHandler}.
@@ -91,7 +91,8 @@ export function createContext(options: AuthHandlerOptions) {
   const maxAge = options.sessionMaxAge ?? 30 * 24 * 3600;
   const { sessions, coordinator } = options;
   const clients = new Map<string, SessionClient>();
-  const written = new Map<string, string>(); // sid → the access token this isolate last put in `sessions`
+  const written = new Map<string, string>(); // sid → the access token known to be in `sessions`
+  const ended = new Map<string, true>(); // sessions this isolate logged out
 
   const bounded = <T>(map: Map<string, T>, sid: string, value: T) => {
     map.delete(sid);
@@ -114,12 +115,26 @@ export function createContext(options: AuthHandlerOptions) {
     return data;
   };
 
-  /** Puts a session's tokens in the store, once per token set per isolate (KV allows ~1 write/s per key). */
+  const report = (error: unknown) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // A logging hook never breaks a response.
+    }
+  };
+
+  /**
+   * Puts a session's tokens in the store: once per token set per isolate (KV takes ~1 write/s per
+   * key), never after this isolate ended the session (a renewal that raced the logout), and not when
+   * the coordinator has stored them already.
+   */
   const persist = async (sid: string, tokens: TokenSet) => {
-    if (!sessions || written.get(sid) === tokens.accessToken) return;
-    await sessions.set(sid, tokens, Math.max(60, Math.ceil(sessionAge(tokens))));
+    if (!sessions || written.get(sid) === tokens.accessToken || ended.has(sid)) return;
+    await sessions.set(sid, tokens, sessionTtl(tokens, maxAge));
     bounded(written, sid, tokens.accessToken);
   };
+  // A coordinator's answer must not wait forever: a stuck renewal would hold the session's single flight.
+  const renewDeadline = (options.timeout ?? 10_000) * ((options.retry?.limit ?? 2) + 2);
 
   const newClient = (sid: string): SessionClient => {
     const entry = { current: undefined as string | undefined, retired: [] as string[] } as SessionClient;
@@ -131,14 +146,21 @@ export function createContext(options: AuthHandlerOptions) {
         entry.current = accessToken;
       },
       // With a store, a token set another isolate stored is adopted instead of refreshing again.
-      storage: sessions ? { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens), delete: () => sessions.delete(sid) } : memoryStorage(),
+      // A failed store write is reported, not thrown: the renewed tokens still serve this request.
+      storage: sessions
+        ? { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens).catch(report), delete: () => sessions.delete(sid) }
+        : memoryStorage(),
     };
     if (options.fetch) clientOptions.fetch = options.fetch;
     if (options.timeout !== undefined) clientOptions.timeout = options.timeout;
     if (options.retry) clientOptions.retry = options.retry;
     if (coordinator) {
-      clientOptions.renew = (tokens, signal) =>
-        tokens ? coordinator.renew(sid, tokens, signal) : Promise.reject(new ReauthorizationRequiredError('the session has no tokens'));
+      clientOptions.renew = async (tokens, signal) => {
+        if (!tokens) throw new ReauthorizationRequiredError('the session has no tokens');
+        const result = await coordinator.renew(sid, tokens, signal ?? AbortSignal.timeout(renewDeadline));
+        if (result.stored) bounded(written, sid, result.tokens.accessToken);
+        return result.tokens;
+      };
     }
     entry.client = createTokenClient(clientOptions);
     return entry;
@@ -193,19 +215,14 @@ export function createContext(options: AuthHandlerOptions) {
 
     /** Ends a session here, in the store and at the coordinator; their failures are reported, not thrown. */
     async forget(sid: string) {
+      bounded(ended, sid, true);
       clients.delete(sid);
       written.delete(sid);
       const drops = [sessions?.delete(sid), coordinator?.forget?.(sid)];
-      for (const result of await Promise.allSettled(drops)) if (result.status === 'rejected') this.report(result.reason);
+      for (const result of await Promise.allSettled(drops)) if (result.status === 'rejected') report(result.reason);
     },
 
-    report(error: unknown) {
-      try {
-        options.onError?.(error);
-      } catch {
-        // A logging hook never breaks a response.
-      }
-    },
+    report,
 
     isConsentError: (error: unknown) => isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required'),
   };

@@ -37,12 +37,21 @@ export interface SessionStore {
 export interface RefreshCoordinator {
   /**
    * Resolves a token set newer than `tokens` (the one the caller holds, expired or rejected): the
-   * result of a renewal, or of one another caller already caused. Rejects with a `GrantkitError`.
+   * result of a renewal, or of one another caller already caused. `stored` says the coordinator has
+   * put it in the session store itself (then the handler does not write it again). Rejects with a
+   * `GrantkitError`; `reauthorization_required` once the session has ended.
    */
-  renew(sid: string, tokens: TokenSet, signal?: AbortSignal): Promise<TokenSet>;
-  /** Drops what the coordinator keeps for a session (at logout). */
+  renew(sid: string, tokens: TokenSet, signal?: AbortSignal): Promise<{ tokens: TokenSet; stored: boolean }>;
+  /** Ends a session for good (at logout): no later renewal, from any isolate, may bring it back. */
   forget?(sid: string): Promise<void>;
 }
+
+/**
+ * How long a session's tokens are kept, seconds: `maxAge`, capped by the refresh token's expiry
+ * (at least 60: Workers KV's shortest TTL).
+ */
+export const sessionTtl = (tokens: TokenSet, maxAge: number, now = Date.now()): number =>
+  Math.max(60, Math.ceil(tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - now) / 1000)));
 
 /**
  * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session

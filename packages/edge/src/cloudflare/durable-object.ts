@@ -1,5 +1,13 @@
-import { GrantkitError, createTokenClient, type TokenClient, type TokenClientOptions, type TokenSet, type TokenStorage } from '@grantkit/core';
-import { fromErrorPayload, toErrorPayload, type ErrorPayload, type RefreshCoordinator } from '../store';
+import {
+  GrantkitError,
+  ReauthorizationRequiredError,
+  createTokenClient,
+  type TokenClient,
+  type TokenClientOptions,
+  type TokenSet,
+  type TokenStorage,
+} from '@grantkit/core';
+import { fromErrorPayload, sessionTtl, toErrorPayload, type ErrorPayload, type RefreshCoordinator, type SessionStore } from '../store';
 
 /**
  * The subset of a Durable Object namespace binding grantkit uses.
@@ -42,7 +50,12 @@ export interface DurableObjectStateLike {
  * ```
  */
 export type RefresherOptions = Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'signal'> & {
-  /** Drop a session's tokens this long after its last renewal, seconds. @default 2592000 (30 days) */
+  /**
+   * The handler's session store (e.g. `kvSessionStore(env.SESSIONS)`): the object then writes each
+   * renewed token set there itself, once, and isolates never do (KV takes ~1 write/s per key).
+   */
+  sessions?: SessionStore;
+  /** The handler's `sessionMaxAge`: the object forgets a session this long after its last renewal. @default 2592000 (30 days) */
   sessionMaxAge?: number;
 };
 
@@ -67,6 +80,7 @@ export type SessionRefresherClass<Env> = new (
 
 const ORIGIN = 'https://grantkit.refresher';
 const KEY = 'tokens';
+const ENDED = 'ended'; // set at logout: the session never comes back, whoever asks
 const isTokenSet = (value: unknown): value is TokenSet =>
   typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
 
@@ -90,17 +104,25 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
     readonly #state: DurableObjectStateLike;
     readonly #env: Env;
     #client: TokenClient | undefined;
-    #maxAge = 0;
+    #sessions: SessionStore | undefined;
+    #maxAge = 0; // seconds
+    #sid = ''; // the session this object serves (every call names it)
+    #busy = 0; // calls in progress: the alarm never drops state under one
+    #seeding: Promise<void> | undefined; // first contact: adopt the caller's tokens once
+    #adopted: string | undefined; // the access token adopted at first contact (not a renewal: not written to `sessions`)
 
     constructor(state: DurableObjectStateLike, env: Env) {
       this.#state = state;
       this.#env = env;
     }
 
+    #ended = async () => (await this.#state.storage.get<boolean>(ENDED)) === true;
+
     #tokenClient(): TokenClient {
       if (this.#client) return this.#client;
-      const { sessionMaxAge, ...options } = configure(this.#env);
-      this.#maxAge = (sessionMaxAge ?? 30 * 24 * 3600) * 1000;
+      const { sessionMaxAge, sessions, ...options } = configure(this.#env);
+      this.#maxAge = sessionMaxAge ?? 30 * 24 * 3600;
+      this.#sessions = sessions;
       const storage = this.#state.storage;
       const tokens: TokenStorage = {
         get: async () => {
@@ -108,8 +130,13 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
           return isTokenSet(value) ? value : undefined;
         },
         set: async (_key, value) => {
+          // A logout that arrived while the vendor was answering wins: the renewal is dropped.
+          if (await this.#ended()) throw new ReauthorizationRequiredError('the session has ended (logout)');
           await storage.put(KEY, value);
-          await storage.setAlarm?.(Date.now() + this.#maxAge);
+          await storage.setAlarm?.(Date.now() + this.#maxAge * 1000);
+          // Best effort: a failed write leaves the store stale, and isolates holding the stale set
+          // are answered the replacement from here.
+          if (this.#sessions && this.#sid && value.accessToken !== this.#adopted) await this.#sessions.set(this.#sid, value, sessionTtl(value, this.#maxAge)).catch(() => {});
         },
         delete: async () => void (await storage.delete(KEY)),
       };
@@ -119,31 +146,55 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
     async fetch(request: Request): Promise<Response> {
       const { pathname } = new URL(request.url);
       const client = this.#tokenClient();
+      this.#busy++;
       try {
-        if (request.method === 'POST' && pathname === '/forget') {
+        if (request.method !== 'POST' || (pathname !== '/renew' && pathname !== '/forget')) {
+          return Response.json({ error: { code: 'config_invalid', message: 'Unknown refresher call' } }, { status: 404 });
+        }
+        if (pathname === '/forget') {
+          await this.#state.storage.put(ENDED, true);
           await client.clear();
+          await this.#state.storage.setAlarm?.(Date.now() + this.#maxAge * 1000);
           return Response.json({ ok: true });
         }
-        if (request.method !== 'POST' || pathname !== '/renew') return Response.json({ error: { code: 'config_invalid', message: 'Unknown refresher call' } }, { status: 404 });
-        const body = (await request.json().catch(() => undefined)) as { tokens?: unknown } | undefined;
+        const body = (await request.json().catch(() => undefined)) as { sid?: unknown; tokens?: unknown } | undefined;
         const caller = body?.tokens;
-        if (!isTokenSet(caller)) return Response.json({ error: { code: 'config_invalid', message: 'A token set is required' } }, { status: 400 });
-        const mine = await this.#state.storage.get<TokenSet>(KEY);
-        // First contact, or the caller holds newer tokens than this object (a fresh login): adopt them.
-        if (!isTokenSet(mine) || caller.expiresAt > mine.expiresAt) await client.setTokenSet(caller);
+        if (!isTokenSet(caller) || typeof body?.sid !== 'string') {
+          return Response.json({ error: { code: 'config_invalid', message: 'A session id and a token set are required' } }, { status: 400 });
+        }
+        this.#sid = body.sid;
+        if (await this.#ended()) throw new ReauthorizationRequiredError('the session has ended (logout)');
+        // Adopt the caller's tokens on first contact only (once, however many callers arrive together):
+        // once this object holds a set, every renewal went through it, so what else a caller holds is older.
+        await (this.#seeding ??= (async () => {
+          if (isTokenSet(await this.#state.storage.get<TokenSet>(KEY))) return;
+          this.#adopted = caller.accessToken;
+          await client.setTokenSet(caller);
+        })());
+        const held = await this.#state.storage.get<TokenSet>(KEY);
+        const mine = isTokenSet(held) ? held : undefined;
+        if (!mine) throw new ReauthorizationRequiredError('the session has no tokens');
         const tokens =
-          isTokenSet(mine) && mine.accessToken !== caller.accessToken && caller.expiresAt <= mine.expiresAt
-            ? await client.getTokenSet() // already replaced: the replacement (renewed only if it has expired too)
+          mine.accessToken !== caller.accessToken
+            ? await client.getTokenSet() // already replaced: the replacement (renewed only if it expired too)
             : await client.renewAfterRejection(caller.accessToken); // single flight inside this object
-        return Response.json({ tokens });
+        return Response.json({ tokens, stored: this.#sessions !== undefined });
       } catch (error) {
         return Response.json({ error: toErrorPayload(error) }, { status: 422 });
+      } finally {
+        this.#busy--;
       }
     }
 
     async alarm(): Promise<void> {
+      if (this.#busy > 0) {
+        await this.#state.storage.setAlarm?.(Date.now() + 60_000);
+        return;
+      }
       await this.#state.storage.delete(KEY);
+      await this.#state.storage.delete(ENDED);
       this.#client = undefined;
+      this.#seeding = undefined;
     }
   };
 }
@@ -162,7 +213,8 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
  * ```
  */
 export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike): RefreshCoordinator {
-  const call = async (sid: string, path: string, body: unknown, signal?: AbortSignal): Promise<{ tokens?: unknown; error?: ErrorPayload }> => {
+  type Answer = { tokens?: unknown; stored?: unknown; error?: ErrorPayload };
+  const call = async (sid: string, path: string, body: unknown, signal?: AbortSignal): Promise<Answer> => {
     const stub = namespace.get(namespace.idFromName(sid) as never);
     const init: RequestInit = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     if (signal) init.signal = signal;
@@ -170,20 +222,22 @@ export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike):
     try {
       response = await stub.fetch(`${ORIGIN}${path}`, init);
     } catch {
+      if (signal?.aborted) throw new GrantkitError('timeout', 'The session refresher did not answer in time');
       throw new GrantkitError('network_error', 'The session refresher could not be reached');
     }
-    const answer = (await response.json().catch(() => undefined)) as { tokens?: unknown; error?: ErrorPayload } | undefined;
+    const answer = (await response.json().catch(() => undefined)) as Answer | undefined;
     if (!answer) throw new GrantkitError('invalid_response', `The session refresher answered ${response.status} without JSON`);
     return answer;
   };
   return {
     async renew(sid, tokens, signal) {
-      const answer = await call(sid, '/renew', { tokens }, signal);
-      if (isTokenSet(answer.tokens)) return answer.tokens;
+      const answer = await call(sid, '/renew', { sid, tokens }, signal);
+      if (isTokenSet(answer.tokens)) return { tokens: answer.tokens, stored: answer.stored === true };
       throw answer.error ? fromErrorPayload(answer.error) : new GrantkitError('invalid_response', 'The session refresher answered no tokens');
     },
     async forget(sid) {
-      await call(sid, '/forget', {});
+      const answer = await call(sid, '/forget', {});
+      if (answer.error) throw fromErrorPayload(answer.error);
     },
   };
 }
