@@ -32,8 +32,9 @@ export interface TokenClientOptions extends HttpOptions {
   onAuthFailed?: (error: Error) => void;
   /**
    * Delegates renewal: called (single flight) instead of the vendor's token endpoint with the token
-   * set this client holds, it must resolve a newer one. For a coordinator that serialises refreshes
-   * across processes, such as the Durable Object of `@grantkit/edge/cloudflare`.
+   * set to renew (the one this client holds, or a newer one found in `storage`), it must resolve a
+   * newer one. For a coordinator that serialises refreshes across processes, such as the Durable
+   * Object of `@grantkit/edge/cloudflare`. `signal` is the client's `signal` option, if any.
    *
    * @example
    * ```ts

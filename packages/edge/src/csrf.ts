@@ -1,4 +1,12 @@
-/** The header every state-changing request and the proxy must carry (a cross-site form cannot set it). */
+/**
+ * The header every state-changing request and the proxy must carry (a cross-site form cannot set it).
+ * `@grantkit/react` sends it for you.
+ *
+ * @example
+ * ```ts
+ * await fetch('/auth/logout', { method: 'POST', headers: { [CSRF_HEADER]: '1' } });
+ * ```
+ */
 export const CSRF_HEADER = 'x-grantkit-csrf';
 
 /**
@@ -16,6 +24,12 @@ export function isSameOriginRequest(request: Request, allowedOrigins: readonly s
 /**
  * A `returnTo` the handler may redirect to: a same-origin relative path. Anything else (absolute
  * URLs, `//host`, `/\host`, control characters) gives `fallback`.
+ *
+ * @example
+ * ```ts
+ * safeReturnTo('/orders?id=7'); // '/orders?id=7'
+ * safeReturnTo('https://evil.example/'); // '/'
+ * ```
  */
 export function safeReturnTo(value: string | null | undefined, fallback = '/'): string {
   if (!value || value.length > 2048 || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;

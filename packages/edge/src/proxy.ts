@@ -30,14 +30,24 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     if (value !== null) headers.set(name, value);
   }
 
-  const deadline = AbortSignal.timeout(ctx.options.upstreamTimeout ?? 30_000);
-  const signal = AbortSignal.any([request.signal, deadline]);
+  // The deadline covers the wait for the answer's headers, not the streaming of its body; a browser
+  // that goes away still cancels everything.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('The upstream did not answer in time', 'TimeoutError'));
+  }, ctx.options.upstreamTimeout ?? 30_000);
+  const onAbort = () => controller.abort(request.signal.reason);
+  if (request.signal.aborted) onAbort();
+  else request.signal.addEventListener('abort', onAbort, { once: true });
+  const signal = controller.signal;
   try {
     const client = await ctx.clientFor(data);
     const before = data.tokens.accessToken;
     const init: RequestInit = { method: request.method, headers, signal };
     if (body) init.body = body;
-    const answer = await client.fetch(upstream, init);
+    const answer = await client.fetch(upstream, init).finally(() => clearTimeout(timer));
     const response = new Response(answer.body, answer); // a copy with mutable headers
     for (const name of [...response.headers.keys()]) if (DROP.has(name)) response.headers.delete(name);
     response.headers.set('cache-control', 'no-store');
@@ -45,7 +55,7 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
     return tokens.accessToken === before ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
   } catch (error) {
-    const timedOut = deadline.aborted && !request.signal.aborted;
+    clearTimeout(timer);
     return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
   }
 }

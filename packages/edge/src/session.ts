@@ -63,7 +63,15 @@ export interface SessionData extends Record<string, unknown> {
 
 /* ------------------------------------------------------------------ cookies */
 
-/** Cookie attributes the handler writes. */
+/**
+ * Cookie attributes the handler writes.
+ *
+ * @example
+ * ```ts
+ * // plain-http local development only: no Secure, so no __Host- prefix
+ * const auth = createAuthHandler({ adapter, secret, cookie: { secure: false } });
+ * ```
+ */
 export interface CookieOptions {
   /** Base name; gets the `__Host-` prefix when `secure`. @default 'grantkit' */
   name?: string;
