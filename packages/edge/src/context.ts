@@ -46,7 +46,10 @@ export interface AuthHandlerOptions {
   errorRedirect?: string;
   /** Where a login goes back to when no `returnTo` is given. @default '/' */
   defaultReturnTo?: string;
-  /** API proxy: request path → upstream URL. Only these upstreams are ever reached. */
+  /**
+   * API proxy: request path → upstream URL. Only these upstreams are ever reached. A request's query
+   * string replaces the upstream URL's own; without one, the upstream URL is used as configured.
+   */
   proxy?: Readonly<Record<string, string>>;
   /** Other origins allowed to call state-changing routes (e.g. a separate SPA origin). @default [] */
   allowedOrigins?: readonly string[];
