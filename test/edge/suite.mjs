@@ -125,6 +125,14 @@ export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Bo
       assert(emu.count({ grant: 'refresh_token' }) - before === 1, `refreshes: ${emu.count({ grant: 'refresh_token' }) - before}`);
       assert(all.every((r) => r.setCookies.some((c) => c.startsWith('__Host-grantkit='))), 'renewed session not written back');
     },
+    async '100 concurrent proxied requests with a time-expired access token cause 1 refresh'() {
+      emu.fault({ path: '/v0/auth/token', expiresIn: 2 }); // the code exchange issues a token past its skew margin
+      const { cookies } = await loggedIn();
+      const before = emu.count({ grant: 'refresh_token' });
+      const all = await Promise.all(Array.from({ length: 100 }, () => call('/api/graphql', { method: 'POST', cookies, headers: same, body: ping })));
+      assert(all.every((r) => r.status === 200), all.map((r) => r.status).join(','));
+      assert(emu.count({ grant: 'refresh_token' }) - before === 1, `refreshes: ${emu.count({ grant: 'refresh_token' }) - before}`);
+    },
     async 'a request still carrying the pre-renewal session after a renewal uses the renewed token: no second refresh'() {
       const { cookies } = await loggedIn();
       const stale = { ...cookies };

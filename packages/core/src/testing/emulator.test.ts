@@ -421,6 +421,23 @@ describe('faults, counts, clock, secrets', () => {
     expect(reused.status).toBe(401);
   });
 
+  it('expiresIn: the token answer is the real one with another expires_in; the token still works', async () => {
+    const em = createVendorEmulator();
+    const first = await fdAppTokens(em);
+    em.fault({ path: '/v0/auth/token', expiresIn: 2 });
+    const short = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const body = (await short.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ expires_in: 2, access_token: expect.any(String), refresh_token: expect.any(String) });
+    const ping = await em.fetch(`${FD}/app/${TEST_CREDENTIALS.firstDollarApp.appId}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query { ping }' }),
+    });
+    expect(await ping.json()).toEqual({ data: { ping: 'pong' } });
+    const next = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: body.refresh_token });
+    expect((await next.json()).expires_in).toBe(3600);
+  });
+
   it('delays with latency faults on real timers, Infinity times, clearFaults', async () => {
     const em = createVendorEmulator();
     em.fault({ path: '/graphql', latencyMs: 30, times: Infinity });

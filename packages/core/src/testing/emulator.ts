@@ -150,9 +150,16 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       }
     }
     if (presented !== undefined && res.ok) res = await withoutRotation(res, presented, wasUsed);
+    if (fault?.expiresIn !== undefined && res.ok && grant !== undefined) res = await withExpiresIn(res, fault.expiresIn);
     if (route?.vendor === 'firstOrion') res.headers.set('x-forp-meta-request-id', crypto.randomUUID());
     log(res.status);
     return fault?.reset ? resetResponse(res) : res;
+  }
+
+  /** The same token answer with another `expires_in`. */
+  async function withExpiresIn(res: Response, seconds: number): Promise<Response> {
+    const parsed = parseJsonObject(await res.text());
+    return parsed.ok ? json(res.status, { ...parsed.fields, expires_in: seconds }, res.headers) : json(res.status, null, res.headers);
   }
 
   /** Drops the newly issued refresh token from the answer and the vendor, and revives the presented one. */

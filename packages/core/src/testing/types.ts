@@ -155,6 +155,7 @@ export interface RequestFilter {
  * emulator.fault({ path: '/v0/auth/token', status: 429, retryAfter: 2, times: 1 });
  * emulator.fault({ path: '/v0/auth/token', status: 502, text: '<html><h1>502 Bad Gateway</h1></html>', contentType: 'text/html' });
  * emulator.fault({ path: '/v0/auth/token', reset: true }); // the vendor rotates the refresh token, the answer is lost
+ * emulator.fault({ path: '/v0/auth/token', expiresIn: 2 }); // this token answer says expires_in: 2
  */
 export interface Fault {
   /** Exact path, or a RegExp tested against the path. @default every path */
@@ -187,6 +188,12 @@ export interface Fault {
    * refresh token only sometimes). No effect on other requests.
    */
   keepRefreshToken?: boolean;
+  /**
+   * On a successful token answer, the vendor handles the request normally and `expires_in` becomes
+   * this many seconds (a short-lived token: with 2, a client sees it as already expired, past its
+   * clock-skew margin). No effect on other requests.
+   */
+  expiresIn?: number;
   /** How many matching requests it applies to. @default 1 */
   times?: number;
 }
