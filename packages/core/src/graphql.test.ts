@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createVendorEmulator, TEST_CREDENTIALS } from './testing/index';
 import { firstDollarApp } from './adapters/first-dollar';
@@ -13,7 +14,7 @@ async function setup() {
   const tokenClient = createTokenClient({ adapter: firstDollarApp({ ...app, apiBaseUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now() });
   await tokenClient.exchangeCode(emu.issueCode('firstDollar', app.appId));
   const graphql = createGraphQLClient({ tokenClient, endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }), retryDelay: 5 });
-  return { emu, graphql };
+  return { emu, graphql, tokenClient };
 }
 
 describe('First Dollar GraphQL client', () => {
@@ -27,6 +28,20 @@ describe('First Dollar GraphQL client', () => {
     const error = await graphql.request('query { nope }').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphQLRequestError);
     expect(error).toMatchObject({ code: 'graphql_error' });
+  });
+
+  it('a server message echoing the bearer token is redacted everywhere the error can be printed', async () => {
+    const { emu, graphql, tokenClient } = await setup();
+    const token = await tokenClient.getAccessToken();
+    emu.setGraphqlResolver(() => {
+      throw new Error(`token ${token} is not allowed here`);
+    });
+    const error = (await graphql.request('query { secretThing }').catch((e: unknown) => e)) as GraphQLRequestError;
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect(error.errors[0]?.message).toBe('token [redacted] is not allowed here');
+    for (const printed of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 5 }), JSON.stringify(error.errors)]) {
+      expect(printed).not.toContain(token);
+    }
   });
 
   it('typed union errors become GraphQLDomainError; retryable ones are retried with backoff', async () => {

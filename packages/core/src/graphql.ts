@@ -17,8 +17,9 @@ const TOKEN_LIKE = /[A-Za-z0-9\-._~+/]{32,}=*/g;
 const scrub = (text: string): string => text.replace(TOKEN_LIKE, '[redacted]');
 
 /**
- * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages as sent; the
- * error's own message quotes them with token-like runs of 32+ characters redacted.
+ * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages and paths, with
+ * token-like runs of 32+ characters redacted (a server may echo the bearer token it refused, and an
+ * error gets logged whole); the error's own message quotes them.
  *
  * @example
  * ```ts
@@ -30,8 +31,9 @@ export class GraphQLRequestError extends GrantkitError {
   /** The `errors[]` the server sent. */
   readonly errors: readonly GraphQLTransportError[];
   constructor(errors: readonly GraphQLTransportError[], status: number) {
-    super('graphql_error', `GraphQL request failed: ${scrub(errors.map((e) => e.message).join('; ')).slice(0, 300)}`, { status });
-    this.errors = errors;
+    const scrubbed = errors.map((e) => ({ ...e, message: scrub(e.message) }));
+    super('graphql_error', `GraphQL request failed: ${scrubbed.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
+    this.errors = scrubbed;
   }
 }
 
