@@ -255,7 +255,7 @@ describe('BFF security checklist (RFC 9700, browser-based apps BFF)', () => {
 
   it('RFC 9700 §4.11.1: the client is no open redirector (returnTo and provider errors never leave the origin)', async () => {
     const s = setup('firstDollar');
-    const evil = ['https://evil.example/', '//evil.example/', '/\\evil.example', '\\\\evil.example', 'http:evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example', '/\t/evil.example', ' //evil.example'];
+    const evil = ['https://evil.example/', '//evil.example/', '/\\evil.example', '\\\\evil.example', 'http:evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example', '/\t/evil.example', ' //evil.example', '/.//evil.example', '/a/..//evil.example', '/./\\evil.example'];
     for (const returnTo of evil) {
       const { callback } = await s.login(returnTo);
       expect(new URL(callback.location!, ORIGIN).origin, returnTo).toBe(ORIGIN);

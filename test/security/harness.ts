@@ -80,13 +80,16 @@ export function canaryEmulator(extra: EmulatorOptions = {}) {
 /** Everything observable, dumped as text, then scanned for canaries. */
 export class Collector {
   readonly items: { where: string; text: string }[] = [];
+  /** Objects seen, printed again at `expectClean()`: after the flow, when they hold tokens. */
+  readonly #live: { where: string; value: unknown }[] = [];
 
   add(where: string, text: string): void {
     this.items.push({ where, text });
   }
 
   /** `String`, `JSON.stringify` and `util.inspect` of an object (what a logger prints). */
-  object(where: string, value: unknown): void {
+  object(where: string, value: unknown, live = true): void {
+    if (live && typeof value === 'object' && value !== null) this.#live.push({ where, value });
     this.add(`${where} String`, String(value));
     let json: string | undefined;
     try {
@@ -123,6 +126,7 @@ export class Collector {
 
   /** Fails naming each leak (the redacted text, never the canary). */
   expectClean(extra: Iterable<string> = []): void {
+    for (const { where, value } of this.#live.splice(0)) this.object(`${where} (after the flow)`, value, false);
     const needles: Needle[] = [
       ...Object.entries(CANARY).flatMap(([name, value]) => needlesFor(`canary ${name}`, value)),
       // Each issued token and code, also without its canary prefix (a leak of the random part alone).
