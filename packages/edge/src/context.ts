@@ -10,7 +10,7 @@ import {
   type TokenSet,
 } from '@grantkit/core';
 import { cookieJar, createKeyring, parseCookies, sessionId, type CookieOptions, type SessionData } from './session';
-import { sessionTtl, type RefreshCoordinator, type SessionStore } from './store';
+import { sessionSeconds, sessionTtl, type RefreshCoordinator, type SessionStore } from './store';
 
 /**
  * Options of {@link createAuthHandler}.
@@ -103,9 +103,6 @@ export function createContext(options: AuthHandlerOptions) {
     map.set(sid, value);
   };
 
-  const sessionAge = (tokens: TokenSet) =>
-    tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - Date.now()) / 1000);
-
   // Opened session cookies, by their exact value, until their `exp`: a browser sends the same cookie
   // on every request, and decrypting it each time was most of the proxy's overhead.
   const opened = new Map<string, { data: Partial<SessionData>; until: number }>();
@@ -151,7 +148,8 @@ export function createContext(options: AuthHandlerOptions) {
       // With a store, a token set another isolate stored is adopted instead of refreshing again.
       // A failed store write is reported, not thrown: the renewed tokens still serve this request.
       storage: sessions
-        ? { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens).catch(report), delete: () => sessions.delete(sid) }
+        ? // delete: the session ends in forget(), which also tells the coordinator; deleting here too would be a second store call.
+          { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens).catch(report), delete: () => {} }
         : memoryStorage(),
     };
     if (options.fetch) clientOptions.fetch = options.fetch;
@@ -187,7 +185,7 @@ export function createContext(options: AuthHandlerOptions) {
 
     /** Set-Cookie values for a session; with a store, the tokens go there and the cookie holds the id. */
     async writeSession(cookies: Map<string, string>, data: SessionData): Promise<string[]> {
-      const age = sessionAge(data.tokens);
+      const age = sessionSeconds(data.tokens, maxAge);
       await persist(data.sid, data.tokens);
       const payload = sessions ? { sid: data.sid } : { sid: data.sid, tokens: data.tokens };
       return jar.write(cookies, jar.sessionName, await keyring.seal(payload, age), age);

@@ -142,8 +142,8 @@ export async function logout(ctx: Context, request: Request): Promise<Response> 
     // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.
     const revoked = await ctx.clientFor(data).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
     if (revoked.error) ctx.report(revoked.error);
+    await ctx.forget(data.sid);
   }
-  if (data) await ctx.forget(data.sid);
   return withCookies(Response.json(summary(), { headers: { 'cache-control': 'no-store' } }), ctx.jar.clear(cookies, ctx.jar.sessionName));
 }
 

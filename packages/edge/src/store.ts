@@ -46,12 +46,12 @@ export interface RefreshCoordinator {
   forget?(sid: string): Promise<void>;
 }
 
-/**
- * How long a session's tokens are kept, seconds: `maxAge`, capped by the refresh token's expiry
- * (at least 60: Workers KV's shortest TTL).
- */
-export const sessionTtl = (tokens: TokenSet, maxAge: number, now = Date.now()): number =>
-  Math.max(60, Math.ceil(tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - now) / 1000)));
+/** How long a session lasts, seconds: `maxAge`, capped by the refresh token's remaining life. */
+export const sessionSeconds = (tokens: TokenSet, maxAge: number, now = Date.now()): number =>
+  tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - now) / 1000);
+
+/** {@link sessionSeconds} as a store TTL: whole seconds, at least 60 (Workers KV's shortest TTL). */
+export const sessionTtl = (tokens: TokenSet, maxAge: number): number => Math.max(60, Math.ceil(sessionSeconds(tokens, maxAge)));
 
 /**
  * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session
