@@ -3,6 +3,8 @@
 import { createAuthHandler, CSRF_HEADER } from '@grantkit/edge';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { suiteHandlerOptions } from './config.mjs';
+import { loginChecks } from './checks-login.mjs';
+import { proxyChecks } from './checks-proxy.mjs';
 
 /**
  * Builds the handler and the checks. `serve(handler, { vendorFetch })` may put the handler behind a
@@ -59,7 +61,11 @@ export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Bo
     return { login, cb, cookies };
   }
 
+  // What the check groups in ./checks-*.mjs get: the same browser, vendor and helpers as the checks below.
+  const t = { call, jar, emu, app, origin, same, ping, loggedIn, serverSide, assert };
   const checks = {
+    ...loginChecks(t),
+    ...proxyChecks(t),
     async 'login redirects to consent with a short-lived HttpOnly, Secure, __Host- login-intent cookie'() {
       const res = await call('/auth/login?returnTo=/x');
       assert(res.status === 302, `status ${res.status}`);

@@ -9,7 +9,7 @@ import {
   type TokenClient,
   type TokenSet,
 } from '@grantkit/core';
-import { cookieJar, createKeyring, parseCookies, sessionId, type CookieOptions, type SessionData } from './session';
+import { cookieJar, createKeyring, openedSessions, parseCookies, sessionId, type CookieOptions, type SessionData } from './session';
 import { sessionSeconds, sessionTtl, type RefreshCoordinator, type SessionStore } from './store';
 
 /**
@@ -40,7 +40,10 @@ export interface AuthHandlerOptions {
   sessions?: SessionStore;
   /** Serialises refreshes of a session across isolates (e.g. `durableObjectCoordinator`). @default none */
   coordinator?: RefreshCoordinator;
-  /** Longest session life, seconds (also capped by the refresh token's expiry). @default 2592000 (30 days) */
+  /**
+   * Longest session life, seconds, counted from the login: renewals do not extend it. Also capped by the
+   * refresh token's expiry. @default 2592000 (30 days)
+   */
   sessionMaxAge?: number;
   /** Where failures of the browser routes redirect, with `?error=<code>`. @default '/' */
   errorRedirect?: string;
@@ -76,6 +79,17 @@ interface SessionClient {
   client: TokenClient;
   current: string | undefined;
   retired: string[];
+  /** The session's login time, ms: bounds the store TTL of its renewals. */
+  authTime: number;
+}
+
+/** What a session cookie seals: the id, the login time (seconds), and without a store the tokens. */
+interface SessionClaims extends Record<string, unknown> {
+  sid: string;
+  auth_time: number;
+  tokens?: TokenSet;
+  iat?: number;
+  exp?: number;
 }
 const MAX_SESSIONS = 1000;
 
@@ -103,16 +117,17 @@ export function createContext(options: AuthHandlerOptions) {
     map.set(sid, value);
   };
 
-  // Opened session cookies, by their exact value, until their `exp`: a browser sends the same cookie
-  // on every request, and decrypting it each time was most of the proxy's overhead.
-  const opened = new Map<string, { data: Partial<SessionData>; until: number }>();
-  const openSession = async (value: string | undefined): Promise<Partial<SessionData> | undefined> => {
+  const opened = openedSessions();
+  /** A session cookie's payload, if it opens as a session and is within `sessionMaxAge` of its login. */
+  const openSession = async (value: string | undefined, now = Date.now()): Promise<{ sid: string; tokens?: TokenSet; authTime: number } | undefined> => {
     if (!value) return undefined;
-    const hit = opened.get(value);
-    if (hit && hit.until > Date.now()) return hit.data;
-    const data = await keyring.open<Partial<SessionData> & { exp?: number }>(value);
-    if (data && typeof data.exp === 'number') bounded(opened, value, { data, until: data.exp * 1000 });
-    return data;
+    const data = (opened.get(value, now) ?? (await keyring.open('session', value))) as Partial<SessionClaims> | undefined;
+    if (typeof data?.sid !== 'string') return undefined;
+    // Sealed before the login time was kept: its last seal is the best bound there is.
+    const authTime = (typeof data.auth_time === 'number' ? data.auth_time : (data.iat ?? 0)) * 1000;
+    if (authTime + maxAge * 1000 <= now) return undefined;
+    if (typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
+    return data.tokens === undefined ? { sid: data.sid, authTime } : { sid: data.sid, tokens: data.tokens, authTime };
   };
 
   const report = (error: unknown) => {
@@ -128,16 +143,16 @@ export function createContext(options: AuthHandlerOptions) {
    * key), never after this isolate ended the session (a renewal that raced the logout), and not when
    * the coordinator has stored them already.
    */
-  const persist = async (sid: string, tokens: TokenSet) => {
+  const persist = async (sid: string, tokens: TokenSet, authTime: number | undefined) => {
     if (!sessions || written.get(sid) === tokens.accessToken || ended.has(sid)) return;
-    await sessions.set(sid, tokens, sessionTtl(tokens, maxAge));
+    await sessions.set(sid, tokens, sessionTtl(tokens, maxAge, authTime));
     bounded(written, sid, tokens.accessToken);
   };
   // A coordinator's answer must not wait forever: a stuck renewal would hold the session's single flight.
   const renewDeadline = (options.timeout ?? 10_000) * ((options.retry?.limit ?? 2) + 2);
 
-  const newClient = (sid: string): SessionClient => {
-    const entry = { current: undefined as string | undefined, retired: [] as string[] } as SessionClient;
+  const newClient = (sid: string, authTime: number): SessionClient => {
+    const entry = { current: undefined as string | undefined, retired: [] as string[], authTime } as SessionClient;
     const clientOptions: Parameters<typeof createTokenClient>[0] = {
       adapter,
       // Which access tokens this client has replaced: a request still carrying one is older, not newer.
@@ -149,7 +164,7 @@ export function createContext(options: AuthHandlerOptions) {
       // A failed store write is reported, not thrown: the renewed tokens still serve this request.
       storage: sessions
         ? // delete: the session ends in forget(), which also tells the coordinator; deleting here too would be a second store call.
-          { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens).catch(report), delete: () => {} }
+          { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens, entry.authTime).catch(report), delete: () => {} }
         : memoryStorage(),
     };
     if (options.fetch) clientOptions.fetch = options.fetch;
@@ -178,23 +193,28 @@ export function createContext(options: AuthHandlerOptions) {
 
     async readSession(cookies: Map<string, string>): Promise<SessionData | undefined> {
       const data = await openSession(jar.read(cookies, jar.sessionName));
-      if (typeof data?.sid !== 'string') return undefined;
+      if (!data) return undefined;
       const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
-      return typeof tokens?.accessToken === 'string' ? { sid: data.sid, tokens } : undefined;
+      return typeof tokens?.accessToken === 'string' ? { sid: data.sid, tokens, authTime: data.authTime } : undefined;
     },
 
-    /** Set-Cookie values for a session; with a store, the tokens go there and the cookie holds the id. */
+    /**
+     * Set-Cookie values for a session; with a store, the tokens go there and the cookie holds the id.
+     * The cookie lives until `sessionMaxAge` after the login (or the refresh token's end), however
+     * often it is rewritten; past that, the values clear it.
+     */
     async writeSession(cookies: Map<string, string>, data: SessionData): Promise<string[]> {
-      const age = sessionSeconds(data.tokens, maxAge);
-      await persist(data.sid, data.tokens);
-      const payload = sessions ? { sid: data.sid } : { sid: data.sid, tokens: data.tokens };
-      return jar.write(cookies, jar.sessionName, await keyring.seal(payload, age), age);
+      const age = sessionSeconds(data.tokens, maxAge, Date.now(), data.authTime);
+      if (age < 1) return jar.clear(cookies, jar.sessionName);
+      await persist(data.sid, data.tokens, data.authTime);
+      const claims: SessionClaims = sessions ? { sid: data.sid, auth_time: Math.floor(data.authTime / 1000) } : { sid: data.sid, tokens: data.tokens, auth_time: Math.floor(data.authTime / 1000) };
+      return jar.write(cookies, jar.sessionName, await keyring.seal('session', claims, age), age);
     },
 
     /** The token client of a session: one per session per isolate, so its renewals are single-flight. */
     async clientFor(session: SessionData): Promise<TokenClient> {
       let entry = clients.get(session.sid);
-      if (!entry) bounded(clients, session.sid, (entry = newClient(session.sid)));
+      if (!entry) bounded(clients, session.sid, (entry = newClient(session.sid, session.authTime)));
       const { accessToken } = session.tokens;
       // The request's tokens are newer (renewed in another isolate) unless this client replaced them
       // itself (a request that raced a renewal): then they are older and the client keeps its own.
@@ -208,10 +228,11 @@ export function createContext(options: AuthHandlerOptions) {
     /** Exchanges a code into a new session. */
     async exchange(code: string, codeVerifier: string | undefined): Promise<SessionData> {
       const sid = sessionId();
-      const entry = newClient(sid);
+      const authTime = Date.now();
+      const entry = newClient(sid, authTime);
       const tokens = await entry.client.exchangeCode(code, codeVerifier === undefined ? {} : { codeVerifier });
       bounded(clients, sid, entry);
-      return { sid, tokens };
+      return { sid, tokens, authTime };
     },
 
     /** Ends a session here, in the store and at the coordinator; their failures are reported, not thrown. */

@@ -17,14 +17,16 @@ const MAX_HEADER = 8192;
 const MAX_COOKIE = 32_768;
 
 type Route = (ctx: ReturnType<typeof createContext>, request: Request) => Promise<Response>;
-const ROUTES: Record<string, Partial<Record<string, Route>>> = {
-  login: { GET: login },
-  callback: { GET: callback },
-  exchange: { POST: exchange },
-  session: { GET: session },
-  refresh: { POST: refresh },
-  logout: { POST: logout },
-};
+// Maps, not object literals: path names and HTTP methods come from the request, and a lookup in an
+// object finds `constructor`, `__proto__` or `valueOf` on its prototype (`Deno.serve` passes any method).
+const ROUTES: ReadonlyMap<string, ReadonlyMap<string, Route>> = new Map([
+  ['login', new Map([['GET', login]])],
+  ['callback', new Map([['GET', callback]])],
+  ['exchange', new Map([['POST', exchange]])],
+  ['session', new Map([['GET', session]])],
+  ['refresh', new Map([['POST', refresh]])],
+  ['logout', new Map([['POST', logout]])],
+]);
 
 /**
  * Creates the backend-for-frontend: `GET {basePath}/login`, `GET callback`, `POST exchange`,
@@ -54,7 +56,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     const { pathname } = url;
     const upstream = proxies.get(pathname);
     const name = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
-    const routes = name === undefined ? undefined : ROUTES[name];
+    const routes = name === undefined ? undefined : ROUTES.get(name);
     if (!upstream && !routes) return options.next ? options.next(request, env, executionCtx) : null;
 
     for (const [header, value] of request.headers) {
@@ -62,8 +64,11 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     }
     try {
       if (upstream) return await proxy(ctx, request, url.search ? `${upstream.split('?')[0]}${url.search}` : upstream);
-      const route = routes?.[request.method];
-      if (!route) return jsonError(405, 'method_not_allowed', `Use ${Object.keys(routes ?? {}).join(', ')}`, { allow: Object.keys(routes ?? {}).join(', ') });
+      const route = routes?.get(request.method);
+      if (!route) {
+        const allow = [...(routes?.keys() ?? [])].join(', ');
+        return jsonError(405, 'method_not_allowed', `Use ${allow}`, { allow });
+      }
       return await route(ctx, request);
     } catch (error) {
       ctx.report(error);

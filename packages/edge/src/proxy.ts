@@ -1,16 +1,33 @@
-import { GrantkitError } from '@grantkit/core';
+import { GrantkitError, isGrantkitError, type TokenClient } from '@grantkit/core';
+import { readOrStream, readStreamBounded, TOO_LARGE } from './body';
 import { isSameOriginRequest } from './csrf';
 import { jsonError, withCookies, type Context } from './context';
 import { sessionFailure } from './routes';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and what must never cross the proxy.
 const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'set-cookie', 'authorization', 'host', 'content-length']);
-const FORWARD_REQUEST = ['content-type', 'accept', 'accept-language', 'x-request-id'];
+// `content-encoding` describes the request bytes the proxy sends on unchanged, so it goes with them.
+const FORWARD_REQUEST = ['content-type', 'content-encoding', 'accept', 'accept-language', 'x-request-id'];
+// Headers that describe the bytes as the upstream encoded them: wrong once the runtime's fetch has
+// decoded the body (Node, Deno, workerd and browsers all do, and all keep these headers).
+const ENCODED_REPRESENTATION = ['content-encoding', 'content-length', 'content-digest', 'content-md5'];
+/** Request bodies up to this size are buffered, so the retry after a 401 can send them again; larger ones stream. */
+const REPLAY_BYTES = 65_536;
+/** Largest error body read to redact tokens; a larger one is replaced by a generic error. */
+const ERROR_BODY_BYTES = 65_536;
+const REDACTED = '[REDACTED]';
 
 /**
  * Forwards a same-origin request to its allowlisted upstream (`upstream`: its URL with the request's
- * query string) with the session's bearer token,
- * renewing it (single flight per session) and retrying once on 401.
+ * query string) with the session's bearer token, renewing it (single flight per session).
+ *
+ * Request bodies are bounded while read (`maxBodyBytes`, 413 past it, whatever `Content-Length`
+ * says): a body of up to 64 KiB is buffered and retried once after a 401; a larger one streams to the
+ * upstream and is cut at the limit, and a 401 on it renews the session without a retry (a stream
+ * cannot be sent twice: the browser retries). Answers: headers of the encoding are dropped when the
+ * runtime decoded the body; error answers (4xx/5xx) have the session's tokens redacted from their
+ * headers and from their body (read up to 64 KiB; a larger one becomes a generic 'upstream_error').
+ * Successful bodies stream through untouched.
  */
 export async function proxy(ctx: Context, request: Request, upstream: string): Promise<Response> {
   if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
@@ -19,10 +36,8 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
   if (!data) return jsonError(401, 'unauthenticated', 'Not logged in');
 
   const limit = ctx.options.maxBodyBytes ?? 1_048_576;
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > limit) return jsonError(413, 'payload_too_large', 'Body too large');
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-  if (body && body.byteLength > limit) return jsonError(413, 'payload_too_large', 'Body too large');
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readOrStream(request, limit, REPLAY_BYTES);
+  if (body === TOO_LARGE) return tooLarge();
 
   const headers = new Headers();
   for (const name of FORWARD_REQUEST) {
@@ -30,8 +45,8 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     if (value !== null) headers.set(name, value);
   }
 
-  // The deadline covers the wait for the answer's headers, not the streaming of its body; a browser
-  // that goes away still cancels everything.
+  // The deadline covers the wait for the answer's headers (and the bounded read of an error body),
+  // not the streaming of a successful body; a browser that goes away still cancels everything.
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -44,20 +59,126 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
   const signal = controller.signal;
   try {
     const client = await ctx.clientFor(data);
-    const before = data.tokens.accessToken;
+    const before = data.tokens;
     const init: RequestInit = { method: request.method, headers, signal };
-    if (body) init.body = body;
-    const answer = await client.fetch(upstream, init).finally(() => clearTimeout(timer));
-    const response = new Response(answer.body, answer); // a copy with mutable headers
-    for (const name of [...response.headers.keys()]) if (DROP.has(name)) response.headers.delete(name);
-    response.headers.set('cache-control', 'no-store');
+    let answer: Response;
+    if (body && 'stream' in body) {
+      try {
+        answer = await sendStream(ctx, client, upstream, init, body.stream);
+      } catch (error) {
+        if (body.tooLarge()) return tooLarge();
+        throw error;
+      }
+    } else {
+      if (body) init.body = body.bytes;
+      answer = await client.fetch(upstream, init);
+    }
     const tokens = await client.getTokenSet();
+    const secrets = [before.accessToken, before.refreshToken, tokens.accessToken, tokens.refreshToken];
+    const response = await relay(answer, secrets);
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
-    return tokens.accessToken === before ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
+    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
   } catch (error) {
-    clearTimeout(timer);
     return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+function tooLarge(): Response {
+  return jsonError(413, 'payload_too_large', 'Body too large');
+}
+
+/**
+ * Sends a streamed body once, with the current token: `client.fetch` would tee it (`clone()`) for
+ * its retry, holding every byte sent. A 401 renews the session's token for the next request.
+ */
+async function sendStream(ctx: Context, client: TokenClient, upstream: string, init: RequestInit, stream: ReadableStream<Uint8Array>): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  const token = await client.getAccessToken({ signal });
+  const headers = new Headers(init.headers);
+  headers.set('authorization', client.authorization(token));
+  const fetcher = ctx.options.fetch ?? globalThis.fetch;
+  let answer: Response;
+  try {
+    // `duplex: 'half'` is what Node's fetch requires for a stream body; Deno and workerd accept it.
+    answer = await fetcher(upstream, { ...init, headers, body: stream, duplex: 'half' } as RequestInit);
+  } catch (error) {
+    if (isGrantkitError(error)) throw error;
+    throw signal?.aborted ? error : new GrantkitError('network_error', 'The upstream could not be reached', { cause: error });
+  }
+  if (answer.status === 401) await client.renewAfterRejection(token, { signal });
+  return answer;
+}
+
+/** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
+async function relay(answer: Response, secrets: readonly (string | undefined)[]): Promise<Response> {
+  const redact = redactor(secrets);
+  const coding = answer.headers.get('content-encoding')?.trim().toLowerCase();
+  const decoded = coding !== undefined && coding !== '' && coding !== 'identity';
+  const headers = new Headers();
+  for (const [name, value] of answer.headers) {
+    if (name === 'content-length' || DROP.has(name) || (decoded && ENCODED_REPRESENTATION.includes(name))) continue;
+    headers.append(name, redact(value));
+  }
+  headers.set('cache-control', 'no-store');
+  const init = { status: answer.status, statusText: answer.statusText, headers };
+  if (answer.status < 400 || answer.body === null) {
+    const length = answer.headers.get('content-length');
+    if (!decoded && length !== null) headers.set('content-length', length);
+    return new Response(answer.body, init);
+  }
+  const bytes = await readStreamBounded(answer.body, ERROR_BODY_BYTES);
+  if (bytes === TOO_LARGE) {
+    headers.set('content-type', 'application/json');
+    return new Response(JSON.stringify({ error: 'upstream_error', message: `The API answered ${answer.status} with an error too large to relay` }), init);
+  }
+  return new Response(fromBinary(redact(toBinary(bytes))), init);
+}
+
+/**
+ * Replaces every spelling of each secret in a string of bytes (one char per byte): raw (also inside
+ * `Bearer …`), URL-encoded (either hex case), JSON-escaped, and base64 / base64url at any offset
+ * inside a longer base64 text (the part that depends on the secret's bytes only).
+ */
+function redactor(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const patterns = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret || secret.length < 8) continue;
+    const raw = toBinary(new TextEncoder().encode(secret));
+    patterns.add(raw);
+    const url = encodeURIComponent(secret);
+    patterns.add(url);
+    patterns.add(url.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()));
+    patterns.add(toBinary(new TextEncoder().encode(JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'))));
+    for (let offset = 0; offset < 3; offset++) {
+      const all = btoa('\0'.repeat(offset) + raw).replace(/=+$/, '');
+      const n = offset + raw.length;
+      const start = [0, 2, 3][offset]!;
+      const end = 4 * Math.floor(n / 3) + [0, 1, 2][n % 3]!;
+      const middle = all.slice(start, end);
+      if (middle.length < 12) continue;
+      patterns.add(middle);
+      patterns.add(middle.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  const list = [...patterns].filter((p) => p.length >= 8).sort((a, b) => b.length - a.length);
+  return (text) => {
+    for (const p of list) if (text.includes(p)) text = text.split(p).join(REDACTED);
+    return text;
+  };
+}
+
+function toBinary(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+}
+
+function fromBinary(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 /** Names the hop-by-hop and credential headers the proxy never forwards (for tests and docs). */

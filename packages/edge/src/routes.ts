@@ -1,5 +1,6 @@
 import { createPkce, isGrantkitError, randomState, type ConsentRequiredError, type TokenSet } from '@grantkit/core';
-import { isSameOriginRequest, safeReturnTo } from './csrf';
+import { TOO_LARGE, readBounded } from './body';
+import { canStartLogin, isSameOriginRequest, safeReturnTo } from './csrf';
 import { jsonError, withCookies, type Context } from './context';
 import type { SessionData } from './session';
 
@@ -49,11 +50,14 @@ async function startLogin(ctx: Context, cookies: Map<string, string>, returnTo: 
     intent.verifier = pkce.verifier;
     params.codeChallenge = pkce.challenge;
   }
-  const sealed = await ctx.keyring.seal(intent, ctx.loginTtl);
+  const sealed = await ctx.keyring.seal('login', intent, ctx.loginTtl);
   return { url: ctx.adapter.authorizationUrl(params), setCookies: ctx.jar.write(cookies, ctx.jar.intentName, sealed, ctx.loginTtl) };
 }
 
 export async function login(ctx: Context, request: Request): Promise<Response> {
+  // Another site may link to the app, not log the browser in: its login intent would let it finish
+  // the login with a code of its own (login CSRF). `canStartLogin` says which navigations may.
+  if (!canStartLogin(request, ctx.options.allowedOrigins ?? [])) return redirect(errorLocation(ctx, 'login_cross_site'));
   const returnTo = safeReturnTo(new URL(request.url).searchParams.get('returnTo'), ctx.options.defaultReturnTo ?? '/');
   const { url, setCookies } = await startLogin(ctx, ctx.cookies(request), returnTo);
   return redirect(url, setCookies);
@@ -69,7 +73,7 @@ async function exchangeCode(ctx: Context, request: Request, code: string | null,
     response: asJson ? jsonError(status, error, message) : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
   });
   if (!code || code.length > 4096) return { ok: false, response: jsonError(400, 'invalid_request', 'The authorization code is missing') };
-  const intent = await ctx.keyring.open<LoginIntent>(ctx.jar.read(cookies, ctx.jar.intentName));
+  const intent = await ctx.keyring.open<LoginIntent>('login', ctx.jar.read(cookies, ctx.jar.intentName));
   if (!intent) return fail(403, 'login_intent_missing', 'This browser did not start a login (or it expired): start again');
   if (intent.state !== undefined && intent.state !== state) return fail(403, 'state_mismatch', 'The state does not match this login');
   try {
@@ -97,13 +101,16 @@ export async function callback(ctx: Context, request: Request): Promise<Response
   return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
 }
 
+/** Largest `POST exchange` body: `{ code, state }` needs far less. */
+const MAX_EXCHANGE_BODY = 8192;
+
 export async function exchange(ctx: Context, request: Request): Promise<Response> {
   if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
+  const bytes = await readBounded(request, MAX_EXCHANGE_BODY);
+  if (bytes === TOO_LARGE) return jsonError(413, 'payload_too_large', 'Body too large');
   let body: unknown;
   try {
-    const text = await request.text();
-    if (text.length > 8192) return jsonError(413, 'payload_too_large', 'Body too large');
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return jsonError(400, 'invalid_request', 'Body must be JSON { code, state? }');
   }
@@ -128,7 +135,7 @@ export async function refresh(ctx: Context, request: Request): Promise<Response>
   try {
     const client = await ctx.clientFor(data);
     const tokens = await client.refresh();
-    return withCookies(Response.json(summary(tokens), { headers: { 'cache-control': 'no-store' } }), await ctx.writeSession(cookies, { sid: data.sid, tokens }));
+    return withCookies(Response.json(summary(tokens), { headers: { 'cache-control': 'no-store' } }), await ctx.writeSession(cookies, { ...data, tokens }));
   } catch (error) {
     return sessionFailure(ctx, cookies, data.sid, error);
   }

@@ -46,12 +46,18 @@ export interface RefreshCoordinator {
   forget?(sid: string): Promise<void>;
 }
 
-/** How long a session lasts, seconds: `maxAge`, capped by the refresh token's remaining life. */
-export const sessionSeconds = (tokens: TokenSet, maxAge: number, now = Date.now()): number =>
-  tokens.refreshExpiresAt === undefined ? maxAge : Math.min(maxAge, (tokens.refreshExpiresAt - now) / 1000);
+/**
+ * How long a session has left, seconds: `maxAge` from its login at `authTime` (ms), capped by the
+ * refresh token's remaining life. Without `authTime`, the session starts `now`.
+ */
+export const sessionSeconds = (tokens: TokenSet, maxAge: number, now = Date.now(), authTime = now): number => {
+  const left = maxAge - (now - authTime) / 1000;
+  return tokens.refreshExpiresAt === undefined ? left : Math.min(left, (tokens.refreshExpiresAt - now) / 1000);
+};
 
 /** {@link sessionSeconds} as a store TTL: whole seconds, at least 60 (Workers KV's shortest TTL). */
-export const sessionTtl = (tokens: TokenSet, maxAge: number): number => Math.max(60, Math.ceil(sessionSeconds(tokens, maxAge)));
+export const sessionTtl = (tokens: TokenSet, maxAge: number, authTime?: number): number =>
+  Math.max(60, Math.ceil(sessionSeconds(tokens, maxAge, Date.now(), authTime)));
 
 /**
  * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session
