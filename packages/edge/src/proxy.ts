@@ -70,14 +70,14 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
         throw error;
       }
     } else {
-      if (body) init.body = body.bytes;
+      if (body) init.body = body.bytes as Uint8Array<ArrayBuffer>;
       answer = await client.fetch(upstream, init);
     }
     const tokens = await client.getTokenSet();
     const secrets = [before.accessToken, before.refreshToken, tokens.accessToken, tokens.refreshToken];
     const response = await relay(answer, secrets);
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
-    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.writeSession(cookies, { sid: data.sid, tokens }));
+    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.writeSession(cookies, { ...data, tokens }));
   } catch (error) {
     return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
   } finally {
@@ -133,7 +133,7 @@ async function relay(answer: Response, secrets: readonly (string | undefined)[])
     headers.set('content-type', 'application/json');
     return new Response(JSON.stringify({ error: 'upstream_error', message: `The API answered ${answer.status} with an error too large to relay` }), init);
   }
-  return new Response(fromBinary(redact(toBinary(bytes))), init);
+  return new Response(fromBinary(redact(toBinary(bytes))) as Uint8Array<ArrayBuffer>, init);
 }
 
 /**

@@ -5,8 +5,8 @@ import { oauth2Routes } from './oauth2';
 import { orangeLogicRoutes } from './orange-logic';
 import type { EmuRequest, Route } from './route';
 import { EmulatorState } from './state';
-import type { EmulatorOptions, Fault, RequestFilter, RequestRecord, VendorEmulator } from './types';
-import { abortReason, json, oauthError, parseJsonObject, sleep, sniffField } from './util';
+import type { ContentCoding, EmulatorOptions, Fault, RequestFilter, RequestRecord, VendorEmulator } from './types';
+import { abortReason, chooseCoding, decodeLikeFetch, echoAuthorization, encodeResponse, json, oauthError, parseJsonObject, sleep, sniffField } from './util';
 
 const DROPPED = Symbol.for('grantkit.emulator.dropped');
 
@@ -43,7 +43,8 @@ function presentedRefreshToken(text: string, headers: Headers): string | undefin
   return sniffField(text, 'refresh_token') ?? headers.get('x-refresh-token') ?? sniffField(text, 'code');
 }
 
-function faultResponse(f: Fault): Response | undefined {
+function faultResponse(f: Fault, requestHeaders: Headers): Response | undefined {
+  if (f.echoAuthorization) return echoAuthorization(requestHeaders, f.status);
   const status = f.status ?? (f.retryAfter !== undefined ? 429 : f.body !== undefined || f.malformedJson || f.text !== undefined ? 200 : undefined);
   if (status === undefined) return undefined;
   const headers = new Headers({ 'content-type': 'application/json' });
@@ -95,6 +96,7 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
   const requests: RequestRecord[] = [];
   let faults: (Fault & { left: number })[] = [];
   let latency = options.latency;
+  let compress: boolean | ContentCoding = options.compress ?? false;
 
   function takeFault(path: string): Fault | undefined {
     const f = faults.find((x) => pathMatches(x.path, path));
@@ -136,7 +138,7 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     // Snapshot of the presented refresh token, restored when the vendor is told not to rotate it.
     const presented = fault?.keepRefreshToken && grant === 'refresh_token' ? presentedRefreshToken(text, request.headers) : undefined;
     const wasUsed = presented === undefined ? undefined : s.refresh.get(presented)?.used;
-    let res = fault ? faultResponse(fault) : undefined;
+    let res = fault ? faultResponse(fault, request.headers) : undefined;
     if (!res) {
       if (!route) res = oauthError(404, 'not_found', 'No emulated endpoint at this path');
       else if (!route.methods.includes(method)) {
@@ -152,6 +154,8 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     if (presented !== undefined && res.ok) res = await withoutRotation(res, presented, wasUsed);
     if (fault?.expiresIn !== undefined && res.ok && grant !== undefined) res = await withExpiresIn(res, fault.expiresIn);
     if (route?.vendor === 'firstOrion') res.headers.set('x-forp-meta-request-id', crypto.randomUUID());
+    const coding = compress ? chooseCoding(request.headers.get('accept-encoding'), compress) : undefined;
+    if (coding && method !== 'HEAD') res = await encodeResponse(res, coding);
     log(res.status);
     return fault?.reset ? resetResponse(res) : res;
   }
@@ -177,7 +181,11 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
   const emulator: VendorEmulator = {
     fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
       try {
-        return handle(new Request(input, init));
+        const request = new Request(input, init);
+        if (!compress) return handle(request);
+        // As a runtime's fetch: offer every coding it can decode, and decode what comes back.
+        if (!request.headers.has('accept-encoding')) request.headers.set('accept-encoding', 'br, gzip, deflate');
+        return handle(request).then(decodeLikeFetch);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -254,6 +262,9 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     },
     setGraphqlResolver(resolver) {
       s.graphqlResolver = resolver;
+    },
+    setCompression(value) {
+      compress = value;
     },
     setFirstOrionRefreshSupported(supported) {
       s.foRefreshUnsupported = !supported;

@@ -17,6 +17,7 @@
 export { createVendorEmulator, isDroppedConnection } from './emulator';
 export { TEST_CREDENTIALS } from './credentials';
 export type {
+  ContentCoding,
   EmulatedVendor,
   EmulatorOptions,
   Fault,

@@ -113,7 +113,29 @@ export interface EmulatorOptions {
    * // refresh_token: 'CANARY-7f3a-Jx2…'; scan logs and responses for 'CANARY-7f3a-'
    */
   tokenPrefix?: string;
+  /**
+   * Compresses every answer with a body, as a real API behind a CDN does, when the request's
+   * `Accept-Encoding` allows it (`Content-Encoding` and `Content-Length` then describe the encoded
+   * bytes). `true` picks the first of `br`, `gzip`, `deflate` the request accepts; a coding uses only
+   * that one. Encoding uses the Web `CompressionStream` (`br` where the runtime's supports `brotli`:
+   * Node 24, Deno, workerd). `emulator.fetch` then decodes like a runtime's `fetch` does: it sends
+   * `Accept-Encoding: br, gzip, deflate` when the request has none, and keeps `Content-Encoding` and
+   * `Content-Length` on the decoded body. `listenEmulator` sends the encoded bytes.
+   * Change it later with {@link VendorEmulator.setCompression}.
+   * @default false
+   * @example
+   * const emulator = createVendorEmulator({ compress: 'gzip' });
+   * const server = await listenEmulator(emulator); // answers `Content-Encoding: gzip` to fetch()
+   */
+  compress?: boolean | ContentCoding;
 }
+
+/**
+ * A content coding the emulator can compress with (see {@link EmulatorOptions.compress}).
+ * @example
+ * const coding: ContentCoding = 'br';
+ */
+export type ContentCoding = 'br' | 'gzip' | 'deflate';
 
 /**
  * One request the emulator saw. `status` is 0 when no response was sent (a `drop` fault or the
@@ -194,6 +216,14 @@ export interface Fault {
    * clock-skew margin). No effect on other requests.
    */
   expiresIn?: number;
+  /**
+   * The API quotes the `Authorization` header it refused (a leaky error page): the answer (status
+   * `status`, default 401) carries the header's value raw, URL-encoded and base64-encoded in its
+   * JSON body, and raw in `WWW-Authenticate` and `X-Echo-Authorization`.
+   * @example
+   * emulator.fault({ path: /graphql$/, echoAuthorization: true, status: 403 });
+   */
+  echoAuthorization?: boolean;
   /** How many matching requests it applies to. @default 1 */
   times?: number;
 }
@@ -238,6 +268,8 @@ export interface VendorEmulator {
   /** Invalidates every refresh token issued so far (optionally of one vendor). */
   revokeRefreshTokens(vendor?: EmulatedVendor): void;
   setGraphqlResolver(resolver: GraphqlResolver | undefined): void;
+  /** Turns answer compression on or off (see {@link EmulatorOptions.compress}). */
+  setCompression(compress: boolean | ContentCoding): void;
   /** Makes First Orion `/v1/auth/refresh` answer 404 (`false`) or work (`true`). */
   setFirstOrionRefreshSupported(supported: boolean): void;
   /** A secret-free summary. */

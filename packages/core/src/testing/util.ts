@@ -190,3 +190,67 @@ export function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
+
+/** `CompressionStream` / `DecompressionStream` format of each content coding. */
+const FORMATS = { br: 'brotli', gzip: 'gzip', deflate: 'deflate' } as const;
+type Coding = keyof typeof FORMATS;
+
+function supported(coding: Coding): boolean {
+  try {
+    new CompressionStream(FORMATS[coding] as CompressionFormat);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The coding to answer with: `wanted` (or, for `true`, the first of br, gzip, deflate) among those `Accept-Encoding` allows. */
+export function chooseCoding(acceptEncoding: string | null, wanted: boolean | Coding): Coding | undefined {
+  const accepted = new Map<string, number>();
+  for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((x) => x.trim());
+    if (!name) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    accepted.set(name, q ? Number(q.slice(2)) : 1);
+  }
+  const ok = (c: Coding) => (accepted.get(c) ?? (accepted.has('*') ? accepted.get('*')! : 0)) > 0 && supported(c);
+  const order: Coding[] = wanted === true ? ['br', 'gzip', 'deflate'] : wanted === false ? [] : [wanted];
+  return order.find(ok);
+}
+
+/** The same answer with its body encoded in `coding` (`Content-Encoding`, `Content-Length` of the encoded bytes, `Vary`). */
+export async function encodeResponse(res: Response, coding: Coding): Promise<Response> {
+  if (res.body === null || res.headers.has('content-encoding')) return res;
+  const bytes = new Uint8Array(await new Response(res.body.pipeThrough(new CompressionStream(FORMATS[coding] as CompressionFormat))).arrayBuffer());
+  const headers = new Headers(res.headers);
+  headers.set('content-encoding', coding);
+  headers.set('content-length', String(bytes.byteLength));
+  headers.append('vary', 'Accept-Encoding');
+  return new Response(bytes, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * What a runtime's `fetch` (Node, Deno, workerd, browsers) hands its caller for an encoded answer:
+ * the decoded body, with `Content-Encoding` and `Content-Length` left as the server sent them.
+ */
+export function decodeLikeFetch(res: Response): Response {
+  const coding = res.headers.get('content-encoding')?.trim().toLowerCase() as Coding | undefined;
+  if (res.body === null || coding === undefined || !(coding in FORMATS)) return res;
+  const body = res.body.pipeThrough(new DecompressionStream(FORMATS[coding] as CompressionFormat));
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** A 401 (or `status`) that quotes the `Authorization` header it refused, raw and encoded, in its body and headers. */
+export function echoAuthorization(headers: Headers, status = 401): Response {
+  const value = headers.get('authorization') ?? '';
+  const base64 = btoa(String.fromCharCode(...encoder.encode(value)));
+  return json(
+    status,
+    {
+      error: 'invalid_token',
+      error_description: `Refused Authorization: ${value}`,
+      debug: { authorization: value, url_encoded: encodeURIComponent(value), base64, token_in_url: `https://api.example/?access_token=${encodeURIComponent(value.replace(/^\S+ /, ''))}` },
+    },
+    { 'www-authenticate': `Bearer error="invalid_token", error_description="refused ${value}"`, 'x-echo-authorization': value },
+  );
+}
