@@ -56,3 +56,38 @@ it('openedSessions is bounded in bytes of cookie values, whatever their count, a
   cache.set('y'.repeat(20_000), { sid: 'huge' }, 2_000); // larger than the whole budget: not kept
   expect(cache.bytes).toBeLessThanOrEqual(10_000);
 });
+
+it('a session renewed just before sessionMaxAge still ends sessionMaxAge after its login', async () => {
+  const { vi } = await import('vitest');
+  const { createAuthHandler, CSRF_HEADER } = await import('@grantkit/edge');
+  const { createVendorEmulator, TEST_CREDENTIALS } = await import('@grantkit/core/testing');
+  // @ts-expect-error plain ESM config shared with the suite
+  const { suiteHandlerOptions } = await import('../../../test/edge/config.mjs');
+  const start = Date.UTC(2026, 10, 30, 12);
+  vi.useFakeTimers({ toFake: ['Date'], now: start });
+  try {
+    const emu = createVendorEmulator({ now: start, accessTokenTtl: { firstDollar: 600 } });
+    const auth = createAuthHandler({ ...suiteHandlerOptions({ fetch: emu.fetch }), sessionMaxAge: 3600 });
+    const origin = 'https://app.example';
+    const same = { origin, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin' };
+    const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('__Host-grantkit='))!;
+    const login = (await auth(new Request(`${origin}/auth/login`)))!;
+    const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const code = emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId);
+    let session = cookieOf((await auth(new Request(`${origin}/auth/callback?code=${code}`, { headers: { cookie: intent } })))!);
+    expect(session).toMatch(/Max-Age=3600\b/);
+    // Renew every 50 minutes, as a stolen cookie's holder would to keep it alive.
+    vi.setSystemTime(start + 3000_000);
+    emu.clock.set(start + 3000_000);
+    const renewed = (await auth(new Request(`${origin}/auth/refresh`, { method: 'POST', headers: { ...same, cookie: session.split(';')[0]! } })))!;
+    expect(renewed.status).toBe(200);
+    session = cookieOf(renewed);
+    expect(Number(/Max-Age=(\d+)/.exec(session)![1])).toBeLessThanOrEqual(600);
+    vi.setSystemTime(start + 3601_000);
+    emu.clock.set(start + 3601_000);
+    const after = (await auth(new Request(`${origin}/auth/session`, { headers: { cookie: session.split(';')[0]! } })))!;
+    expect(await after.json()).toEqual({ authenticated: false });
+  } finally {
+    vi.useRealTimers();
+  }
+});
