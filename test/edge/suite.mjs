@@ -61,9 +61,31 @@ export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Bo
     return { login, cb, cookies };
   }
 
-  // What the check groups in ./checks-*.mjs get: the same browser, vendor and helpers as the checks below.
-  const t = { call, jar, emu, app, origin, same, ping, loggedIn, serverSide, assert };
-  const checks = {
+  const t = { call, jar, emu, app, origin, same, ping, loggedIn, serverSide, assert, issued, seen };
+  const checks = defineChecks(t);
+
+  const results = [];
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      await check();
+      results.push({ name, ok: true });
+    } catch (error) {
+      results.push({ name, ok: false, error: String(error?.message ?? error) });
+    }
+  }
+  await server.close();
+  return results;
+}
+
+/**
+ * The checks, by name. `t` is the suite's browser (`call`, `jar`, `loggedIn`), vendor (`emu`, `app`,
+ * `issued`: every token it issued), what the browser saw (`seen`) and helpers; the check groups in
+ * ./checks-*.mjs get the same. Defining them apart from running them lets a test runner name each
+ * check before the suite runs (see {@link edgeCheckNames}).
+ */
+function defineChecks(t) {
+  const { call, jar, emu, app, same, ping, loggedIn, serverSide, issued, seen } = t;
+  return {
     ...loginChecks(t),
     ...proxyChecks(t),
     async 'login redirects to consent with a short-lived HttpOnly, Secure, __Host- login-intent cookie'() {
@@ -226,18 +248,17 @@ export async function runEdgeSuite({ serve, handlerOptions = {}, serverSide = Bo
       for (const token of issued) assert(!everything.includes(token), 'a vendor token leaked');
     },
   };
+}
 
-  const results = [];
-  for (const [name, check] of Object.entries(checks)) {
-    try {
-      await check();
-      results.push({ name, ok: true });
-    } catch (error) {
-      results.push({ name, ok: false, error: String(error?.message ?? error) });
-    }
-  }
-  await server.close();
-  return results;
+/**
+ * The names of the checks `runEdgeSuite` runs with these options, without running them: each
+ * runtime's test file makes one named test per check.
+ */
+export function edgeCheckNames({ serverSide = false } = {}) {
+  const unused = () => {
+    throw new Error('edgeCheckNames only lists checks');
+  };
+  return Object.keys(defineChecks({ call: unused, jar: unused, emu: {}, app: {}, origin: '', same: {}, ping: '', loggedIn: unused, serverSide, assert, issued: new Set(), seen: [] }));
 }
 
 function assert(condition, detail) {

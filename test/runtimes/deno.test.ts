@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { createVendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator } from '@grantkit/core/testing/node';
 import { available, credentials, expected, fixture, root } from './harness';
+import { describeEdgeSuite, type EdgeResult } from '../edge/named';
 
 const run = promisify(execFile);
 const deno = join(root, 'node_modules/.bin/deno');
@@ -30,16 +31,13 @@ it('Deno: the built packages run the scenario, offline, over loopback HTTP', asy
   }
 });
 
-it('Deno: the edge handler suite passes with the handler behind Deno.serve on 127.0.0.1', async () => {
+describeEdgeSuite('Deno: the edge handler suite, the handler behind Deno.serve on 127.0.0.1', {}, async () => {
   const { existsSync } = await import('node:fs');
-  if (!available('deno', existsSync(deno))) return;
+  if (!available('deno', existsSync(deno))) return undefined;
   const { stdout } = await run(deno, ['run', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', fixture('edge-deno.mjs')], {
     cwd: root,
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: await mkdtemp(join(tmpdir(), 'deno-')) },
     timeout: 90_000,
   });
-  const results = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as { name: string; ok: boolean; error?: string }[];
-  console.log(`deno edge suite: ${results.filter((r) => r.ok).length}/${results.length} passed`);
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-  expect(results.length).toBeGreaterThan(10);
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as EdgeResult[];
 });

@@ -2,20 +2,10 @@ import { expect, it } from 'vitest';
 import { memorySessionStore } from '@grantkit/edge';
 // @ts-expect-error plain ESM suite shared with the workerd and Deno runs
 import { runEdgeSuite } from '../../../test/edge/suite.mjs';
+import { describeEdgeSuite } from '../../../test/edge/named';
 
-type Result = { name: string; ok: boolean; error?: string };
-
-it('the edge handler suite passes in Node (sessions in the encrypted cookie)', async () => {
-  const results = (await runEdgeSuite()) as Result[];
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-  expect(results.length).toBeGreaterThan(10);
-});
-
-it('the edge handler suite passes in Node with a server-side session store', async () => {
-  const results = (await runEdgeSuite({ handlerOptions: { sessions: memorySessionStore() } })) as Result[];
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-  expect(results.map((r) => r.name)).toContain('server-side sessions: the cookie holds no token, and a cookie replayed after logout is not logged in');
-});
+describeEdgeSuite('the edge handler suite in Node (sessions in the encrypted cookie)', {}, () => runEdgeSuite());
+describeEdgeSuite('the edge handler suite in Node with a server-side session store', { serverSide: true }, () => runEdgeSuite({ handlerOptions: { sessions: memorySessionStore() } }));
 
 it('cookie sessions: POST refresh writes the rotated tokens into the cookie (another isolate renews from it)', async () => {
   const { createAuthHandler, CSRF_HEADER } = await import('@grantkit/edge');
