@@ -22,7 +22,7 @@ export function describeEdgeSuite(title: string, options: { serverSide?: boolean
         failure = error;
       }
     }, timeout);
-    it.each(edgeCheckNames(options) as string[])('%s', (name, ctx) => {
+    it.for(edgeCheckNames(options) as string[])('%s', (name, ctx) => {
       if (failure) throw failure;
       if (!outcome) return ctx.skip();
       const result = outcome.get(name);
