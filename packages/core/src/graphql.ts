@@ -12,14 +12,19 @@ export interface GraphQLTransportError {
 }
 
 // A server message may echo the bearer token it refused; the error's message must not carry it. Runs
-// of 32+ token characters (JWTs, opaque tokens, keys) are cut from server text that goes into one.
-const TOKEN_LIKE = /[A-Za-z0-9\-._~+/]{32,}=*/g;
+// of 32+ token characters (JWTs, opaque tokens, keys) are cut from server text that goes into one,
+// counting a character the server quoted encoded as one: a percent escape (`%2F`, `%2b`), a JSON
+// escape (`\/`, `\u002f`) — else a base64 token quoted URL- or JSON-encoded slips through in runs
+// shorter than 32.
+const TOKEN_CHAR = String.raw`(?:[A-Za-z0-9\-._~+/]|%[0-9A-Fa-f]{2}|\\(?:\/|u[0-9A-Fa-f]{4}))`;
+const TOKEN_LIKE = new RegExp(`${TOKEN_CHAR}{32,}(?:=|%3[Dd])*`, 'g');
 const scrub = (text: string): string => text.replace(TOKEN_LIKE, '[redacted]');
 
 /**
  * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages and paths, with
- * token-like runs of 32+ characters redacted (a server may echo the bearer token it refused, and an
- * error gets logged whole); the error's own message quotes them.
+ * token-like runs of 32+ characters (raw, percent- or JSON-escaped) redacted from messages and
+ * path segments (a server may echo the bearer token it refused, and an error gets logged whole); the
+ * error's own message quotes them.
  *
  * @example
  * ```ts
@@ -31,7 +36,11 @@ export class GraphQLRequestError extends GrantkitError {
   /** The `errors[]` the server sent. */
   readonly errors: readonly GraphQLTransportError[];
   constructor(errors: readonly GraphQLTransportError[], status: number) {
-    const scrubbed = errors.map((e) => ({ ...e, message: scrub(e.message) }));
+    const scrubbed = errors.map((e) => ({
+      ...e,
+      message: scrub(e.message),
+      ...(e.path ? { path: e.path.map((p) => (typeof p === 'string' ? scrub(p) : p)) } : {}),
+    }));
     super('graphql_error', `GraphQL request failed: ${scrubbed.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
     this.errors = scrubbed;
   }
@@ -95,8 +104,9 @@ export function findDomainError(data: unknown, path: string[] = []): GraphQLDoma
     if (isRecord(value) && typeof value.code === 'string' && typeof value.message === 'string' && typeof value.retryable === 'boolean') {
       const keys: string[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
-      const typename = typeof value.__typename === 'string' ? value.__typename : 'Error';
-      return new GraphQLDomainError(typename, value.code, scrub(value.message), value.retryable, [...path, ...keys.reverse()]);
+      // Every server string that goes into the error is scrubbed: a server may quote the token anywhere.
+      const typename = typeof value.__typename === 'string' ? scrub(value.__typename) : 'Error';
+      return new GraphQLDomainError(typename, scrub(value.code), scrub(value.message), value.retryable, [...path, ...keys.reverse()].map(scrub));
     }
     const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [String(i), item]) : isRecord(value) ? Object.entries(value) : [];
     for (let i = children.length - 1; i >= 0; i--) stack.push({ value: children[i]![1], key: children[i]![0], parent: node });

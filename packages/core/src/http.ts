@@ -89,7 +89,8 @@ export function toTransportError(error: unknown, signal?: AbortSignal): unknown 
  * Sends a request and reads the answer, whatever its status and body (JSON, else text, else
  * undefined: a revocation answers 200 with no body). Transport failures become `network_error` /
  * `timeout` / `aborted`. An error answer (non-2xx) has every credential of the request redacted from
- * its body, so no error built from it can echo one.
+ * its body and its headers, in every encoding the request sent it in (see {@link credentialsOf}), so
+ * no error built from it can echo one.
  */
 export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
   try {
@@ -100,20 +101,61 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
     return { status: response.status, headers: response.headers, body: await readBody(response) };
   } catch (error) {
     if (isHTTPError(error)) {
-      return { status: error.response.status, headers: error.response.headers, body: redact(error.data, credentialsOf(request)) };
+      const credentials = credentialsOf(request);
+      const headers = new Headers();
+      error.response.headers.forEach((value, name) => headers.set(name, redact(value, credentials) as string));
+      return { status: error.response.status, headers, body: redact(error.data, credentials) };
     }
     throw toTransportError(error, signal);
   }
 }
 
-/** Credential values a token request carries (body fields, header values, the halves of Basic auth). */
+/** One value `application/x-www-form-urlencoded`-encoded (space as `+`; `+`, `/`, `=` percent-encoded). */
+const formEncode = (value: string): string => new URLSearchParams([['', value]]).toString().slice(1);
+/** The same percent-encoding with lower-case hex digits (equivalent bytes; some servers re-encode so). */
+const lowerHex = (text: string): string => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+/** A JSON string's content with every non-ASCII character as `\uXXXX` (Python's json.dumps, Jackson). */
+const asciiJson = (json: string, upper: boolean): string =>
+  json.replace(/[\u007f-\uffff]/g, (c) => {
+    const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+    return `\\u${upper ? hex.toUpperCase() : hex}`;
+  });
+const b64url = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/**
+ * Every encoding in which a server may quote `value` back: raw; `application/x-www-form-urlencoded`
+ * and `encodeURIComponent` (upper- and lower-case hex; a space also as `+` raw); JSON-escaped, with
+ * `/` as `\/` (PHP), with non-ASCII as `\uXXXX` (Python, Jackson), and JSON-escaped twice (a JSON
+ * request body quoted inside a JSON error string).
+ */
+function encodingsOf(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const jsons = [json, asciiJson(json, false), asciiJson(json, true)];
+  const forms = [value, value.replace(/ /g, '+'), formEncode(value), encodeURIComponent(value)];
+  for (const form of [formEncode(value), encodeURIComponent(value)]) forms.push(lowerHex(form));
+  for (const form of jsons) forms.push(form, form.replace(/\//g, '\\/'), JSON.stringify(form).slice(1, -1));
+  return forms;
+}
+
+/** Shorter values are not redacted: cutting every `en` or `1234` out of a message would shred it. */
+const MIN_SECRET = 6;
+
+/**
+ * Every form in which a token request carries a credential, to redact from an error answer: each
+ * header value but `content-type` / `accept` (API keys, `X-REFRESH-TOKEN`, the whole `Authorization`),
+ * the bare base64 credential of `Basic` (and its base64url form) and its two halves, decoded and as
+ * sent (form-encoded, RFC 6749 §2.3.1), and each body field but `grant_type` (client secret, refresh
+ * token, code, code verifier, …), as parsed and as sent. Each in every encoding of {@link encodingsOf}.
+ * Longest first, so a longer form is cut before a shorter one inside it.
+ */
 function credentialsOf(request: TokenRequest): string[] {
   const values = new Set<string>();
   const add = (value: unknown) => {
-    if (typeof value !== 'string' || value.length < 6) return;
-    values.add(value);
+    if (typeof value !== 'string' || value.length < MIN_SECRET) return;
+    for (const form of encodingsOf(value)) values.add(form);
     try {
-      values.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+      const decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      if (decoded !== value && decoded.length >= MIN_SECRET) for (const form of encodingsOf(decoded)) values.add(form);
     } catch {
       // Not form-encoded.
     }
@@ -123,9 +165,13 @@ function credentialsOf(request: TokenRequest): string[] {
     add(value);
     const basic = /^basic\s+(\S+)$/i.exec(value);
     if (basic) {
+      add(basic[1]);
+      add(b64url(basic[1]!));
       try {
-        const pair = atob(basic[1]!);
+        const binary = atob(basic[1]!);
+        const pair = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
         const colon = pair.indexOf(':');
+        add(pair);
         add(pair.slice(0, colon));
         add(pair.slice(colon + 1));
       } catch {
@@ -139,7 +185,9 @@ function credentialsOf(request: TokenRequest): string[] {
       const parsed = JSON.parse(request.body) as unknown;
       fields = typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
     } catch {
+      // A form: each value as parsed, and as it stands in the body (the encoding the server got).
       fields = [...new URLSearchParams(request.body)];
+      for (const pair of request.body.split('&')) fields.push([pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]);
     }
     for (const [name, value] of fields) if (name !== 'grant_type') add(value);
   }
@@ -149,14 +197,15 @@ function credentialsOf(request: TokenRequest): string[] {
 /**
  * `value` with every credential replaced in its strings: an error answer may echo what it was sent.
  * Whatever is nested deeper than 64 levels is dropped: no error answer needs it, and walking a
- * document thousands of levels deep (JSON.parse reads one fine) would overflow the stack.
+ * document thousands of levels deep (JSON.parse reads one fine) would overflow the stack. Object
+ * keys are redacted too (a server may key a map of refused fields by their values).
  */
 function redact(value: unknown, credentials: readonly string[], depth = 0): unknown {
-  if (typeof value === 'string') return credentials.reduce((text, secret) => text.split(secret).join('[redacted]'), value);
+  if (typeof value === 'string') return credentials.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[redacted]') : text), value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= 64) return undefined;
   if (Array.isArray(value)) return value.map((item) => redact(item, credentials, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, credentials, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key, credentials) as string, redact(item, credentials, depth + 1)]));
 }
 
 /**
