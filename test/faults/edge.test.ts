@@ -103,6 +103,8 @@ const rows: ProxyRow[] = [
   { name: 'refresh: 200 without access_token', refresh: true, faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } }, expect: { status: 502, error: 'invalid_response' }, cookie: 'kept', requests: { upstream: 1, token: 1 }, recovery: 1 },
   { name: 'refresh: answer without a new refresh token (rotation only sometimes)', refresh: true, faults: { path: TOKEN, keepRefreshToken: true }, expect: { status: 200, body: pong }, cookie: 'renewed', requests: { upstream: 2, token: 1 }, recovery: 0 },
   { name: 'refresh: 429 with Retry-After every attempt', refresh: true, faults: { path: TOKEN, status: 429, retryAfter: 1, times: ALWAYS }, expect: { status: 502, error: 'oauth_error' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
+  // Issue #11: a refused client (wrong secret) is the operator's problem: 502, the session is kept.
+  { name: 'refresh: 400 invalid_client keeps the session (502 client_rejected)', refresh: true, faults: { path: TOKEN, status: 400, body: { error: 'invalid_client' } }, expect: { status: 502, error: 'client_rejected' }, cookie: 'kept', requests: { upstream: 1, token: 1 }, recovery: 1 },
   { name: 'refresh: 400 invalid_grant clears the session', refresh: true, faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant' } }, expect: { status: 401, error: 'reauthorization_required' }, cookie: 'cleared', requests: { upstream: 1, token: 1 }, recovery: 0 },
   {
     name: 'refresh: 401 consent revoked clears the session',

@@ -78,7 +78,9 @@ const tokenCallRows: Row[] = [
   { name: '200 with a non-numeric expires_in (documented hour)', faults: { path: TOKEN, body: { access_token: opaque('nan'), expires_in: 'soon' } }, expect: 'ok', requests: 1, lifetime: HOUR },
   { name: '200 with a negative expires_in', faults: { path: TOKEN, body: { access_token: opaque('neg'), expires_in: -3600 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
   { name: '200 with an expires_in past any finite time (1e306 s): the documented hour', faults: { path: TOKEN, body: { access_token: opaque('inf'), expires_in: 1e306 } }, expect: 'ok', requests: 1, lifetime: HOUR },
-  { name: '401 invalid_client (secret rotated at the vendor)', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } }, expect: { code: 'oauth_error', name: 'OAuthError', status: 401, error: 'invalid_client' }, requests: 1 },
+  // Issue #11: a refused client is the operator's problem (client_rejected), never oauth_error or re-authorization.
+  { name: '401 invalid_client (secret rotated at the vendor)', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 1 },
+  { name: '400 unauthorized_client (the grant is not allowed for this client)', faults: { path: TOKEN, status: 400, body: { error: 'unauthorized_client' } }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 400, error: 'unauthorized_client' }, requests: 1 },
   { name: '400 with an error_description echoing the secret', faults: { path: TOKEN, status: 400, body: { error: 'invalid_request', error_description: `client_secret ${partner.clientSecret} is malformed` } }, expect: { code: 'oauth_error', name: 'OAuthError', status: 400, error: 'invalid_request' }, requests: 1 },
   { name: '429 with Retry-After, every attempt', faults: { path: TOKEN, status: 429, retryAfter: 30, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 429, error: 'temporarily_unavailable' }, requests: ATTEMPTS },
   { name: '429 without Retry-After, once', faults: { path: TOKEN, status: 429 }, expect: 'ok', requests: 2 },
@@ -214,6 +216,8 @@ const refreshRows: RefreshRow[] = [
     requests: 1,
   },
   { name: '401 invalid_client (the docs: 401 = consent again)', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' } }, expect: { code: 'consent_required', name: 'ConsentRequiredError', status: 401, error: 'invalid_client' }, requests: 1 },
+  // Issue #11: outside First Dollar's documented 401, a refused client keeps the tokens (client_rejected).
+  { name: '400 invalid_client on refresh (a wrong secret: the tokens stay)', faults: { path: TOKEN, status: 400, body: { error: 'invalid_client', error_description: 'Client authentication failed' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 400, error: 'invalid_client' }, requests: 1 },
   {
     name: '401 consent revoked by the user',
     arrange: (h) => h.emu.revokeConsent(app.appId),
@@ -346,6 +350,7 @@ describe('fault matrix: refresh with a fallback grant (First Dollar Partner)', (
     { name: '500 on every call: refresh and fallback both bounded', faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 500 }, requests: 2 * ATTEMPTS, grants: { refresh: ATTEMPTS, cc: ATTEMPTS } },
     { name: 'timeout on refresh: no fallback for a transport failure', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { code: 'timeout', name: 'GrantkitError' }, requests: ATTEMPTS, grants: { refresh: ATTEMPTS, cc: 0 } },
     { name: 'refresh token reused after a lost rotation: fallback recovers', faults: { path: TOKEN, reset: true }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: 1, grants: { refresh: 1, cc: 0 } },
+    { name: '401 invalid_client on every call (wrong secret): client_rejected, refresh and fallback once each, nothing lost', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 2, grants: { refresh: 1, cc: 1 } },
   ];
   for (const row of rows) {
     it(row.name, async () => {

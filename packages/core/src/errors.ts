@@ -17,6 +17,8 @@
  * - `invalid_response` — a 2xx answer that is not what the vendor documents (bad JSON, no token).
  * - `consent_required` — the user must consent again (First Dollar: 401 from an exchange).
  * - `reauthorization_required` — the refresh token is gone or expired: run the authorization again.
+ * - `client_rejected` — the vendor refused the client itself (`invalid_client`, `unauthorized_client`:
+ *   a wrong or rotated secret, a revoked key): the operator's problem, never the user's; sessions stay.
  * - `unauthorized` — an API call was still 401 after one refresh and retry.
  * - `graphql_error` — a GraphQL answer with transport `errors[]`.
  * - `graphql_domain_error` — a typed union error (`BadRequestError`, `InternalServerError`).
@@ -31,6 +33,7 @@ export type GrantkitErrorCode =
   | 'invalid_response'
   | 'consent_required'
   | 'reauthorization_required'
+  | 'client_rejected'
   | 'unauthorized'
   | 'graphql_error'
   | 'graphql_domain_error';
@@ -173,6 +176,35 @@ export class ReauthorizationRequiredError extends OAuthError {
   override name = 'ReauthorizationRequiredError';
   constructor(reason: string, body: OAuthErrorBody = { error: 'invalid_grant' }, details: GrantkitErrorDetails & { response?: Response } = {}) {
     super(body, { ...details, code: 'reauthorization_required', message: `Authorization must run again: ${reason}` });
+  }
+}
+
+/**
+ * The vendor refused the client itself, not the user's grant: the token endpoint answered
+ * `invalid_client` (client authentication failed: a wrong or rotated client secret, a revoked API
+ * key; RFC 6749 §5.2, any status) or `unauthorized_client` (the client may not use this grant).
+ * Code `client_rejected`. It is the operator's problem, never the user's: the tokens and the session
+ * stay (the edge answers 502 `client_rejected`, reports it to `onError` and keeps the session
+ * cookie), and a retry with the right credentials works again. It is an {@link OAuthError} for its
+ * `error` and `errorDescription` fields (redacted: no secret of the request is ever quoted), but
+ * its code is neither `oauth_error` nor `consent_required` / `reauthorization_required`.
+ *
+ * First Dollar's OAuth App keeps its documented rule instead: any 401 there is
+ * {@link ConsentRequiredError}.
+ *
+ * @example
+ * ```ts
+ * import { ClientRejectedError, isGrantkitError } from '@grantkit/core';
+ * try { await client.getAccessToken(); }
+ * catch (error) {
+ *   if (isGrantkitError(error, 'client_rejected')) alertOps(`client refused: ${(error as ClientRejectedError).error}`);
+ * }
+ * ```
+ */
+export class ClientRejectedError extends OAuthError {
+  override name = 'ClientRejectedError';
+  constructor(body: OAuthErrorBody, details: GrantkitErrorDetails & { response?: Response } = {}) {
+    super(body, { ...details, code: 'client_rejected', message: `The vendor refused the client (${body.error}): check the client id and secret` });
   }
 }
 

@@ -94,7 +94,7 @@ describe('TokenClient.revoke()', () => {
     await wrong.setTokenSet(bad.tokens);
     const refused = await wrong.revoke();
     expect(refused.status).toBe('failed');
-    expect(refused.error).toMatchObject({ code: 'oauth_error', error: 'invalid_client', status: 401 });
+    expect(refused.error).toMatchObject({ code: 'client_rejected', name: 'ClientRejectedError', error: 'invalid_client', status: 401 });
     expect(await refreshWorks(bad.emu, bad.adapter, bad.tokens.refreshToken ?? '')).toBe(true);
 
     const { emu, storage, client } = await loggedIn();

@@ -1,5 +1,5 @@
 import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest, TokenTypeHint } from '../adapter';
-import { ConfigurationError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
+import { ClientRejectedError, ConfigurationError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
 import { normalizeTokenResponse, type TokenFieldMap, type TokenSet } from '../token-set';
 
 /* ------------------------------------------------------------------ shared building blocks */
@@ -56,11 +56,17 @@ export function requestIdOf(answer: TokenAnswer, header?: string): string | unde
   return header ? (answer.headers.get(header) ?? undefined) : undefined;
 }
 
+/** The OAuth `error` values that refuse the client itself, not the user's grant (RFC 6749 §5.2). */
+const CLIENT_ERRORS: ReadonlySet<string> = new Set(['invalid_client', 'unauthorized_client']);
+
 /**
  * The RFC 6749 §5.2 reading of an error answer: an {@link OAuthError} with the body's `error`
- * (or `http_<status>` when there is none). A refused refresh (`invalid_grant`) means the user must
- * authorize again: {@link ReauthorizationRequiredError}. Without a grant (a revocation answer), the
- * message names the revocation endpoint.
+ * (or `http_<status>` when there is none). `invalid_client` or `unauthorized_client`, whatever the
+ * status and grant, refuse the client (a wrong secret: the operator's problem):
+ * {@link ClientRejectedError}. A refused refresh (`invalid_grant`) means the user must authorize
+ * again: {@link ReauthorizationRequiredError}; a 401 alone does not (RFC 6749 §5.2 sends 401 for a
+ * failed client authentication). Without a grant (a revocation answer), the message names the
+ * revocation endpoint.
  */
 export function oauthErrorOf(answer: TokenAnswer, grant: Grant | undefined, requestIdHeader?: string): OAuthError {
   const details: GrantkitErrorDetails = { status: answer.status };
@@ -69,8 +75,9 @@ export function oauthErrorOf(answer: TokenAnswer, grant: Grant | undefined, requ
   const body = isRecord(answer.body) && typeof answer.body.error === 'string'
     ? { error: answer.body.error, ...(typeof answer.body.error_description === 'string' ? { error_description: answer.body.error_description } : {}) }
     : undefined;
-  if (grant?.type === 'refresh_token' && (body?.error === 'invalid_grant' || answer.status === 401)) {
-    return new ReauthorizationRequiredError('the refresh token was refused', body ?? { error: `http_${answer.status}` }, details);
+  if (body && CLIENT_ERRORS.has(body.error)) return new ClientRejectedError(body, details);
+  if (grant?.type === 'refresh_token' && body?.error === 'invalid_grant') {
+    return new ReauthorizationRequiredError('the refresh token was refused', body, details);
   }
   const endpoint = grant === undefined ? 'Revocation endpoint' : 'Token endpoint';
   if (!body) return new OAuthError({ error: `http_${answer.status}` }, { ...details, code: 'http_error', message: `${endpoint} answered HTTP ${answer.status}` });

@@ -36,12 +36,16 @@ export interface OrangeLogicOptions {
 }
 
 // Access tokens live 24 h, refresh tokens 30 days from issue; every call returns a new pair.
+/** Statuses of a refused refresh that mean "authorize again" (the docs: 401 no authenticated account). */
+const REFRESH_REFUSED: ReadonlySet<number> = new Set([400, 401]);
 const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 3600 };
 
 /**
  * Orange Logic (OrangeDAM) authorization code + refresh. The token call carries the refresh token in
- * `code` when refreshing. A refresh token unused for 30 days (or refused) means the authorization must
- * run again: {@link ReauthorizationRequiredError}.
+ * `code` when refreshing. A refresh token unused for 30 days (or refused with 400 / 401) means the
+ * authorization must run again: {@link ReauthorizationRequiredError}. An answer naming
+ * `invalid_client` / `unauthorized_client` is a ClientRejectedError (a wrong secret keeps the
+ * session), and a 403 (documented: SSL mismatch) stays a plain error.
  *
  * @example
  * ```ts
@@ -86,7 +90,12 @@ export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapt
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => {
         const error = oauthErrorOf(answer, grant);
-        if (grant.type === 'refresh_token' && [400, 401, 403].includes(answer.status) && !(error instanceof ReauthorizationRequiredError)) {
+        // The docs: a refresh token unused for 30 days must be replaced by a new authorization, and
+        // 401 is "no authenticated account"; they document no error body. So a refused refresh (400,
+        // 401) is read as re-authorization, unless the body says the client itself was refused
+        // (`invalid_client` / `unauthorized_client`: ClientRejectedError, the session stays). 403 is
+        // documented as an SSL mismatch: a deployment problem, never the user's, so not re-authorization.
+        if (grant.type === 'refresh_token' && REFRESH_REFUSED.has(answer.status) && error.code !== 'client_rejected' && !(error instanceof ReauthorizationRequiredError)) {
           return new ReauthorizationRequiredError('Orange Logic refused the refresh token', { error: error.error }, { status: answer.status });
         }
         return error;
