@@ -16,7 +16,8 @@
  *
  * @module
  */
-export { createSessionClient, GrantkitHttpError, type ExchangeResult, type GrantkitSession, type SessionClient, type SessionClientOptions } from './session-client';
+export { createSessionClient, GrantkitHttpError } from './session-client';
+export type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
 export { GrantkitProvider, useGrantkit, type GrantkitProviderProps } from './provider';
 export { useFirstDollarAuth, type AuthStatus, type FirstDollarAuth } from './use-first-dollar-auth';
 export { useFirstDollarCallback, type FirstDollarCallback, type FirstDollarCallbackOptions } from './use-first-dollar-callback';

@@ -1,5 +1,5 @@
 import { del, get, set } from 'idb-keyval';
-import type { GrantkitSession } from './session-client';
+import type { GrantkitSession } from './types';
 
 // Only a pending returnTo and the last session summary are ever stored: never a token (the browser has none).
 const RETURN_TO = 'grantkit:returnTo';

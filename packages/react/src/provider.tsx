@@ -2,7 +2,8 @@
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { grantkitKeys } from './query-keys';
-import { createSessionClient, type SessionClient } from './session-client';
+import { createSessionClient } from './session-client';
+import type { SessionClient } from './types';
 
 /**
  * Props of {@link GrantkitProvider}.

@@ -1,7 +1,8 @@
 import type { SessionSummary } from '@grantkit/edge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app, createEdge } from '../test/edge-fixture';
-import { createSessionClient, GrantkitHttpError, type GrantkitSession } from './session-client';
+import { createSessionClient, GrantkitHttpError } from './session-client';
+import type { GrantkitSession } from './types';
 
 // The browser's session type stays in step with the edge's (type-only: checked by `npm run typecheck`).
 const sameShape: GrantkitSession = {} as SessionSummary;

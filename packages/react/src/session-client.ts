@@ -1,39 +1,8 @@
 import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist';
+import type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
 
 /** The header the edge requires on state-changing requests (`CSRF_HEADER` of `@grantkit/edge`). */
 const CSRF = 'x-grantkit-csrf';
-
-/**
- * What the browser knows of its session: the edge's `SessionSummary` (never a token), plus
- * `consentRequired` once the vendor said the user must consent again.
- *
- * @example
- * ```ts
- * const session: GrantkitSession = await client.getSession();
- * if (session.authenticated) console.log('until', new Date(session.expiresAt!));
- * ```
- */
-export interface GrantkitSession {
-  authenticated: boolean;
-  /** When the current access token expires, ms since epoch (the edge renews it as needed). */
-  expiresAt?: number;
-  /** Granted scope, when the vendor says. */
-  scope?: string;
-  /** The vendor refused the session because consent was revoked: log in (consent) again. */
-  consentRequired?: boolean;
-}
-
-/**
- * The answer of `POST {basePath}/exchange`: the new session and where to go next.
- *
- * @example
- * ```ts
- * const { returnTo } = await client.exchange(code);
- * ```
- */
-export interface ExchangeResult extends GrantkitSession {
-  returnTo: string;
-}
 
 /**
  * A non-2xx answer of the edge, or a GraphQL answer with errors and no data (`status` 200,
@@ -60,54 +29,6 @@ export class GrantkitHttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * Options of {@link createSessionClient}.
- *
- * @example
- * ```ts
- * const options: SessionClientOptions = { basePath: '/auth', graphqlPath: '/api/graphql' };
- * ```
- */
-export interface SessionClientOptions {
-  /** Where the edge auth routes live. @default '/auth' */
-  basePath?: string;
-  /** The edge's GraphQL proxy route. @default '/api/graphql' */
-  graphqlPath?: string;
-  /** The fetch to use (tests, instrumentation). @default globalThis.fetch */
-  fetch?: typeof fetch;
-}
-
-/**
- * The browser side of `@grantkit/edge`, usable without React. It holds no token: the session lives
- * in the edge's HttpOnly cookie. Login and logout are told to other tabs over
- * `BroadcastChannel('grantkit')`; refreshes are serialised across tabs with the Web Locks API.
- *
- * @example
- * ```ts
- * const client = createSessionClient();
- * client.subscribe((session) => render(session));
- * if (!(await client.getSession()).authenticated) await client.login({ returnTo: '/inbox' });
- * ```
- */
-export interface SessionClient {
-  /** `GET {basePath}/session`. Keeps `consentRequired` until a login succeeds. */
-  getSession(): Promise<GrantkitSession>;
-  /** Saves `returnTo` and navigates to `{basePath}/login` (then the vendor's consent page). @default returnTo the current path */
-  login(options?: { returnTo?: string }): Promise<void>;
-  /** `POST {basePath}/exchange` for an SPA callback: one request per code, however often it is called. */
-  exchange(code: string, state?: string): Promise<ExchangeResult>;
-  /** `POST {basePath}/refresh`, one tab at a time. */
-  refresh(): Promise<GrantkitSession>;
-  /** `POST {basePath}/logout`, told to the other tabs. */
-  logout(): Promise<GrantkitSession>;
-  /** A GraphQL request through the proxy; resolves its `data`. A 401 updates the session. */
-  graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
-  /** The last session summary stored in IndexedDB, if any (e.g. for a first paint). */
-  lastSession(): Promise<GrantkitSession | undefined>;
-  /** Calls `listener` on every session change, in this tab or another. Returns the unsubscribe. */
-  subscribe(listener: (session: GrantkitSession) => void): () => void;
 }
 
 /** code → the one exchange of that code, shared by every client: StrictMode, remounts and re-renders post once. */

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useGrantkit } from './provider';
 import { grantkitKeys } from './query-keys';
-import type { GrantkitSession } from './session-client';
+import type { GrantkitSession } from './types';
 
 /**
  * Where the user stands: `'loading'` until the edge answers, then `'authenticated'`,

@@ -3,7 +3,8 @@ import { useMutation, useQuery, type UseMutationOptions, type UseMutationResult,
 import { useEffect } from 'react';
 import { useGrantkit } from './provider';
 import { grantkitKeys } from './query-keys';
-import type { GrantkitHttpError, SessionClient } from './session-client';
+import type { GrantkitHttpError } from './session-client';
+import type { SessionClient } from './types';
 
 /**
  * Extra option of the GraphQL hooks.

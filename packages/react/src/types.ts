@@ -1,0 +1,88 @@
+/**
+ * The shapes the session client, its persistence and the hooks share, with no code: `persist.ts`
+ * and `session-client.ts` both read them from here, so neither imports the other for a type.
+ *
+ * @module
+ */
+
+/**
+ * What the browser knows of its session: the edge's `SessionSummary` (never a token), plus
+ * `consentRequired` once the vendor said the user must consent again.
+ *
+ * @example
+ * ```ts
+ * const session = await client.getSession();
+ * if (session.authenticated) console.log('until', new Date(session.expiresAt!));
+ * ```
+ */
+export interface GrantkitSession {
+  /** Whether the edge holds a live session for this browser. */
+  authenticated: boolean;
+  /** When the current access token expires, ms since epoch (the edge renews it as needed). */
+  expiresAt?: number;
+  /** Granted scope, when the vendor says. */
+  scope?: string;
+  /** The vendor refused the session because consent was revoked: log in (consent) again. */
+  consentRequired?: boolean;
+}
+
+/**
+ * The answer of `POST {basePath}/exchange`: the new session and where to go next.
+ *
+ * @example
+ * ```ts
+ * const { returnTo } = await client.exchange(code);
+ * ```
+ */
+export interface ExchangeResult extends GrantkitSession {
+  /** Where to go after the login: the `returnTo` given to `login()`. @default '/' */
+  returnTo: string;
+}
+
+/**
+ * Options of {@link createSessionClient}.
+ *
+ * @example
+ * ```ts
+ * const client = createSessionClient({ basePath: '/auth', graphqlPath: '/api/graphql', fetch: instrumentedFetch });
+ * ```
+ */
+export interface SessionClientOptions {
+  /** Where the edge auth routes live. @default '/auth' */
+  basePath?: string;
+  /** The edge's GraphQL proxy route. @default '/api/graphql' */
+  graphqlPath?: string;
+  /** The fetch to use (tests, instrumentation). @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The browser side of `@grantkit/edge`, usable without React. It holds no token: the session lives
+ * in the edge's HttpOnly cookie. Login and logout are told to other tabs over
+ * `BroadcastChannel('grantkit')`; refreshes are serialised across tabs with the Web Locks API.
+ *
+ * @example
+ * ```ts
+ * const client = createSessionClient();
+ * client.subscribe((session) => render(session));
+ * if (!(await client.getSession()).authenticated) await client.login({ returnTo: '/inbox' });
+ * ```
+ */
+export interface SessionClient {
+  /** `GET {basePath}/session`. Keeps `consentRequired` until a login succeeds. */
+  getSession(): Promise<GrantkitSession>;
+  /** Saves `returnTo` and navigates to `{basePath}/login` (then the vendor's consent page). @default returnTo the current path */
+  login(options?: { returnTo?: string }): Promise<void>;
+  /** `POST {basePath}/exchange` for an SPA callback: one request per code, however often it is called. */
+  exchange(code: string, state?: string): Promise<ExchangeResult>;
+  /** `POST {basePath}/refresh`, one tab at a time. */
+  refresh(): Promise<GrantkitSession>;
+  /** `POST {basePath}/logout`, told to the other tabs. */
+  logout(): Promise<GrantkitSession>;
+  /** A GraphQL request through the proxy; resolves its `data`. A 401 updates the session. */
+  graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** The last session summary stored in IndexedDB, if any (e.g. for a first paint). */
+  lastSession(): Promise<GrantkitSession | undefined>;
+  /** Calls `listener` on every session change, in this tab or another. Returns the unsubscribe. */
+  subscribe(listener: (session: GrantkitSession) => void): () => void;
+}
