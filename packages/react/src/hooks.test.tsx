@@ -8,7 +8,8 @@ import { grantkitKeys } from './query-keys';
 import { createSessionClient, GrantkitHttpError } from './session-client';
 import { useFirstDollarAuth, type AuthStatus } from './use-first-dollar-auth';
 import { useFirstDollarCallback } from './use-first-dollar-callback';
-import { useFirstDollarMutation, useFirstDollarQuery } from './use-first-dollar-query';
+import { useFirstDollarMutation } from './use-first-dollar-mutation';
+import { useFirstDollarQuery } from './use-first-dollar-query';
 
 let assign: ReturnType<typeof vi.fn<(url: string | URL) => void>>;
 beforeEach(() => {

@@ -21,7 +21,9 @@ export type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptio
 export { GrantkitProvider, useGrantkit, type GrantkitProviderProps } from './provider';
 export { useFirstDollarAuth, type AuthStatus, type FirstDollarAuth } from './use-first-dollar-auth';
 export { useFirstDollarCallback, type FirstDollarCallback, type FirstDollarCallbackOptions } from './use-first-dollar-callback';
-export { useFirstDollarMutation, useFirstDollarQuery, type ConsentOptions } from './use-first-dollar-query';
+export { useFirstDollarQuery } from './use-first-dollar-query';
+export { useFirstDollarMutation } from './use-first-dollar-mutation';
+export type { ConsentOptions } from './consent';
 export { grantkitKeys } from './query-keys';
 
 /**
