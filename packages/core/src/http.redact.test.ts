@@ -197,3 +197,15 @@ describe('a GraphQL server quoting the bearer token back, encoded', () => {
     }
   });
 });
+
+describe('a credential HTTP cannot carry in a header', () => {
+  it('a line break inside a First Orion key: config_invalid, and the runtime error quoting the value is not kept as the cause', async () => {
+    const key = 'fo-secret-key-line1\nline2-Zq9+/=';
+    const adapter = firstOrionV1({ apiKey: 'fo-key-Ab3+/x', secretKey: key, baseUrl: 'https://fo.example', refresh: false });
+    const client = createTokenClient({ adapter, fetch: async () => new Response('{}'), now: () => NOW, retry: { limit: 0 } });
+    const error = await client.getAccessToken().catch((e: unknown) => e);
+    const shown = surfaces(error);
+    for (const part of key.split('\n')) expect(shown).not.toContain(part);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+  });
+});

@@ -94,6 +94,13 @@ export function toTransportError(error: unknown, signal?: AbortSignal): unknown 
  */
 export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
   try {
+    new Headers(request.headers);
+  } catch {
+    // The runtime's own error quotes the offending value (`"<value>" is an invalid header value`):
+    // it must not become a cause, since the value is a key or token.
+    throw new GrantkitError('config_invalid', 'A token request header holds a value HTTP cannot carry (a line break, NUL or a character outside Latin-1): check the configured keys');
+  }
+  try {
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
     if (request.body !== undefined) init.body = request.body;
     if (signal) init.signal = signal;
