@@ -31,13 +31,13 @@ describe('createPartnerClient per-isolate cache', () => {
     expect(b).toBe(a);
   });
 
-  it('another tenant (client id and secret) under the same default key is refused, never given the first client', async () => {
+  it('another tenant (client id and secret) under the same key is refused, never given the first client', async () => {
     const emu = emulator();
-    const first = createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://a.emulator.test'), storage: memoryStorage() });
+    const first = createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://a.emulator.test'), key: 'fd:shared', storage: memoryStorage() });
     await first.getAccessToken();
     let second: unknown;
     try {
-      second = createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://a.emulator.test'), storage: memoryStorage() });
+      second = createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://a.emulator.test'), key: 'fd:shared', storage: memoryStorage() });
     } catch (error) {
       second = error;
     }
@@ -45,7 +45,7 @@ describe('createPartnerClient per-isolate cache', () => {
     expect(second).toBeInstanceOf(ConfigurationError);
     expect(isGrantkitError(second, 'config_invalid')).toBe(true);
     const shown = `${String(second)} ${JSON.stringify(second)}`;
-    expect(shown).toContain('grantkit:first-dollar-partner');
+    expect(shown).toContain('fd:shared');
     expect(shown).not.toContain(OTHER_SECRET);
     expect(shown).not.toContain(T.firstDollarPartner.clientSecret);
     expect(emu.count({ path: '/v0/auth/token' })).toBe(1);
@@ -61,6 +61,15 @@ describe('createPartnerClient per-isolate cache', () => {
     emulator();
     createPartnerClient({ adapter: firstOrionOAuth({ ...T.firstOrion, baseUrl: SANDBOX }), key: 'fo' });
     expect(() => createPartnerClient({ adapter: firstOrionOAuth({ apiKey: T.firstOrion.apiKey, secretKey: 'rotated-secret-key', baseUrl: SANDBOX }), key: 'fo' })).toThrow(ConfigurationError);
+  });
+
+  it('another tenant with the default key (no configuration) gets its own client', () => {
+    emulator();
+    const a = createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://d.emulator.test') });
+    const b = createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://d.emulator.test') });
+    expect(b).not.toBe(a);
+    // A rotated secret of the same client under the derived key is a collision in this isolate.
+    expect(() => createPartnerClient({ adapter: partner(TENANT_B, 'rotated-secret-b', 'https://d.emulator.test') })).toThrow(ConfigurationError);
   });
 
   it('each credential under its own key gets its own client and its own tokens', async () => {
@@ -84,5 +93,34 @@ describe('createPartnerClient per-isolate cache', () => {
     const a = createPartnerClient({ adapter: signed(), key: 'signed' });
     const b = createPartnerClient({ adapter: signed(), key: 'signed' });
     expect(b).not.toBe(a);
+  });
+
+  it('two isolates, one tenant each, sharing a token storage (KV) with the default key: each gets its own tokens', async () => {
+    const emu = emulator();
+    const kv = memoryStorage();
+    // Each isolate has its own module instance (its own cache); the storage is shared.
+    vi.resetModules();
+    const isolate1 = await import('./partner');
+    vi.resetModules();
+    const isolate2 = await import('./partner');
+    const a = isolate1.createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://kv.emulator.test'), storage: kv });
+    const ta = await a.getAccessToken();
+    const b = isolate2.createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://kv.emulator.test'), storage: kv });
+    const tb = await b.getAccessToken();
+    expect(tb).not.toBe(ta);
+    expect(emu.count({ path: '/v0/auth/token', grant: 'client_credentials', status: 200 })).toBe(2);
+    // Sandbox next to production, same client: apart too.
+    const c = isolate2.createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://kv-production.emulator.test'), storage: kv });
+    expect(await c.getAccessToken()).not.toBe(ta);
+    // The derived key names no credential in clear (TokenClient's JSON shows its key).
+    for (const client of [a, b, c]) {
+      const shown = JSON.stringify(client);
+      for (const value of [T.firstDollarPartner.clientSecret, OTHER_SECRET, T.firstDollarPartner.clientId, TENANT_B]) expect(shown).not.toContain(value);
+    }
+    // And the same tenant in another isolate shares the stored token (no second grant).
+    vi.resetModules();
+    const isolate3 = await import('./partner');
+    const a3 = isolate3.createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://kv.emulator.test'), storage: kv });
+    expect(await a3.getAccessToken()).toBe(ta);
   });
 });

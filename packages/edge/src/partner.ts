@@ -1,4 +1,4 @@
-import { ConfigurationError, createTokenClient, type Adapter, type Grant, type TokenClient, type TokenClientOptions } from '@grantkit/core';
+import { ConfigurationError, createTokenClient, type Adapter, type Grant, type TokenClient, type TokenClientOptions, type TokenRequest } from '@grantkit/core';
 
 const isolateClients = new Map<string, TokenClient>();
 
@@ -28,6 +28,60 @@ function identityOf(adapter: Adapter): string {
   return JSON.stringify(parts);
 }
 
+/**
+ * The non-secret part of a credential: the token endpoint and the client's identifier (a body's
+ * `client_id`, the user of `Basic`, an `X-API-KEY`), from the first token request the adapter builds.
+ * The secret is left out on purpose: a rotated secret is the same client, whose tokens stay valid.
+ */
+function clientOf(adapter: Adapter): string {
+  for (const grant of adapter.grant ? [adapter.grant, ...PROBES] : PROBES) {
+    let request: TokenRequest;
+    try {
+      request = adapter.buildRequest(grant);
+    } catch {
+      continue;
+    }
+    const ids: string[] = [request.url];
+    const headers = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    const basic = /^basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '');
+    if (basic) {
+      try {
+        ids.push(atob(basic[1]!).split(':')[0]!);
+      } catch {
+        // Not base64: no user to read.
+      }
+    }
+    ids.push(headers.get('x-api-key') ?? '');
+    if (request.body !== undefined) {
+      let clientId: unknown;
+      try {
+        clientId = (JSON.parse(request.body) as Record<string, unknown> | null)?.client_id;
+      } catch {
+        clientId = new URLSearchParams(request.body).get('client_id');
+      }
+      ids.push(typeof clientId === 'string' ? clientId : '');
+    }
+    return JSON.stringify(ids);
+  }
+  return '';
+}
+
+/**
+ * A 64-bit FNV-1a digest (two 32-bit lanes), as base-36. Sync, unlike WebCrypto's digest, which a sync
+ * factory cannot await. Not a cryptographic hash: it only makes a storage key unique per client (its
+ * input, the endpoint and client id or API key, holds no secret) without writing the identifiers out.
+ */
+function fingerprint(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(36).padStart(7, '0') + (b >>> 0).toString(36).padStart(7, '0');
+}
+
 /** Whether two adapters hold the same credential (same vendor flow, endpoint, client and secret). */
 function sameCredential(a: Adapter, b: Adapter): boolean | undefined {
   if (a === b) return true;
@@ -43,12 +97,15 @@ function sameCredential(a: Adapter, b: Adapter): boolean | undefined {
  * isolate for a given storage key, shared across isolates through `storage` (e.g. `kvTokenStorage`
  * from `@grantkit/edge/cloudflare`), where a token another isolate stored is adopted, not re-fetched.
  *
- * The key (`key`, default `grantkit:<adapter id>`) names one credential: it is the storage key too.
- * Calling again with the same key and the same credential (vendor flow, endpoint, client id and
- * secret; a new adapter object per request is fine) returns the same client. The same key with
- * another credential (a second tenant, sandbox next to production, a rotated secret) throws a
- * {@link ConfigurationError} instead of handing out the first credential's client and tokens: give
- * each credential its own `key`. With `fetch` or `now` set, every call makes a new, uncached client.
+ * The key names one client: it is the storage key too, so isolates sharing `storage` share the
+ * token of the same client only. The default, `grantkit:<adapter id>:<digest>`, is derived from the
+ * token endpoint and the client id (or API key), never the secret, and writes neither out: two
+ * tenants, or sandbox next to production, get apart keys without configuration. Calling again with
+ * the same key and the same credential (vendor flow, endpoint, client id and secret; a new adapter
+ * object per request is fine) returns the same client. The same key with another credential (an
+ * explicit `key` given to two credentials, a rotated secret in the same isolate) throws a
+ * {@link ConfigurationError} instead of handing out the first credential's client and tokens. With
+ * `fetch` or `now` set, every call makes a new, uncached client (key default: `grantkit:<adapter id>`).
  *
  * @example
  * ```ts
@@ -57,16 +114,16 @@ function sameCredential(a: Adapter, b: Adapter): boolean | undefined {
  *   storage: kvTokenStorage(env.TOKENS),
  * });
  * const res = await partner.fetch('https://api.dev.firstdollar.com/graphql', { method: 'POST', body });
- * // Two tenants in one Worker: one key each.
- * const tenantB = createPartnerClient({ adapter: firstDollarPartner(env.TENANT_B), key: 'fd:tenant-b', storage: kvTokenStorage(env.TOKENS) });
+ * // A second tenant in the same Worker gets its own client and stored token (another client id).
+ * const tenantB = createPartnerClient({ adapter: firstDollarPartner(env.TENANT_B), storage: kvTokenStorage(env.TOKENS) });
  * ```
  */
 export function createPartnerClient(options: TokenClientOptions): TokenClient {
   if (options.fetch || options.now) return createTokenClient(options);
-  const key = options.key ?? `grantkit:${options.adapter.id}`;
+  const key = options.key ?? `grantkit:${options.adapter.id}:${fingerprint(clientOf(options.adapter))}`;
   const cached = isolateClients.get(key);
   if (!cached) {
-    const client = createTokenClient(options);
+    const client = createTokenClient({ ...options, key });
     isolateClients.set(key, client);
     return client;
   }
