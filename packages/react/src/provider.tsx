@@ -49,10 +49,10 @@ export function GrantkitProvider({ children, basePath, graphqlPath, client, quer
   useEffect(
     () =>
       value.client.subscribe((session) => {
-        value.queryClient.setQueryData(grantkitKeys.session(), session);
+        value.queryClient.setQueryData(grantkitKeys.session(value.client.basePath), session);
         // The user's data must not outlive the session. In-flight queries are left to fail (401):
         // removing one would cancel it silently, and its hook would never see why.
-        if (!session.authenticated) value.queryClient.removeQueries({ queryKey: grantkitKeys.graphql(), predicate: (q) => q.state.fetchStatus !== 'fetching' });
+        if (!session.authenticated) value.queryClient.removeQueries({ queryKey: grantkitKeys.graphql(undefined, undefined, value.client.basePath), predicate: (q) => q.state.fetchStatus !== 'fetching' });
       }),
     [value],
   );

@@ -1,18 +1,34 @@
+import type { DataTag } from '@tanstack/react-query';
+import { trimBasePath } from './routes';
+import type { GrantkitHttpError } from './session-client';
+import type { GrantkitSession } from './types';
+
+const scope = (basePath?: string): readonly ['grantkit', string] => ['grantkit', trimBasePath(basePath)];
+
 /**
- * The query keys grantkit uses, so an app can read, invalidate or prefetch them.
+ * The query keys grantkit uses, so an app can read, invalidate or prefetch them. Every key but
+ * `all` is scoped by the session client's `basePath` (`'/auth'` when not given), so two edges in
+ * one QueryClient keep their sessions and data apart. The keys are typed: `getQueryData` of one
+ * knows what it holds. {@link grantkitQueries} builds whole query options on them.
  *
  * @example
  * ```ts
- * queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() }); // every GraphQL query
- * queryClient.getQueryData(grantkitKeys.session());
+ * queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() }); // every GraphQL query under /auth
+ * queryClient.getQueryData(grantkitKeys.session('/partner/auth')); // GrantkitSession | undefined
  * ```
  */
 export const grantkitKeys = {
-  /** Every grantkit key starts with this. */
+  /** Every grantkit key starts with this: `['grantkit']`. */
   all: ['grantkit'] as const,
-  /** The session summary (`GET {basePath}/session`). */
-  session: () => ['grantkit', 'session'] as const,
-  /** One GraphQL query through the proxy; without arguments, the prefix of all of them. */
-  graphql: (query?: string, variables?: Record<string, unknown>): readonly unknown[] =>
-    query === undefined ? ['grantkit', 'graphql'] : ['grantkit', 'graphql', query, variables ?? {}],
+  /** Every key of one base path: `['grantkit', basePath]`. */
+  scope,
+  /** The session summary (`GET {basePath}/session`): `['grantkit', basePath, 'session']`. */
+  session: (basePath?: string): DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error> =>
+    [...scope(basePath), 'session'] as unknown as DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error>,
+  /**
+   * One GraphQL query through the proxy, `['grantkit', basePath, 'graphql', query, variables]`;
+   * without a query, the prefix of all of them under `basePath`.
+   */
+  graphql: <T = unknown>(query?: string, variables?: Record<string, unknown>, basePath?: string): DataTag<readonly unknown[], T, GrantkitHttpError> =>
+    (query === undefined ? [...scope(basePath), 'graphql'] : [...scope(basePath), 'graphql', query, variables ?? {}]) as unknown as DataTag<readonly unknown[], T, GrantkitHttpError>,
 };

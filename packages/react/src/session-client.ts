@@ -1,4 +1,5 @@
 import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist';
+import { edgeRoutes, trimBasePath } from './routes';
 import type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
 
 /** The header the edge requires on state-changing requests (`CSRF_HEADER` of `@grantkit/edge`). */
@@ -44,7 +45,8 @@ const exchanges = new Map<string, Promise<ExchangeResult>>();
  * ```
  */
 export function createSessionClient(options: SessionClientOptions = {}): SessionClient {
-  const base = (options.basePath ?? '/auth').replace(/\/+$/, '');
+  const basePath = trimBasePath(options.basePath);
+  const routes = edgeRoutes(basePath);
   const listeners = new Set<(session: GrantkitSession) => void>();
   let channel: BroadcastChannel | undefined;
   let last: GrantkitSession | undefined;
@@ -78,8 +80,10 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   };
 
   return {
+    basePath,
+
     async getSession() {
-      const session = await call<GrantkitSession>(`${base}/session`, 'GET');
+      const session = await call<GrantkitSession>(routes.session, 'GET');
       // The edge cleared the cookie when consent went away; keep saying why until a login succeeds.
       last = !session.authenticated && last?.consentRequired ? last : session;
       void saveSession(last);
@@ -88,13 +92,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
     async login({ returnTo = location.pathname + location.search } = {}) {
       await saveReturnTo(returnTo);
-      location.assign(`${base}/login?returnTo=${encodeURIComponent(returnTo)}`);
+      location.assign(`${routes.login}?returnTo=${encodeURIComponent(returnTo)}`);
     },
 
     exchange(code, state) {
       let pending = exchanges.get(code);
       if (!pending) {
-        pending = call<ExchangeResult>(`${base}/exchange`, 'POST', { code, state }).then(async ({ returnTo, ...session }) => {
+        pending = call<ExchangeResult>(routes.exchange, 'POST', { code, state }).then(async ({ returnTo, ...session }) => {
           notify(session);
           const saved = await takeReturnTo();
           return { ...session, returnTo: returnTo ?? saved ?? '/' };
@@ -105,11 +109,11 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     },
 
     refresh() {
-      const run = () => update(call<GrantkitSession>(`${base}/refresh`));
+      const run = () => update(call<GrantkitSession>(routes.refresh));
       return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('grantkit-refresh', run) : run();
     },
 
-    logout: () => update(call<GrantkitSession>(`${base}/logout`)),
+    logout: () => update(call<GrantkitSession>(routes.logout)),
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
       const answer = await call<{ data?: T; errors?: { message?: string }[] }>(options.graphqlPath ?? '/api/graphql', 'POST', { query, variables });

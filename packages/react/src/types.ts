@@ -1,9 +1,5 @@
-/**
- * The shapes the session client, its persistence and the hooks share, with no code: `persist.ts`
- * and `session-client.ts` both read them from here, so neither imports the other for a type.
- *
- * @module
- */
+// The shapes the session client, its persistence and the hooks share, with no code: `persist.ts`
+// and `session-client.ts` both read them from here, so neither imports the other for a type.
 
 /**
  * What the browser knows of its session: the edge's `SessionSummary` (never a token), plus
@@ -69,6 +65,8 @@ export interface SessionClientOptions {
  * ```
  */
 export interface SessionClient {
+  /** The edge auth routes' base path, without a trailing slash; it scopes the client's query keys. */
+  readonly basePath: string;
   /** `GET {basePath}/session`. Keeps `consentRequired` until a login succeeds. */
   getSession(): Promise<GrantkitSession>;
   /** Saves `returnTo` and navigates to `{basePath}/login` (then the vendor's consent page). @default returnTo the current path */

@@ -1,7 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { useGrantkit } from './provider';
-import { grantkitKeys } from './query-keys';
+import { grantkitQueries } from './query-options';
 import type { GrantkitSession } from './types';
 
 /**
@@ -49,7 +49,7 @@ export interface FirstDollarAuth {
  */
 export function useFirstDollarAuth(): FirstDollarAuth {
   const { client } = useGrantkit();
-  const { data, error } = useQuery({ queryKey: grantkitKeys.session(), queryFn: client.getSession, staleTime: 30_000 });
+  const { data, error } = useQuery(grantkitQueries.session(client));
   const status: AuthStatus = data
     ? data.authenticated
       ? 'authenticated'

@@ -2,15 +2,12 @@
 import { useQuery, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query';
 import { useConsentRedirect, type ConsentOptions } from './consent';
 import { useGrantkit } from './provider';
-import { grantkitKeys } from './query-keys';
+import { grantkitQueries } from './query-options';
 import type { GrantkitHttpError } from './session-client';
-
-// 4xx will not get better by asking again; 5xx and network errors may.
-const retry = (count: number, error: Error) => count < 2 && !((error as GrantkitHttpError).status < 500);
 
 /**
  * A GraphQL query through the edge proxy (the vendor token never reaches the browser), cached
- * under `grantkitKeys.graphql(query, variables)`. A 401 moves `useFirstDollarAuth()` to
+ * under `grantkitKeys.graphql(query, variables, basePath)` (its options: `grantkitQueries.graphql`). A 401 moves `useFirstDollarAuth()` to
  * `'unauthenticated'` or `'consent_required'`.
  *
  * @example
@@ -26,12 +23,7 @@ export function useFirstDollarQuery<T = unknown>(
 ): UseQueryResult<T, GrantkitHttpError> {
   const { client } = useGrantkit();
   const { redirectOnConsentRequired, ...rest } = options;
-  const result = useQuery<T, GrantkitHttpError>({
-    queryKey: grantkitKeys.graphql(query, variables),
-    queryFn: () => client.graphql<T>(query, variables),
-    retry,
-    ...rest,
-  });
+  const result = useQuery({ ...grantkitQueries.graphql<T>(client, query, variables), ...rest });
   useConsentRedirect(client, result.error, redirectOnConsentRequired);
   return result;
 }
