@@ -10,10 +10,13 @@ import type { SessionClient } from './types';
  *
  * @example
  * ```tsx
- * const props: GrantkitProviderProps = { basePath: '/auth', children: <App /> };
+ * <GrantkitProvider basePath="/auth" graphqlPath="/api/graphql" queryClient={queryClient}>
+ *   <App />
+ * </GrantkitProvider>
  * ```
  */
 export interface GrantkitProviderProps {
+  /** What the grantkit hooks render in. */
   children?: ReactNode;
   /** Where the edge auth routes live (ignored when `client` is given). @default '/auth' */
   basePath?: string;

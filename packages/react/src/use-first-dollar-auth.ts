@@ -9,8 +9,9 @@ import type { GrantkitSession } from './types';
  * `'unauthenticated'`, `'consent_required'` (the vendor revoked consent: log in again) or `'error'`.
  *
  * @example
- * ```ts
- * const status: AuthStatus = 'consent_required';
+ * ```tsx
+ * const { status, login } = useFirstDollarAuth();
+ * if (status === 'consent_required') return <button onClick={() => login()}>Consent again</button>;
  * ```
  */
 export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'consent_required' | 'error';
@@ -19,16 +20,19 @@ export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'cons
  * What {@link useFirstDollarAuth} returns.
  *
  * @example
- * ```ts
- * const { status, login }: FirstDollarAuth = useFirstDollarAuth();
+ * ```tsx
+ * const { status, session, logout } = useFirstDollarAuth();
+ * if (status === 'authenticated') return <button onClick={() => logout()}>Log out (until {new Date(session!.expiresAt!).toLocaleTimeString()})</button>;
  * ```
  */
 export interface FirstDollarAuth {
+  /** Where the user stands. */
   status: AuthStatus;
   /** The session summary (never a token); undefined while loading. */
   session: GrantkitSession | undefined;
   /** Goes to the consent page, then back to `returnTo`. @default returnTo the current path */
   login(options?: { returnTo?: string }): Promise<void>;
+  /** Ends the session at the edge (and in the other tabs); resolves the new, unauthenticated session. */
   logout(): Promise<GrantkitSession>;
   /** Why `status` is `'error'`. */
   error: Error | null;

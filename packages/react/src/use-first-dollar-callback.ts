@@ -8,7 +8,7 @@ import { GrantkitHttpError } from './session-client';
  *
  * @example
  * ```ts
- * const options: FirstDollarCallbackOptions = { navigate: (to) => router.replace(to) };
+ * useFirstDollarCallback({ navigate: (to) => router.replace(to) });
  * ```
  */
 export interface FirstDollarCallbackOptions {
@@ -20,12 +20,15 @@ export interface FirstDollarCallbackOptions {
  * What {@link useFirstDollarCallback} returns.
  *
  * @example
- * ```ts
- * const { status, error }: FirstDollarCallback = useFirstDollarCallback();
+ * ```tsx
+ * const { status, error } = useFirstDollarCallback();
+ * if (status === 'error') return <p>Login failed: {error?.message}</p>;
  * ```
  */
 export interface FirstDollarCallback {
+  /** `'loading'` until the exchange answers, then `'success'` (navigating to `returnTo`) or `'error'`. */
   status: 'loading' | 'success' | 'error';
+  /** Why `status` is `'error'`: a {@link GrantkitHttpError} (`code` `'access_denied'`, `'login_intent_missing'`, …) or a network error. */
   error: Error | null;
 }
 
