@@ -204,7 +204,7 @@ export class ReauthorizationRequiredError extends OAuthError {
 export class ClientRejectedError extends OAuthError {
   override name = 'ClientRejectedError';
   constructor(body: OAuthErrorBody, details: GrantkitErrorDetails & { response?: Response } = {}) {
-    super(body, { ...details, code: 'client_rejected', message: `The vendor refused the client (${body.error}): check the client id and secret` });
+    super(body, { ...details, code: 'client_rejected', message: `The vendor refused the client: ${body.error}` });
   }
 }
 

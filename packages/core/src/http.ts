@@ -98,7 +98,7 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
   } catch {
     // The runtime's own error quotes the offending value (`"<value>" is an invalid header value`):
     // it must not become a cause, since the value is a key or token.
-    throw new GrantkitError('config_invalid', 'A token request header holds a value HTTP cannot carry (a line break, NUL or a character outside Latin-1): check the configured keys');
+    throw new GrantkitError('config_invalid', 'A token request header value is not valid HTTP: check the configured keys');
   }
   try {
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
@@ -117,66 +117,51 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
   }
 }
 
-/** One value `application/x-www-form-urlencoded`-encoded (space as `+`; `+`, `/`, `=` percent-encoded). */
-const formEncode = (value: string): string => new URLSearchParams([['', value]]).toString().slice(1);
-/** The same percent-encoding with lower-case hex digits (equivalent bytes; some servers re-encode so). */
-const lowerHex = (text: string): string => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
-/** A JSON string's content with every non-ASCII character as `\uXXXX` (Python's json.dumps, Jackson). */
-const asciiJson = (json: string, upper: boolean): string =>
-  json.replace(/[\u007f-\uffff]/g, (c) => {
-    const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
-    return `\\u${upper ? hex.toUpperCase() : hex}`;
-  });
-const b64url = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
 /**
- * Every encoding in which a server may quote `value` back: raw; `application/x-www-form-urlencoded`
- * and `encodeURIComponent` (upper- and lower-case hex; a space also as `+` raw); JSON-escaped, with
- * `/` as `\/` (PHP), with non-ASCII as `\uXXXX` (Python, Jackson), and JSON-escaped twice (a JSON
- * request body quoted inside a JSON error string).
+ * Every encoding in which a server may quote `value` back: raw, `application/x-www-form-urlencoded`,
+ * `encodeURIComponent`, JSON-escaped (with non-ASCII as `\uXXXX` too: Python, Jackson), each JSON form
+ * with `/` as `\/` (PHP) and JSON-escaped twice (a JSON request body quoted inside a JSON error
+ * string). Matched case-insensitively, which covers lower-case percent and `\u` hex digits.
  */
 function encodingsOf(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
-  const jsons = [json, asciiJson(json, false), asciiJson(json, true)];
-  const forms = [value, value.replace(/ /g, '+'), formEncode(value), encodeURIComponent(value)];
-  for (const form of [formEncode(value), encodeURIComponent(value)]) forms.push(lowerHex(form));
-  for (const form of jsons) forms.push(form, form.replace(/\//g, '\\/'), JSON.stringify(form).slice(1, -1));
+  const forms = [value, new URLSearchParams([['', value]]).toString().slice(1), encodeURIComponent(value)];
+  for (const form of [json, json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)]) {
+    forms.push(form, form.replace(/\//g, '\\/'), JSON.stringify(form).slice(1, -1));
+  }
   return forms;
 }
-
-/** Shorter values are not redacted: cutting every `en` or `1234` out of a message would shred it. */
-const MIN_SECRET = 6;
 
 /**
  * Every form in which a token request carries a credential, to redact from an error answer: each
  * header value but `content-type` / `accept` (API keys, `X-REFRESH-TOKEN`, the whole `Authorization`),
- * the bare base64 credential of `Basic` (and its base64url form) and its two halves, decoded and as
- * sent (form-encoded, RFC 6749 §2.3.1), and each body field but `grant_type` (client secret, refresh
- * token, code, code verifier, …), as parsed and as sent. Each in every encoding of {@link encodingsOf}.
- * Longest first, so a longer form is cut before a shorter one inside it.
+ * the bare base64 credential of `Basic`, its decoded pair and the pair's two halves (as sent:
+ * form-encoded, RFC 6749 §2.3.1, and decoded), and each body field but `grant_type` (client secret,
+ * refresh token, code, code verifier, …). Each in every encoding of {@link encodingsOf}; values
+ * shorter than 6 characters are left (cutting every `en` out of a message would shred it). One
+ * case-insensitive pattern, longest first, so a longer form is cut before a shorter one inside it;
+ * `undefined` when the request carried nothing to redact.
  */
-function credentialsOf(request: TokenRequest): string[] {
+function credentialsOf(request: TokenRequest): RegExp | undefined {
   const values = new Set<string>();
   const add = (value: unknown) => {
-    if (typeof value !== 'string' || value.length < MIN_SECRET) return;
-    for (const form of encodingsOf(value)) values.add(form);
+    if (typeof value !== 'string' || value.length < 6) return;
+    let decoded = value;
     try {
-      const decoded = decodeURIComponent(value.replace(/\+/g, ' '));
-      if (decoded !== value && decoded.length >= MIN_SECRET) for (const form of encodingsOf(decoded)) values.add(form);
+      decoded = decodeURIComponent(value.replace(/\+/g, ' '));
     } catch {
       // Not form-encoded.
     }
+    for (const form of [...encodingsOf(value), ...encodingsOf(decoded)]) values.add(form);
   };
   for (const [name, value] of Object.entries(request.headers)) {
     if (/^(content-type|accept)$/i.test(name)) continue;
     add(value);
-    const basic = /^basic\s+(\S+)$/i.exec(value);
+    const basic = /^basic\s+(\S+)$/i.exec(value)?.[1];
     if (basic) {
-      add(basic[1]);
-      add(b64url(basic[1]!));
+      add(basic);
       try {
-        const binary = atob(basic[1]!);
-        const pair = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+        const pair = new TextDecoder().decode(Uint8Array.from(atob(basic), (c) => c.charCodeAt(0)));
         const colon = pair.indexOf(':');
         add(pair);
         add(pair.slice(0, colon));
@@ -192,13 +177,12 @@ function credentialsOf(request: TokenRequest): string[] {
       const parsed = JSON.parse(request.body) as unknown;
       fields = typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
     } catch {
-      // A form: each value as parsed, and as it stands in the body (the encoding the server got).
       fields = [...new URLSearchParams(request.body)];
-      for (const pair of request.body.split('&')) fields.push([pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]);
     }
     for (const [name, value] of fields) if (name !== 'grant_type') add(value);
   }
-  return [...values].sort((a, b) => b.length - a.length);
+  const sorted = [...values].sort((a, b) => b.length - a.length);
+  return sorted.length ? new RegExp(sorted.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi') : undefined;
 }
 
 /**
@@ -207,8 +191,8 @@ function credentialsOf(request: TokenRequest): string[] {
  * document thousands of levels deep (JSON.parse reads one fine) would overflow the stack. Object
  * keys are redacted too (a server may key a map of refused fields by their values).
  */
-function redact(value: unknown, credentials: readonly string[], depth = 0): unknown {
-  if (typeof value === 'string') return credentials.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join('[redacted]') : text), value);
+function redact(value: unknown, credentials: RegExp | undefined, depth = 0): unknown {
+  if (typeof value === 'string') return credentials ? value.replace(credentials, '[redacted]') : value;
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= 64) return undefined;
   if (Array.isArray(value)) return value.map((item) => redact(item, credentials, depth + 1));

@@ -68,8 +68,10 @@ describe('createPartnerClient per-isolate cache', () => {
     const a = createPartnerClient({ adapter: partner(T.firstDollarPartner.clientId, T.firstDollarPartner.clientSecret, 'https://d.emulator.test') });
     const b = createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://d.emulator.test') });
     expect(b).not.toBe(a);
-    // A rotated secret of the same client under the derived key is a collision in this isolate.
-    expect(() => createPartnerClient({ adapter: partner(TENANT_B, 'rotated-secret-b', 'https://d.emulator.test') })).toThrow(ConfigurationError);
+    // A rotated secret under the derived key is another credential: its own client, never B's.
+    const rotated = createPartnerClient({ adapter: partner(TENANT_B, 'rotated-secret-b', 'https://d.emulator.test') });
+    expect(rotated).not.toBe(b);
+    expect(createPartnerClient({ adapter: partner(TENANT_B, OTHER_SECRET, 'https://d.emulator.test') })).toBe(b);
   });
 
   it('each credential under its own key gets its own client and its own tokens', async () => {

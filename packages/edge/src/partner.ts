@@ -1,4 +1,4 @@
-import { ConfigurationError, createTokenClient, type Adapter, type Grant, type TokenClient, type TokenClientOptions, type TokenRequest } from '@grantkit/core';
+import { ConfigurationError, createTokenClient, type Adapter, type Grant, type TokenClient, type TokenClientOptions } from '@grantkit/core';
 
 const isolateClients = new Map<string, TokenClient>();
 
@@ -13,7 +13,7 @@ const PROBES: readonly Grant[] = [
 /**
  * What identifies an adapter's credential: its id and the token requests it builds (endpoint URL,
  * client id, client secret or API keys, in headers or body). Built on demand from the adapter's pure
- * request builder, compared, and dropped: nothing derived from the secret is kept.
+ * request builder, compared and dropped: only its digest is kept, in the default key.
  */
 function identityOf(adapter: Adapter): string {
   const parts: unknown[] = [adapter.id];
@@ -29,47 +29,10 @@ function identityOf(adapter: Adapter): string {
 }
 
 /**
- * The non-secret part of a credential: the token endpoint and the client's identifier (a body's
- * `client_id`, the user of `Basic`, an `X-API-KEY`), from the first token request the adapter builds.
- * The secret is left out on purpose: a rotated secret is the same client, whose tokens stay valid.
- */
-function clientOf(adapter: Adapter): string {
-  for (const grant of adapter.grant ? [adapter.grant, ...PROBES] : PROBES) {
-    let request: TokenRequest;
-    try {
-      request = adapter.buildRequest(grant);
-    } catch {
-      continue;
-    }
-    const ids: string[] = [request.url];
-    const headers = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
-    const basic = /^basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '');
-    if (basic) {
-      try {
-        ids.push(atob(basic[1]!).split(':')[0]!);
-      } catch {
-        // Not base64: no user to read.
-      }
-    }
-    ids.push(headers.get('x-api-key') ?? '');
-    if (request.body !== undefined) {
-      let clientId: unknown;
-      try {
-        clientId = (JSON.parse(request.body) as Record<string, unknown> | null)?.client_id;
-      } catch {
-        clientId = new URLSearchParams(request.body).get('client_id');
-      }
-      ids.push(typeof clientId === 'string' ? clientId : '');
-    }
-    return JSON.stringify(ids);
-  }
-  return '';
-}
-
-/**
- * A 64-bit FNV-1a digest (two 32-bit lanes), as base-36. Sync, unlike WebCrypto's digest, which a sync
- * factory cannot await. Not a cryptographic hash: it only makes a storage key unique per client (its
- * input, the endpoint and client id or API key, holds no secret) without writing the identifiers out.
+ * A 64-bit FNV-1a digest (two 32-bit lanes) of a credential's identity, as base-36: sync, since a sync
+ * factory cannot await WebCrypto's digest. It names the credential in a storage key without writing
+ * out its endpoint, client id or secret; 64 bits of a string holding a high-entropy secret give
+ * nothing of it back (a weak secret could be confirmed by guessing, as with any unsalted digest).
  */
 function fingerprint(text: string): string {
   let a = 0x811c9dc5;
@@ -82,30 +45,20 @@ function fingerprint(text: string): string {
   return (a >>> 0).toString(36).padStart(7, '0') + (b >>> 0).toString(36).padStart(7, '0');
 }
 
-/** Whether two adapters hold the same credential (same vendor flow, endpoint, client and secret). */
-function sameCredential(a: Adapter, b: Adapter): boolean | undefined {
-  if (a === b) return true;
-  const known = identityOf(a);
-  // An adapter whose requests differ from one call to the next (a signed client assertion, a nonce)
-  // cannot be compared this way: undefined, "unknown".
-  if (identityOf(a) !== known) return undefined;
-  return identityOf(b) === known;
-}
-
 /**
  * A server-to-server token client (First Dollar Partner API client_credentials, First Orion): one per
  * isolate for a given storage key, shared across isolates through `storage` (e.g. `kvTokenStorage`
  * from `@grantkit/edge/cloudflare`), where a token another isolate stored is adopted, not re-fetched.
  *
- * The key names one client: it is the storage key too, so isolates sharing `storage` share the
- * token of the same client only. The default, `grantkit:<adapter id>:<digest>`, is derived from the
- * token endpoint and the client id (or API key), never the secret, and writes neither out: two
- * tenants, or sandbox next to production, get apart keys without configuration. Calling again with
- * the same key and the same credential (vendor flow, endpoint, client id and secret; a new adapter
- * object per request is fine) returns the same client. The same key with another credential (an
- * explicit `key` given to two credentials, a rotated secret in the same isolate) throws a
+ * The key names one credential: it is the storage key too, so isolates sharing `storage` share the
+ * token of the same credential only. The default, `grantkit:<adapter id>:<digest>`, is a digest of
+ * the vendor flow, token endpoint, client id and secret (see the token requests the adapter builds),
+ * which writes none of them out: two tenants, sandbox next to production, or a rotated secret get
+ * apart keys without configuration. Calling again with the same credential (a new adapter object
+ * per request is fine) returns the same client. An explicit `key` given to two credentials throws a
  * {@link ConfigurationError} instead of handing out the first credential's client and tokens. With
- * `fetch` or `now` set, every call makes a new, uncached client (key default: `grantkit:<adapter id>`).
+ * `fetch` or `now` set, or an adapter whose requests change per call, every call makes a new,
+ * uncached client (key default: `grantkit:<adapter id>`).
  *
  * @example
  * ```ts
@@ -120,20 +73,21 @@ function sameCredential(a: Adapter, b: Adapter): boolean | undefined {
  */
 export function createPartnerClient(options: TokenClientOptions): TokenClient {
   if (options.fetch || options.now) return createTokenClient(options);
-  const key = options.key ?? `grantkit:${options.adapter.id}:${fingerprint(clientOf(options.adapter))}`;
+  const identity = identityOf(options.adapter);
+  const key = options.key ?? `grantkit:${options.adapter.id}:${fingerprint(identity)}`;
   const cached = isolateClients.get(key);
-  if (!cached) {
-    const client = createTokenClient({ ...options, key });
-    isolateClients.set(key, client);
-    return client;
+  if (cached && (cached.adapter === options.adapter || identityOf(cached.adapter) === identity)) return cached;
+  // An adapter whose requests differ from one call to the next (a signed client assertion, a nonce)
+  // cannot be identified: it gets its own client, never a cached one.
+  if (identityOf(options.adapter) !== identity) return createTokenClient(options);
+  if (cached) {
+    throw new ConfigurationError(
+      `createPartnerClient: key "${key}" is already used in this isolate by another credential ` +
+        '(a different vendor flow, endpoint, client id or secret): give each credential its own `key` ' +
+        '(it is the storage key too, so sharing it would also share the stored tokens)',
+    );
   }
-  const same = sameCredential(cached.adapter, options.adapter);
-  if (same === true) return cached;
-  // An adapter that cannot be compared gets its own client, never a cached one.
-  if (same === undefined) return createTokenClient(options);
-  throw new ConfigurationError(
-    `createPartnerClient: key "${key}" is already used in this isolate by another credential ` +
-      '(a different vendor flow, endpoint, client id or secret): give each credential its own `key` ' +
-      '(it is the storage key too, so sharing it would also share the stored tokens)',
-  );
+  const client = createTokenClient({ ...options, key });
+  isolateClients.set(key, client);
+  return client;
 }

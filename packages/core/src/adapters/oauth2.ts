@@ -57,7 +57,7 @@ export function requestIdOf(answer: TokenAnswer, header?: string): string | unde
 }
 
 /** The OAuth `error` values that refuse the client itself, not the user's grant (RFC 6749 §5.2). */
-const CLIENT_ERRORS: ReadonlySet<string> = new Set(['invalid_client', 'unauthorized_client']);
+const CLIENT_ERRORS = /^(invalid|unauthorized)_client$/;
 
 /**
  * The RFC 6749 §5.2 reading of an error answer: an {@link OAuthError} with the body's `error`
@@ -75,7 +75,7 @@ export function oauthErrorOf(answer: TokenAnswer, grant: Grant | undefined, requ
   const body = isRecord(answer.body) && typeof answer.body.error === 'string'
     ? { error: answer.body.error, ...(typeof answer.body.error_description === 'string' ? { error_description: answer.body.error_description } : {}) }
     : undefined;
-  if (body && CLIENT_ERRORS.has(body.error)) return new ClientRejectedError(body, details);
+  if (body && CLIENT_ERRORS.test(body.error)) return new ClientRejectedError(body, details);
   if (grant?.type === 'refresh_token' && body?.error === 'invalid_grant') {
     return new ReauthorizationRequiredError('the refresh token was refused', body, details);
   }
