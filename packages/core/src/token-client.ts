@@ -18,7 +18,12 @@ export interface TokenClientOptions extends HttpOptions {
   adapter: Adapter;
   /** Where the token set lives. @default memoryStorage() */
   storage?: TokenStorage;
-  /** Storage key. @default `grantkit:${adapter.id}` */
+  /**
+   * Storage key. Clients sharing a `storage` share the token set stored under one key, and adopt it
+   * when it is newer: give each credential (tenant, environment, client) its own key, or two of them
+   * use each other's tokens. (`createPartnerClient` of `@grantkit/edge` derives one per credential.)
+   * @default `grantkit:${adapter.id}`
+   */
   key?: string;
   /** The clock, ms since epoch (tests pass a fake one). @default Date.now */
   now?: () => number;
