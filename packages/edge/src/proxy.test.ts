@@ -31,6 +31,9 @@ async function setup(options: Partial<AuthHandlerOptions> = {}, emulatorOptions:
       }
       return Response.json({ received: sink.received });
     }
+    if (new URL(request.url).pathname === '/encoded') {
+      return new Response('{"raw":true}', { headers: { 'content-type': 'application/json', 'content-encoding': new URL(request.url).searchParams.get('coding')! } });
+    }
     const response = await emu.fetch(request);
     if (new URL(request.url).pathname === '/v0/auth/token' && response.ok) {
       const body = (await response.clone().json()) as Record<string, string>;
@@ -43,7 +46,7 @@ async function setup(options: Partial<AuthHandlerOptions> = {}, emulatorOptions:
     secret: 'proxy-test-session-secret-0123456789abcdef',
     fetch: fetcher,
     retry: { limit: 0 },
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId }), '/api/sink': `${VENDOR}/sink` },
+    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId }), '/api/sink': `${VENDOR}/sink`, '/api/encoded': `${VENDOR}/encoded` },
     ...options,
   });
   const call = async (path: string, init: RequestInit = {}) => (await handler(new Request(`${ORIGIN}${path}`, { redirect: 'manual', ...init })))!;
@@ -147,6 +150,23 @@ describe('decoded answers lose the headers of their encoding (defect 2)', () => 
       await asBrowser(err);
     });
   }
+
+  it('the proxy asks the upstream for gzip or br only, the codings every runtime decodes (workerd: no deflate, no zstd)', async () => {
+    const { call, cookie, last } = await setup();
+    await call('/api/graphql', { method: 'POST', headers: { ...SAME, cookie, 'accept-encoding': 'zstd, deflate' }, body: PING });
+    expect(last.headers?.get('accept-encoding')).toBe('gzip, br');
+  });
+
+  it('an answer in a coding the proxy did not ask for (it may still be encoded) is a 502, never mislabelled bytes', async () => {
+    const { call, cookie } = await setup();
+    for (const coding of ['deflate', 'zstd', 'compress', 'gzip, br']) {
+      const res = await call(`/api/encoded?coding=${encodeURIComponent(coding)}`, { headers: { ...SAME, cookie } });
+      expect(res.status, coding).toBe(502);
+      expect((await res.json()).error).toBe('upstream_encoding');
+    }
+    const gzip = await call('/api/encoded?coding=gzip', { headers: { ...SAME, cookie } });
+    expect(gzip.headers.get('content-encoding')).toBeNull();
+  });
 
   it('a request body sent gzip-encoded keeps its Content-Encoding upstream (the header describes the bytes sent)', async () => {
     const { call, cookie, last } = await setup();

@@ -11,6 +11,10 @@ const FORWARD_REQUEST = ['content-type', 'content-encoding', 'accept', 'accept-l
 // Headers that describe the bytes as the upstream encoded them: wrong once the runtime's fetch has
 // decoded the body (Node, Deno, workerd and browsers all do, and all keep these headers).
 const ENCODED_REPRESENTATION = ['content-encoding', 'content-length', 'content-digest', 'content-md5'];
+// The codings every runtime's fetch decodes (workerd decodes neither deflate nor zstd): the proxy asks
+// for these only, so it knows the body it relays is decoded.
+const ACCEPT_ENCODING = 'gzip, br';
+const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'br']);
 /** Request bodies up to this size are buffered, so the retry after a 401 can send them again; larger ones stream. */
 const REPLAY_BYTES = 65_536;
 /** Largest error body read to redact tokens; a larger one is replaced by a generic error. */
@@ -24,8 +28,9 @@ const REDACTED = '[REDACTED]';
  * Request bodies are bounded while read (`maxBodyBytes`, 413 past it, whatever `Content-Length`
  * says): a body of up to 64 KiB is buffered and retried once after a 401; a larger one streams to the
  * upstream and is cut at the limit, and a 401 on it renews the session without a retry (a stream
- * cannot be sent twice: the browser retries). Answers: headers of the encoding are dropped when the
- * runtime decoded the body; error answers (4xx/5xx) have the session's tokens redacted from their
+ * cannot be sent twice: the browser retries). Answers: the proxy asks for gzip or br, which every
+ * runtime's fetch decodes, and drops the headers of that encoding (a coding it did not ask for is a
+ * 502 `upstream_encoding`); error answers (4xx/5xx) have the session's tokens redacted from their
  * headers and from their body (read up to 64 KiB; a larger one becomes a generic 'upstream_error').
  * Successful bodies stream through untouched.
  */
@@ -44,6 +49,7 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
+  headers.set('accept-encoding', ACCEPT_ENCODING);
 
   // The deadline covers the wait for the answer's headers (and the bounded read of an error body),
   // not the streaming of a successful body; a browser that goes away still cancels everything.
@@ -119,6 +125,11 @@ async function relay(answer: Response, secrets: readonly (string | undefined)[])
   const redact = redactor(secrets);
   const coding = answer.headers.get('content-encoding')?.trim().toLowerCase();
   const decoded = coding !== undefined && coding !== '' && coding !== 'identity';
+  if (decoded && !DECODED_CODINGS.has(coding) && answer.body !== null) {
+    // A coding the proxy did not ask for: this runtime may have handed it over still encoded.
+    await answer.body.cancel().catch(() => {});
+    return jsonError(502, 'upstream_encoding', 'The API answered in a content coding the proxy cannot relay');
+  }
   const headers = new Headers();
   for (const [name, value] of answer.headers) {
     if (name === 'content-length' || DROP.has(name) || (decoded && ENCODED_REPRESENTATION.includes(name))) continue;
