@@ -350,7 +350,7 @@ describe('fault matrix: refresh with a fallback grant (First Dollar Partner)', (
     { name: '500 on every call: refresh and fallback both bounded', faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 500 }, requests: 2 * ATTEMPTS, grants: { refresh: ATTEMPTS, cc: ATTEMPTS } },
     { name: 'timeout on refresh: no fallback for a transport failure', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { code: 'timeout', name: 'GrantkitError' }, requests: ATTEMPTS, grants: { refresh: ATTEMPTS, cc: 0 } },
     { name: 'refresh token reused after a lost rotation: fallback recovers', faults: { path: TOKEN, reset: true }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: 1, grants: { refresh: 1, cc: 0 } },
-    { name: '401 invalid_client on every call (wrong secret): client_rejected, refresh and fallback once each, nothing lost', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 2, grants: { refresh: 1, cc: 1 } },
+    { name: '401 invalid_client on every call (wrong secret): client_rejected after the refresh alone (the fallback grant sends the same credentials), nothing lost', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 1, grants: { refresh: 1, cc: 0 } },
   ];
   for (const row of rows) {
     it(row.name, async () => {

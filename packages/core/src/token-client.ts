@@ -207,7 +207,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return store(adapter.parseResponse(answer, grant, now(), previous));
   };
 
-  const isFatal = (error: unknown) => isGrantkitError(error) && (error.code === 'aborted' || error.code === 'network_error' || error.code === 'timeout');
+  // Failures the next call would only repeat: unreachable, aborted, or the client itself refused
+  // (`client_rejected`: a fallback grant sends the same credentials).
+  const isFatal = (error: unknown) =>
+    isGrantkitError(error) && (error.code === 'aborted' || error.code === 'network_error' || error.code === 'timeout' || error.code === 'client_rejected');
 
   const renew = async (): Promise<TokenSet> => {
     // Another instance sharing the storage may have renewed (and rotated the refresh token) already.
