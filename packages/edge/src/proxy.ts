@@ -75,6 +75,12 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
         if (body.tooLarge()) return tooLarge();
         throw error;
       }
+      // workerd may end the upstream request when the body stream errors, rather than abort it: the
+      // upstream then answers a cut body. The browser gets the 413 either way.
+      if (body.tooLarge()) {
+        await answer.body?.cancel().catch(() => {});
+        return tooLarge();
+      }
     } else {
       if (body) init.body = body.bytes as Uint8Array<ArrayBuffer>;
       answer = await client.fetch(upstream, init);
@@ -110,14 +116,29 @@ async function sendStream(ctx: Context, client: TokenClient, upstream: string, i
     // `duplex: 'half'` is what Node's fetch requires for a stream body; Deno and workerd accept it.
     // `redirect: 'error'`: with any other mode, fetch clones the request to follow a redirect, and the
     // clone tees the body and holds every byte sent (measured in Node: +100 MiB for a 100 MiB body).
-    // A redirect cannot resend a stream anyway; it becomes a 502.
-    answer = await fetcher(upstream, { ...init, headers, body: stream, duplex: 'half', redirect: 'error' } as RequestInit);
+    // A redirect cannot resend a stream anyway; it becomes a 502. workerd refuses 'error' and never
+    // tees: there, 'manual' relays a 3xx as it is.
+    answer = await fetcher(upstream, { ...init, headers, body: stream, duplex: 'half', redirect: redirectMode() } as RequestInit);
   } catch (error) {
     if (isGrantkitError(error)) throw error;
     throw signal?.aborted ? error : new GrantkitError('network_error', 'The upstream could not be reached', { cause: error });
   }
   if (answer.status === 401) await client.renewAfterRejection(token, { signal });
   return answer;
+}
+
+let redirectError: boolean | undefined;
+/** `'error'` where the runtime's Request accepts it (Node, Deno), else `'manual'` (workerd). */
+function redirectMode(): RequestRedirect {
+  if (redirectError === undefined) {
+    try {
+      new Request('http://127.0.0.1/', { redirect: 'error' });
+      redirectError = true;
+    } catch {
+      redirectError = false;
+    }
+  }
+  return redirectError ? 'error' : 'manual';
 }
 
 /** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
