@@ -181,7 +181,7 @@ describe('generic oauth2 adapter against oidc-provider', () => {
     // A wrong secret is invalid_client, typed. (oidc-provider takes basic and post interchangeably.)
     const wrong = createTokenClient({ adapter: oauth2({ clientId: POST_CLIENT_ID, clientSecret: 'nope', clientAuth: 'client_secret_post', tokenEndpoint: `${op.issuer}/token`, clientCredentials: true }) });
     const error = await rejection(wrong.getAccessToken());
-    expect(error).toMatchObject({ name: 'OAuthError', code: 'oauth_error', error: 'invalid_client', status: 401 });
+    expect(error).toMatchObject({ name: 'ClientRejectedError', code: 'client_rejected', error: 'invalid_client', status: 401 });
     expectNoSecretIn(error, ['nope']);
   });
 
@@ -203,7 +203,7 @@ describe('generic oauth2 adapter against oidc-provider', () => {
     const result = await wrong.revoke();
     expect(result).toMatchObject({ status: 'failed', revoked: [] });
     expect(result.error).toBeInstanceOf(OAuthError);
-    expect(result.error).toMatchObject({ code: 'oauth_error', error: 'invalid_client', status: 401 });
+    expect(result.error).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
     expectNoSecretIn(result.error, [tokens.refreshToken!, tokens.accessToken, 'not the secret']);
     expect(await storage.get('session')).toBeUndefined();
     expect(await isActive(op.issuer, tokens.refreshToken!)).toBe(true); // nothing was revoked
@@ -227,7 +227,7 @@ describe('generic oauth2 adapter against oidc-provider', () => {
       const { code, verifier } = await authorize();
       const error = await rejection(createTokenClient({ adapter: adapterFor({ clientSecret: 'a wrong secret' }) }).exchangeCode(code, { codeVerifier: verifier }));
       expect(error).toBeInstanceOf(OAuthError);
-      expect(error).toMatchObject({ code: 'oauth_error', error: 'invalid_client', status: 401 });
+      expect(error).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
       expectNoSecretIn(error, [code, verifier, 'a wrong secret']);
     });
 
