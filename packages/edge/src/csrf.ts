@@ -1,13 +1,6 @@
-/**
- * The header every state-changing request and the proxy must carry (a cross-site form cannot set it).
- * `@grantkit/react` sends it for you.
- *
- * @example
- * ```ts
- * await fetch('/auth/logout', { method: 'POST', headers: { [CSRF_HEADER]: '1' } });
- * ```
- */
-export const CSRF_HEADER = 'x-grantkit-csrf';
+import { CSRF_HEADER } from './paths';
+
+export { CSRF_HEADER };
 
 /**
  * Whether a state-changing request is same-origin: it carries {@link CSRF_HEADER}, its `Origin`

@@ -1,6 +1,10 @@
-import { createContext, jsonError, type AuthHandlerOptions } from './context';
+import { createContext, type Context } from './context';
+import { isSameOriginRequest } from './csrf';
+import type { AuthHandlerOptions } from './options';
+import { edgeRoutes } from './paths';
 import { proxy } from './proxy';
-import { callback, exchange, login, logout, refresh, session } from './routes';
+import { jsonError } from './responses';
+import { callback, exchange, login, logout, refresh, session, type Route } from './routes';
 
 /**
  * A Web-standard handler with the Workers `fetch` shape. Resolves `null` for paths it does not own
@@ -16,17 +20,30 @@ export type AuthHandler = (request: Request, env?: unknown, ctx?: unknown) => Pr
 const MAX_HEADER = 8192;
 const MAX_COOKIE = 32_768;
 
-type Route = (ctx: ReturnType<typeof createContext>, request: Request) => Promise<Response>;
-// Maps, not object literals: path names and HTTP methods come from the request, and a lookup in an
-// object finds `constructor`, `__proto__` or `valueOf` on its prototype (`Deno.serve` passes any method).
-const ROUTES: ReadonlyMap<string, ReadonlyMap<string, Route>> = new Map([
-  ['login', new Map([['GET', login]])],
-  ['callback', new Map([['GET', callback]])],
-  ['exchange', new Map([['POST', exchange]])],
-  ['session', new Map([['GET', session]])],
-  ['refresh', new Map([['POST', refresh]])],
-  ['logout', new Map([['POST', logout]])],
-]);
+/** A route's methods. A `Map`: methods come from the request, and an object finds `constructor` on its prototype. */
+const methods = (table: Readonly<Record<string, Route>>): ReadonlyMap<string, Route> => new Map(Object.entries(table));
+
+/** Route name → methods, each with its guards: the one place a route's CSRF and session checks are declared. */
+const ROUTES = {
+  login: methods({ GET: { handle: login } }),
+  callback: methods({ GET: { handle: callback } }),
+  exchange: methods({ POST: { csrf: true, handle: exchange } }),
+  session: methods({ GET: { session: 'optional', handle: session } }),
+  refresh: methods({ POST: { csrf: true, session: 'required', handle: refresh } }),
+  logout: methods({ POST: { csrf: true, session: 'optional', handle: logout } }),
+} satisfies Record<keyof ReturnType<typeof edgeRoutes>, ReadonlyMap<string, Route>>;
+
+/** Every method of a proxied path: same-origin only, and only with a session. */
+const PROXY: Route = { csrf: true, session: 'required', handle: proxy };
+
+/** Runs a route behind its guards. */
+async function serve(route: Route, ctx: Context, request: Request): Promise<Response> {
+  if (route.csrf && !isSameOriginRequest(request, ctx.config.allowedOrigins)) return jsonError(403, 'csrf', 'Cross-site request refused');
+  const cookies = ctx.cookies(request);
+  const session = route.session ? await ctx.sessions.read(cookies) : undefined;
+  if (route.session === 'required' && !session) return jsonError(401, 'unauthenticated', 'Not logged in');
+  return route.handle(ctx, request, { cookies, session });
+}
 
 /**
  * Creates the backend-for-frontend: `GET {basePath}/login`, `GET callback`, `POST exchange`,
@@ -48,28 +65,26 @@ const ROUTES: ReadonlyMap<string, ReadonlyMap<string, Route>> = new Map([
  */
 export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const ctx = createContext(options);
-  const proxies = new Map(Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()]));
-  const prefix = `${ctx.basePath}/`;
+  const paths = edgeRoutes(ctx.config.basePath);
+  // Request path → the methods served there (a Map: paths come from the request).
+  const routes = new Map(Object.entries(ROUTES).map(([name, table]) => [paths[name as keyof typeof ROUTES], table]));
+  const { next } = ctx.config;
 
   return async (request, env, executionCtx) => {
-    const url = new URL(request.url);
-    const { pathname } = url;
-    const upstream = proxies.get(pathname);
-    const name = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
-    const routes = name === undefined ? undefined : ROUTES.get(name);
-    if (!upstream && !routes) return options.next ? options.next(request, env, executionCtx) : null;
+    const { pathname } = new URL(request.url);
+    const table = ctx.config.proxy.has(pathname) ? undefined : routes.get(pathname);
+    if (!table && !ctx.config.proxy.has(pathname)) return next ? next(request, env, executionCtx) : null;
 
     for (const [header, value] of request.headers) {
       if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER)) return jsonError(431, 'header_too_large', `Header ${header} is too large`);
     }
     try {
-      if (upstream) return await proxy(ctx, request, url.search ? `${upstream.split('?')[0]}${url.search}` : upstream);
-      const route = routes?.get(request.method);
+      const route = table ? table.get(request.method) : PROXY;
       if (!route) {
-        const allow = [...(routes?.keys() ?? [])].join(', ');
+        const allow = [...table!.keys()].join(', ');
         return jsonError(405, 'method_not_allowed', `Use ${allow}`, { allow });
       }
-      return await route(ctx, request);
+      return await serve(route, ctx, request);
     } catch (error) {
       ctx.report(error);
       return jsonError(500, 'internal_error', 'Unexpected error');

@@ -13,9 +13,10 @@
  * @module
  */
 export { createAuthHandler, type AuthHandler } from './handler';
-export type { AuthHandlerOptions } from './context';
+export type { AuthHandlerOptions } from './options';
 export type { CookieOptions } from './session';
 export type { SessionSummary } from './routes';
-export { CSRF_HEADER, safeReturnTo } from './csrf';
+export { safeReturnTo } from './csrf';
+export { CSRF_HEADER, edgeRoutes, type EdgeRoutes } from './paths';
 export { createPartnerClient } from './partner';
 export { memorySessionStore, type RefreshCoordinator, type SessionStore } from './store';

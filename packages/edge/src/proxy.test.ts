@@ -6,7 +6,7 @@ import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS, type ContentCoding, type EmulatorOptions } from '@grantkit/core/testing';
 import { CSRF_HEADER } from './csrf';
 import { createAuthHandler } from './handler';
-import type { AuthHandlerOptions } from './context';
+import type { AuthHandlerOptions } from './options';
 
 const ORIGIN = 'https://app.example';
 const VENDOR = 'https://api.dev.firstdollar.com';

@@ -1,8 +1,8 @@
 import { GrantkitError, isGrantkitError, type TokenClient } from '@grantkit/core';
 import { readOrStream, readStreamBounded, TOO_LARGE } from './body';
-import { isSameOriginRequest } from './csrf';
-import { jsonError, withCookies, type Context } from './context';
-import { sessionFailure } from './routes';
+import type { Context } from './context';
+import { jsonError, withCookies } from './responses';
+import { sessionFailure, type SessionInput } from './routes';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and what must never cross the proxy.
 const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'set-cookie', 'authorization', 'host', 'content-length']);
@@ -34,13 +34,11 @@ const REDACTED = '[REDACTED]';
  * headers and from their body (read up to 64 KiB; a larger one becomes a generic 'upstream_error').
  * Successful bodies stream through untouched.
  */
-export async function proxy(ctx: Context, request: Request, upstream: string): Promise<Response> {
-  if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
-  const cookies = ctx.cookies(request);
-  const data = await ctx.readSession(cookies);
-  if (!data) return jsonError(401, 'unauthenticated', 'Not logged in');
-
-  const limit = ctx.options.maxBodyBytes ?? 1_048_576;
+export async function proxy(ctx: Context, request: Request, { cookies, session: data }: SessionInput): Promise<Response> {
+  const url = new URL(request.url);
+  const configured = ctx.config.proxy.get(url.pathname)!; // the handler routes only proxy paths here
+  const upstream = url.search ? `${configured.split('?')[0]}${url.search}` : configured;
+  const limit = ctx.config.maxBodyBytes;
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readOrStream(request, limit, REPLAY_BYTES);
   if (body === TOO_LARGE) return tooLarge();
 
@@ -58,13 +56,13 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException('The upstream did not answer in time', 'TimeoutError'));
-  }, ctx.options.upstreamTimeout ?? 30_000);
+  }, ctx.config.upstreamTimeout);
   const onAbort = () => controller.abort(request.signal.reason);
   if (request.signal.aborted) onAbort();
   else request.signal.addEventListener('abort', onAbort, { once: true });
   const signal = controller.signal;
   try {
-    const client = await ctx.clientFor(data);
+    const client = await ctx.sessions.clientFor(data);
     const before = data.tokens;
     const init: RequestInit = { method: request.method, headers, signal };
     let answer: Response;
@@ -89,7 +87,7 @@ export async function proxy(ctx: Context, request: Request, upstream: string): P
     const secrets = [before.accessToken, before.refreshToken, tokens.accessToken, tokens.refreshToken];
     const response = await relay(answer, secrets);
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
-    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.writeSession(cookies, { ...data, tokens }));
+    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.sessions.write(cookies, { ...data, tokens }));
   } catch (error) {
     return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
   } finally {
@@ -110,7 +108,7 @@ async function sendStream(ctx: Context, client: TokenClient, upstream: string, i
   const token = await client.getAccessToken({ signal });
   const headers = new Headers(init.headers);
   headers.set('authorization', client.authorization(token));
-  const fetcher = ctx.options.fetch ?? globalThis.fetch;
+  const fetcher = ctx.config.fetch ?? globalThis.fetch;
   let answer: Response;
   try {
     // `duplex: 'half'` is what Node's fetch requires for a stream body; Deno and workerd accept it.

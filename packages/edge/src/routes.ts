@@ -1,8 +1,34 @@
 import { createPkce, isGrantkitError, randomState, type ConsentRequiredError, type TokenSet } from '@grantkit/core';
 import { TOO_LARGE, readBounded } from './body';
-import { canStartLogin, isSameOriginRequest, safeReturnTo } from './csrf';
-import { jsonError, withCookies, type Context } from './context';
+import { canStartLogin, safeReturnTo } from './csrf';
+import type { Context } from './context';
+import { jsonAnswer, jsonError, redirect, withCookies } from './responses';
 import type { SessionData } from './session';
+
+/** What a route gets once its guards passed: the request's cookies and, when the route reads one, its session. */
+export interface RouteInput {
+  cookies: Map<string, string>;
+  session: SessionData | undefined;
+}
+
+/** {@link RouteInput} of a route whose session is required. */
+export interface SessionInput extends RouteInput {
+  session: SessionData;
+}
+
+/**
+ * A route and its guards, declared once in the route table (`handler.ts`): `csrf` refuses a
+ * cross-site request (403 `csrf`) before anything else; `session` reads the session, and `'required'`
+ * answers 401 `unauthenticated` without one.
+ */
+export interface Route {
+  readonly csrf?: boolean;
+  readonly session?: 'optional' | 'required';
+  handle(ctx: Context, request: Request, input: RouteInput): Promise<Response>;
+}
+
+/** How long a login may take, seconds (the login-intent cookie's life). */
+const LOGIN_TTL = 600;
 
 /** What the login-intent cookie holds: binds the callback to the browser that started the login. */
 interface LoginIntent extends Record<string, unknown> {
@@ -32,11 +58,8 @@ export interface SessionSummary {
 export const summary = (tokens?: TokenSet): SessionSummary =>
   tokens ? { authenticated: true, expiresAt: tokens.expiresAt, ...(tokens.scope ? { scope: tokens.scope } : {}) } : { authenticated: false };
 
-const redirect = (location: string, cookies: readonly string[] = []) =>
-  withCookies(new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } }), cookies);
-
 const errorLocation = (ctx: Context, code: string) => {
-  const base = ctx.options.errorRedirect ?? '/';
+  const base = ctx.config.errorRedirect;
   return `${base}${base.includes('?') ? '&' : '?'}error=${encodeURIComponent(code)}`;
 };
 
@@ -44,30 +67,31 @@ const errorLocation = (ctx: Context, code: string) => {
 async function startLogin(ctx: Context, cookies: Map<string, string>, returnTo: string): Promise<{ url: string; setCookies: string[] }> {
   const intent: LoginIntent = { nonce: randomState(16), returnTo };
   const params: { state?: string; codeChallenge?: string } = {};
-  if (ctx.adapter.supportsState) params.state = intent.state = randomState();
-  if (ctx.adapter.supportsPkce) {
+  const { adapter } = ctx.config;
+  if (adapter.supportsState) params.state = intent.state = randomState();
+  if (adapter.supportsPkce) {
     const pkce = await createPkce();
     intent.verifier = pkce.verifier;
     params.codeChallenge = pkce.challenge;
   }
-  const sealed = await ctx.keyring.seal('login', intent, ctx.loginTtl);
-  return { url: ctx.adapter.authorizationUrl(params), setCookies: ctx.jar.write(cookies, ctx.jar.intentName, sealed, ctx.loginTtl) };
+  const sealed = await ctx.keyring.seal('login', intent, LOGIN_TTL);
+  return { url: adapter.authorizationUrl(params), setCookies: ctx.jar.write(cookies, ctx.jar.intentName, sealed, LOGIN_TTL) };
 }
 
-export async function login(ctx: Context, request: Request): Promise<Response> {
+/** `GET login`: 302 to the provider, with a fresh login intent. */
+export async function login(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
   // Another site may link to the app, not log the browser in: its login intent would let it finish
   // the login with a code of its own (login CSRF). `canStartLogin` says which navigations may.
-  if (!canStartLogin(request, ctx.options.allowedOrigins ?? [])) return redirect(errorLocation(ctx, 'login_cross_site'));
-  const returnTo = safeReturnTo(new URL(request.url).searchParams.get('returnTo'), ctx.options.defaultReturnTo ?? '/');
-  const { url, setCookies } = await startLogin(ctx, ctx.cookies(request), returnTo);
+  if (!canStartLogin(request, ctx.config.allowedOrigins)) return redirect(errorLocation(ctx, 'login_cross_site'));
+  const returnTo = safeReturnTo(new URL(request.url).searchParams.get('returnTo'), ctx.config.defaultReturnTo);
+  const { url, setCookies } = await startLogin(ctx, cookies, returnTo);
   return redirect(url, setCookies);
 }
 
 type Exchanged = { ok: true; session: SessionData; returnTo: string; setCookies: string[] } | { ok: false; response: Response };
 
 /** The checks and exchange shared by `callback` (redirects) and `exchange` (JSON). */
-async function exchangeCode(ctx: Context, request: Request, code: string | null, state: string | null, asJson: boolean): Promise<Exchanged> {
-  const cookies = ctx.cookies(request);
+async function exchangeCode(ctx: Context, cookies: Map<string, string>, code: string | null, state: string | null, asJson: boolean): Promise<Exchanged> {
   const fail = (status: number, error: string, message: string): Exchanged => ({
     ok: false,
     response: asJson ? jsonError(status, error, message) : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
@@ -77,9 +101,9 @@ async function exchangeCode(ctx: Context, request: Request, code: string | null,
   if (!intent) return fail(403, 'login_intent_missing', 'This browser did not start a login (or it expired): start again');
   if (intent.state !== undefined && intent.state !== state) return fail(403, 'state_mismatch', 'The state does not match this login');
   try {
-    const session = await ctx.exchange(code, intent.verifier);
-    const setCookies = [...ctx.jar.clear(cookies, ctx.jar.intentName), ...(await ctx.writeSession(cookies, session))];
-    return { ok: true, session, returnTo: safeReturnTo(intent.returnTo, ctx.options.defaultReturnTo ?? '/'), setCookies };
+    const session = await ctx.sessions.exchange(code, intent.verifier);
+    const setCookies = [...ctx.jar.clear(cookies, ctx.jar.intentName), ...(await ctx.sessions.write(cookies, session))];
+    return { ok: true, session, returnTo: safeReturnTo(intent.returnTo, ctx.config.defaultReturnTo), setCookies };
   } catch (error) {
     ctx.report(error);
     if (isGrantkitError(error, 'consent_required')) {
@@ -92,20 +116,21 @@ async function exchangeCode(ctx: Context, request: Request, code: string | null,
   }
 }
 
-export async function callback(ctx: Context, request: Request): Promise<Response> {
+/** `GET callback`: the provider's redirect back; exchanges the code, 302 to `returnTo`. */
+export async function callback(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
   const url = new URL(request.url);
   const providerError = url.searchParams.get('error');
   // An RFC 6749 error code is ASCII; anything else is replaced, so the redirect can always be encoded.
   if (providerError && !url.searchParams.has('code')) return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
-  const result = await exchangeCode(ctx, request, url.searchParams.get('code'), url.searchParams.get('state'), false);
+  const result = await exchangeCode(ctx, cookies, url.searchParams.get('code'), url.searchParams.get('state'), false);
   return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
 }
 
 /** Largest `POST exchange` body: `{ code, state }` needs far less. */
 const MAX_EXCHANGE_BODY = 8192;
 
-export async function exchange(ctx: Context, request: Request): Promise<Response> {
-  if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
+/** `POST exchange`: the callback for SPAs, JSON in and out. */
+export async function exchange(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
   const bytes = await readBounded(request, MAX_EXCHANGE_BODY);
   if (bytes === TOO_LARGE) return jsonError(413, 'payload_too_large', 'Body too large');
   let body: unknown;
@@ -117,51 +142,54 @@ export async function exchange(ctx: Context, request: Request): Promise<Response
   const fields = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; state?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : null;
   const state = typeof fields.state === 'string' ? fields.state : null;
-  const result = await exchangeCode(ctx, request, code, state, true);
+  const result = await exchangeCode(ctx, cookies, code, state, true);
   if (!result.ok) return result.response;
-  return withCookies(Response.json({ ...summary(result.session.tokens), returnTo: result.returnTo }, { headers: { 'cache-control': 'no-store' } }), result.setCookies);
+  return withCookies(jsonAnswer({ ...summary(result.session.tokens), returnTo: result.returnTo }), result.setCookies);
 }
 
-export async function session(ctx: Context, request: Request): Promise<Response> {
-  const data = await ctx.readSession(ctx.cookies(request));
-  return Response.json(summary(data?.tokens), { headers: { 'cache-control': 'no-store', vary: 'cookie' } });
+/** `GET session`: what the browser may know of its session. */
+export async function session(_ctx: Context, _request: Request, { session }: RouteInput): Promise<Response> {
+  return jsonAnswer(summary(session?.tokens), { vary: 'cookie' });
 }
 
-export async function refresh(ctx: Context, request: Request): Promise<Response> {
-  if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
-  const cookies = ctx.cookies(request);
-  const data = await ctx.readSession(cookies);
-  if (!data) return jsonError(401, 'unauthenticated', 'Not logged in');
+/** `POST refresh`: renews the session now. */
+export async function refresh(ctx: Context, _request: Request, { cookies, session }: SessionInput): Promise<Response> {
   try {
-    const client = await ctx.clientFor(data);
+    const client = await ctx.sessions.clientFor(session);
     const tokens = await client.refresh();
-    return withCookies(Response.json(summary(tokens), { headers: { 'cache-control': 'no-store' } }), await ctx.writeSession(cookies, { ...data, tokens }));
+    return withCookies(jsonAnswer(summary(tokens)), await ctx.sessions.write(cookies, { ...session, tokens }));
   } catch (error) {
-    return sessionFailure(ctx, cookies, data.sid, error);
+    return sessionFailure(ctx, cookies, session.sid, error);
   }
 }
 
-export async function logout(ctx: Context, request: Request): Promise<Response> {
-  if (!isSameOriginRequest(request, ctx.options.allowedOrigins ?? [])) return jsonError(403, 'csrf', 'Cross-site request refused');
-  const cookies = ctx.cookies(request);
-  const data = await ctx.readSession(cookies);
-  if (data) {
+/** `POST logout`: revokes where the vendor can, ends the session, clears the cookie. */
+export async function logout(ctx: Context, _request: Request, { cookies, session }: RouteInput): Promise<Response> {
+  if (session) {
     // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.
-    const revoked = await ctx.clientFor(data).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
+    const revoked = await ctx.sessions.clientFor(session).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
     if (revoked.error) ctx.report(revoked.error);
-    await ctx.forget(data.sid);
+    await ctx.sessions.forget(session.sid);
   }
-  return withCookies(Response.json(summary(), { headers: { 'cache-control': 'no-store' } }), ctx.jar.clear(cookies, ctx.jar.sessionName));
+  return withCookies(jsonAnswer(summary()), ctx.jar.clear(cookies, ctx.jar.sessionName));
+}
+
+/** Whether a failed renewal means the user must log in again (consent gone, refresh token refused or expired). */
+export const needsLogin = (error: unknown): boolean => isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required');
+
+/** The status a failed renewal answers with, when the user need not log in again. */
+export function failureStatus(error: unknown): number {
+  if (isGrantkitError(error, 'timeout')) return 504;
+  return 502;
 }
 
 /** Maps a failed renewal to a response: consent gone → 401 `consent_required` and the session cleared. */
 export async function sessionFailure(ctx: Context, cookies: Map<string, string>, sid: string, error: unknown): Promise<Response> {
   ctx.report(error);
-  if (ctx.isConsentError(error)) {
-    await ctx.forget(sid);
+  if (needsLogin(error)) {
+    await ctx.sessions.forget(sid);
     const code = isGrantkitError(error, 'consent_required') ? 'consent_required' : 'reauthorization_required';
     return jsonError(401, code, 'The user must log in and consent again', [...ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c])]);
   }
-  const status = isGrantkitError(error, 'timeout') ? 504 : 502;
-  return jsonError(status, isGrantkitError(error) ? error.code : 'internal_error', 'The vendor could not be reached');
+  return jsonError(failureStatus(error), isGrantkitError(error) ? error.code : 'internal_error', 'The vendor could not be reached');
 }

@@ -116,6 +116,9 @@ export function parseCookies(header: string | null): Map<string, string> {
   return map;
 }
 
+/** Cookie names, attributes and chunking of a handler (see {@link cookieJar}). */
+export type CookieJar = ReturnType<typeof cookieJar>;
+
 /** Cookie jar helpers bound to the configured names and attributes. */
 export function cookieJar(options: CookieOptions = {}) {
   const secure = options.secure ?? true;

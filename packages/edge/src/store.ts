@@ -1,4 +1,4 @@
-import { GrantkitError, isGrantkitError, type GrantkitErrorCode, type TokenSet } from '@grantkit/core';
+import type { TokenSet } from '@grantkit/core';
 
 /**
  * Where the edge keeps sessions server-side. With a store, the session cookie holds only an
@@ -87,24 +87,4 @@ export function memorySessionStore(options: { maxSessions?: number; now?: () => 
       map.delete(sid);
     },
   };
-}
-
-/* ------------------------------------------------------------------ errors across a boundary */
-
-/** A typed error as plain JSON (code, message, status: never a secret, never a cause). */
-export interface ErrorPayload {
-  code: GrantkitErrorCode;
-  message: string;
-  status?: number;
-}
-
-/** Turns an error into {@link ErrorPayload} for a coordinator's answer. */
-export function toErrorPayload(error: unknown): ErrorPayload {
-  if (!isGrantkitError(error)) return { code: 'invalid_response', message: 'Renewal failed' };
-  return error.status === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, status: error.status };
-}
-
-/** Rebuilds the typed error of an {@link ErrorPayload}, so callers can switch on `code` as usual. */
-export function fromErrorPayload(payload: ErrorPayload): GrantkitError {
-  return new GrantkitError(payload.code, payload.message, payload.status === undefined ? {} : { status: payload.status });
 }

@@ -1,9 +1,6 @@
 import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist';
-import { edgeRoutes, trimBasePath } from './routes';
+import { CSRF_HEADER as CSRF, edgeRoutes, trimBasePath } from './routes';
 import type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
-
-/** The header the edge requires on state-changing requests (`CSRF_HEADER` of `@grantkit/edge`). */
-const CSRF = 'x-grantkit-csrf';
 
 /**
  * A non-2xx answer of the edge, or a GraphQL answer with errors and no data (`status` 200,

@@ -2,12 +2,15 @@ import {
   GrantkitError,
   ReauthorizationRequiredError,
   createTokenClient,
+  errorFromJSON,
+  errorToJSON,
+  type GrantkitErrorJSON,
   type TokenClient,
   type TokenClientOptions,
   type TokenSet,
   type TokenStorage,
 } from '@grantkit/core';
-import { fromErrorPayload, sessionTtl, toErrorPayload, type ErrorPayload, type RefreshCoordinator, type SessionStore } from '../store';
+import { sessionTtl, type RefreshCoordinator, type SessionStore } from '../store';
 
 /**
  * The subset of a Durable Object namespace binding grantkit uses.
@@ -180,7 +183,7 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
             : await client.renewAfterRejection(caller.accessToken); // single flight inside this object
         return Response.json({ tokens, stored: this.#sessions !== undefined });
       } catch (error) {
-        return Response.json({ error: toErrorPayload(error) }, { status: 422 });
+        return Response.json({ error: errorToJSON(error) }, { status: 422 });
       } finally {
         this.#busy--;
       }
@@ -213,7 +216,7 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
  * ```
  */
 export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike): RefreshCoordinator {
-  type Answer = { tokens?: unknown; stored?: unknown; error?: ErrorPayload };
+  type Answer = { tokens?: unknown; stored?: unknown; error?: GrantkitErrorJSON };
   const call = async (sid: string, path: string, body: unknown, signal?: AbortSignal): Promise<Answer> => {
     const stub = namespace.get(namespace.idFromName(sid) as never);
     const init: RequestInit = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -233,11 +236,11 @@ export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike):
     async renew(sid, tokens, signal) {
       const answer = await call(sid, '/renew', { sid, tokens }, signal);
       if (isTokenSet(answer.tokens)) return { tokens: answer.tokens, stored: answer.stored === true };
-      throw answer.error ? fromErrorPayload(answer.error) : new GrantkitError('invalid_response', 'The session refresher answered no tokens');
+      throw answer.error ? errorFromJSON(answer.error) : new GrantkitError('invalid_response', 'The session refresher answered no tokens');
     },
     async forget(sid) {
       const answer = await call(sid, '/forget', {});
-      if (answer.error) throw fromErrorPayload(answer.error);
+      if (answer.error) throw errorFromJSON(answer.error);
     },
   };
 }

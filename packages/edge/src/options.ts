@@ -1,0 +1,121 @@
+import { ConfigurationError, type AuthorizationCodeAdapter, type RetryOptions } from '@grantkit/core';
+import type { CookieOptions } from './session';
+import type { RefreshCoordinator, SessionStore } from './store';
+
+/**
+ * Options of {@link createAuthHandler}.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthHandler({
+ *   adapter: firstDollarApp({ appId, clientId, clientSecret }),
+ *   secret: env.SESSION_SECRET,
+ *   proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId }) },
+ * });
+ * ```
+ */
+export interface AuthHandlerOptions {
+  /** The authorization-code flow (First Dollar OAuth App, Orange Logic, generic OAuth 2.0). */
+  adapter: AuthorizationCodeAdapter;
+  /** Secret(s) of at least 32 characters for the session cookie; the first encrypts, all decrypt (rotation). */
+  secret: string | readonly string[];
+  /** Where the auth routes live. @default '/auth' */
+  basePath?: string;
+  /** Session and login-intent cookies. */
+  cookie?: CookieOptions;
+  /**
+   * Keep sessions server-side: the cookie then holds only an encrypted session id. @default none (the
+   * whole session, tokens included, in the encrypted cookie)
+   */
+  sessions?: SessionStore;
+  /** Serialises refreshes of a session across isolates (e.g. `durableObjectCoordinator`). @default none */
+  coordinator?: RefreshCoordinator;
+  /**
+   * Longest session life, seconds, counted from the login: renewals do not extend it. Also capped by the
+   * refresh token's expiry. @default 2592000 (30 days)
+   */
+  sessionMaxAge?: number;
+  /** Where failures of the browser routes redirect, with `?error=<code>`. @default '/' */
+  errorRedirect?: string;
+  /** Where a login goes back to when no `returnTo` is given. @default '/' */
+  defaultReturnTo?: string;
+  /**
+   * API proxy: request path → upstream URL. Only these upstreams are ever reached. A request's query
+   * string replaces the upstream URL's own; without one, the upstream URL is used as configured.
+   */
+  proxy?: Readonly<Record<string, string>>;
+  /** Other origins allowed to call state-changing routes (e.g. a separate SPA origin). @default [] */
+  allowedOrigins?: readonly string[];
+  /** The fetch used for vendor calls. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Token call timeout, ms. @default 10000 */
+  timeout?: number;
+  /** Longest wait for an API proxy upstream, ms; past it the proxy answers 504 `timeout`. @default 30000 */
+  upstreamTimeout?: number;
+  /** Token call retries. */
+  retry?: RetryOptions;
+  /** Largest request body accepted by the proxy, bytes. @default 1048576 */
+  maxBodyBytes?: number;
+  /** Called with errors the handler turned into responses (no secret is in them). */
+  onError?: (error: unknown) => void;
+  /** Called for paths the handler does not own; without it they give `null`. */
+  next?: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
+}
+
+/**
+ * {@link AuthHandlerOptions} checked, with every default filled: the one place defaults live.
+ * Routes read these and never re-apply a default.
+ */
+export interface EdgeConfig {
+  readonly adapter: AuthorizationCodeAdapter;
+  readonly secrets: readonly string[];
+  readonly basePath: string;
+  readonly cookie: CookieOptions;
+  readonly sessions: SessionStore | undefined;
+  readonly coordinator: RefreshCoordinator | undefined;
+  readonly sessionMaxAge: number;
+  readonly errorRedirect: string;
+  readonly defaultReturnTo: string;
+  /** Request path → upstream URL (normalised). */
+  readonly proxy: ReadonlyMap<string, string>;
+  readonly allowedOrigins: readonly string[];
+  readonly fetch: typeof fetch | undefined;
+  readonly timeout: number;
+  readonly upstreamTimeout: number;
+  readonly retry: RetryOptions;
+  readonly maxBodyBytes: number;
+  readonly onError: ((error: unknown) => void) | undefined;
+  readonly next: AuthHandlerOptions['next'];
+}
+
+/** Checks the options of {@link createAuthHandler} and fills every default; throws `ConfigurationError`. */
+export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
+  const { adapter } = options;
+  if (typeof adapter?.authorizationUrl !== 'function') throw new ConfigurationError('adapter must be an authorization-code adapter');
+  const secrets = typeof options.secret === 'string' ? [options.secret] : [...(options.secret ?? [])];
+  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || new TextEncoder().encode(s).length < 32)) {
+    throw new ConfigurationError('secret must be at least 32 bytes (generate one with `openssl rand -base64 32`)');
+  }
+  const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
+  if (!basePath.startsWith('/')) throw new ConfigurationError('basePath must start with /');
+  return {
+    adapter,
+    secrets,
+    basePath,
+    cookie: options.cookie ?? {},
+    sessions: options.sessions,
+    coordinator: options.coordinator,
+    sessionMaxAge: options.sessionMaxAge ?? 30 * 24 * 3600,
+    errorRedirect: options.errorRedirect ?? '/',
+    defaultReturnTo: options.defaultReturnTo ?? '/',
+    proxy: new Map(Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()])),
+    allowedOrigins: options.allowedOrigins ?? [],
+    fetch: options.fetch,
+    timeout: options.timeout ?? 10_000,
+    upstreamTimeout: options.upstreamTimeout ?? 30_000,
+    retry: options.retry ?? {},
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    onError: options.onError,
+    next: options.next,
+  };
+}
