@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { scrub } from './scrub';
 
 /**
  * Every code a {@link GrantkitError} can carry.
@@ -48,8 +49,12 @@ export interface GrantkitErrorDetails {
   requestId?: string;
 }
 
+const brand = Symbol.for('grantkit.error');
+
 /**
- * Base class of every grantkit error.
+ * Base class of every grantkit error. Each code has its own class ({@link GrantkitErrorByCode}); the
+ * codes that carry nothing more (`network_error`, `timeout`, `aborted`, `invalid_response`,
+ * `unauthorized`, `http_error` outside a token endpoint) are this class itself.
  *
  * @example
  * ```ts
@@ -58,8 +63,6 @@ export interface GrantkitErrorDetails {
  * catch (error) { if (isGrantkitError(error)) console.log(error.code, error.status); }
  * ```
  */
-const brand = Symbol.for('grantkit.error');
-
 export class GrantkitError extends Error {
   override name = 'GrantkitError';
   /** What went wrong, as a stable string you can switch on. */
@@ -194,10 +197,10 @@ export class ReauthorizationRequiredError extends OAuthError {
  *
  * @example
  * ```ts
- * import { ClientRejectedError, isGrantkitError } from '@grantkit/core';
+ * import { isGrantkitError } from '@grantkit/core';
  * try { await client.getAccessToken(); }
  * catch (error) {
- *   if (isGrantkitError(error, 'client_rejected')) alertOps(`client refused: ${(error as ClientRejectedError).error}`);
+ *   if (isGrantkitError(error, 'client_rejected')) alertOps(`client refused: ${error.error}`);
  * }
  * ```
  */
@@ -239,19 +242,203 @@ export class GraphQLDomainError extends GrantkitError {
   }
 }
 
+/** One transport error of a GraphQL answer (`errors[]`). */
+export interface GraphQLTransportError {
+  message: string;
+  path?: readonly (string | number)[];
+  extensions?: Record<string, unknown>;
+}
+
 /**
- * Whether `value` is a grantkit error (optionally with a given code). Works across realms and bundles.
+ * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages and paths, with
+ * token-like runs of 32+ characters (raw, percent- or JSON-escaped) redacted from messages and
+ * path segments (a server may echo the bearer token it refused, and an error gets logged whole); the
+ * error's own message quotes them.
  *
  * @example
  * ```ts
- * if (isGrantkitError(error, 'consent_required')) redirectToConsent();
+ * catch (error) { if (isGrantkitError(error, 'graphql_error')) console.log(error.errors.map((e) => e.message)); }
  * ```
  */
-export function isGrantkitError(value: unknown, code?: GrantkitErrorCode): value is GrantkitError {
+export class GraphQLRequestError extends GrantkitError {
+  override name = 'GraphQLRequestError';
+  /** The `errors[]` the server sent. */
+  readonly errors: readonly GraphQLTransportError[];
+  constructor(errors: readonly GraphQLTransportError[], status: number) {
+    const scrubbed = errors.map((e) => ({
+      ...e,
+      message: scrub(e.message),
+      ...(e.path ? { path: e.path.map((p) => (typeof p === 'string' ? scrub(p) : p)) } : {}),
+    }));
+    super('graphql_error', `GraphQL request failed: ${scrubbed.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
+    this.errors = scrubbed;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), errors: this.errors };
+  }
+}
+
+/**
+ * The class of the error each {@link GrantkitErrorCode} is thrown as: what
+ * `isGrantkitError(error, code)` narrows to. `http_error` is an {@link OAuthError} when a token or
+ * revocation endpoint answered, the base class elsewhere, so it narrows to the base.
+ *
+ * @example
+ * ```ts
+ * const consentUrl = (error: GrantkitErrorByCode['consent_required']) => error.consentUrl;
+ * if (isGrantkitError(error, 'consent_required')) redirect(consentUrl(error));
+ * ```
+ */
+export interface GrantkitErrorByCode {
+  config_invalid: ConfigurationError;
+  network_error: GrantkitError;
+  timeout: GrantkitError;
+  aborted: GrantkitError;
+  oauth_error: OAuthError;
+  http_error: GrantkitError;
+  invalid_response: GrantkitError;
+  consent_required: ConsentRequiredError;
+  reauthorization_required: ReauthorizationRequiredError;
+  client_rejected: ClientRejectedError;
+  unauthorized: GrantkitError;
+  graphql_error: GraphQLRequestError;
+  graphql_domain_error: GraphQLDomainError;
+}
+
+/**
+ * Every grantkit error, as a union discriminated by `code`: a `switch (error.code)` narrows each
+ * branch to its class.
+ *
+ * @example
+ * ```ts
+ * const describe = (error: AnyGrantkitError) => (error.code === 'consent_required' ? error.consentUrl : error.message);
+ * if (isGrantkitError(error)) console.log(describe(error));
+ * ```
+ */
+export type AnyGrantkitError = { [C in GrantkitErrorCode]: GrantkitErrorByCode[C] & { readonly code: C } }[GrantkitErrorCode];
+
+/**
+ * Whether `value` is a grantkit error (optionally with a given code): with a code, it narrows to
+ * that code's class ({@link GrantkitErrorByCode}). Works across realms and bundles.
+ *
+ * @example
+ * ```ts
+ * if (isGrantkitError(error, 'consent_required')) return Response.redirect(error.consentUrl, 302);
+ * ```
+ */
+export function isGrantkitError<C extends GrantkitErrorCode>(value: unknown, code: C): value is GrantkitErrorByCode[C] & { readonly code: C };
+/**
+ * Whether `value` is a grantkit error, of any code. Works across realms and bundles.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (isGrantkitError(error)) console.log(error.code); }
+ * ```
+ */
+export function isGrantkitError(value: unknown, code?: GrantkitErrorCode): value is AnyGrantkitError;
+export function isGrantkitError(value: unknown, code?: GrantkitErrorCode): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
     (value as Record<symbol, unknown>)[brand] === true &&
     (code === undefined || (value as GrantkitError).code === code)
   );
+}
+
+/**
+ * A grantkit error as plain, log-safe JSON: what `toJSON()` gives (never a secret, a cause or a
+ * response), the one form in which an error crosses a process boundary.
+ *
+ * @example
+ * ```ts
+ * const json: GrantkitErrorJSON = errorToJSON(error);
+ * const again = errorFromJSON(json); // the same class, code, message and fields
+ * ```
+ */
+export interface GrantkitErrorJSON {
+  code: GrantkitErrorCode;
+  message: string;
+  name?: string;
+  status?: number;
+  requestId?: string;
+  /** {@link OAuthError} fields. */
+  error?: string;
+  errorDescription?: string;
+  /** {@link ConsentRequiredError} field. */
+  consentUrl?: string;
+  /** {@link GraphQLDomainError} fields. */
+  typename?: string;
+  errorCode?: string;
+  retryable?: boolean;
+  path?: readonly string[];
+  /** {@link GraphQLRequestError} field. */
+  errors?: readonly GraphQLTransportError[];
+}
+
+/**
+ * Any thrown value as {@link GrantkitErrorJSON}: a grantkit error's own `toJSON()`; anything else
+ * (whose message may hold anything) becomes `invalid_response` with `fallback` as its message.
+ *
+ * @example
+ * ```ts
+ * catch (error) { return Response.json({ error: errorToJSON(error) }, { status: 422 }); }
+ * ```
+ */
+export function errorToJSON(error: unknown, fallback = 'Renewal failed'): GrantkitErrorJSON {
+  return isGrantkitError(error) ? (error.toJSON() as unknown as GrantkitErrorJSON) : { code: 'invalid_response', message: fallback };
+}
+
+/** `message` without the `prefix` a constructor puts before the part it was given. */
+const after = (message: string, prefix: string) => (message.startsWith(prefix) ? message.slice(prefix.length) : message);
+
+/**
+ * Rebuilds the error a {@link GrantkitErrorJSON} describes as its own class (e.g. a
+ * `consent_required` as a {@link ConsentRequiredError} with its `consentUrl`), with the same code,
+ * message, status and fields, so `isGrantkitError(error, code)` and `instanceof` hold on the other
+ * side of a boundary. A payload missing a field its class needs (an older sender) is rebuilt as the
+ * base class with its code.
+ *
+ * @example
+ * ```ts
+ * const { error } = await response.json();
+ * if (error) throw errorFromJSON(error);
+ * ```
+ */
+export function errorFromJSON(json: GrantkitErrorJSON): GrantkitError {
+  const { code, message } = json;
+  const details: GrantkitErrorDetails = {};
+  if (typeof json.status === 'number') details.status = json.status;
+  if (typeof json.requestId === 'string') details.requestId = json.requestId;
+  const body: OAuthErrorBody | undefined =
+    typeof json.error === 'string'
+      ? { error: json.error, ...(typeof json.errorDescription === 'string' ? { error_description: json.errorDescription } : {}) }
+      : undefined;
+  switch (code) {
+    case 'config_invalid':
+      return new ConfigurationError(message);
+    case 'oauth_error':
+    case 'http_error':
+      if (body) return new OAuthError(body, { ...details, code, message });
+      break;
+    case 'consent_required':
+      if (body && typeof json.consentUrl === 'string') return new ConsentRequiredError(json.consentUrl, body, details);
+      break;
+    case 'reauthorization_required':
+      if (body) return new ReauthorizationRequiredError(after(message, 'Authorization must run again: '), body, details);
+      break;
+    case 'client_rejected':
+      if (body) return new ClientRejectedError(body, details);
+      break;
+    case 'graphql_error':
+      if (Array.isArray(json.errors) && typeof json.status === 'number') return new GraphQLRequestError(json.errors, json.status);
+      break;
+    case 'graphql_domain_error': {
+      const { typename, errorCode, retryable, path } = json;
+      if (typeof typename === 'string' && typeof errorCode === 'string' && typeof retryable === 'boolean' && Array.isArray(path)) {
+        return new GraphQLDomainError(typename, errorCode, after(message, `${typename} ${errorCode}: `), retryable, path);
+      }
+    }
+  }
+  return new GrantkitError(code, message, details);
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createVendorEmulator, TEST_CREDENTIALS } from './testing/index';
 import { firstDollarApp } from './adapters/first-dollar';
 import { createTokenClient } from './token-client';
-import { createGraphQLClient, firstDollarGraphQLEndpoint, GraphQLRequestError } from './graphql';
+import { GraphQLRequestError } from './errors';
+import { createGraphQLClient, firstDollarGraphQLEndpoint } from './graphql';
 import { GraphQLDomainError } from './errors';
 
 const BASE = 'https://emulator.test';

@@ -1,50 +1,10 @@
-import { GrantkitError, GraphQLDomainError } from './errors';
+import { GrantkitError, GraphQLDomainError, GraphQLRequestError } from './errors';
+import { isRecord } from './is-record';
+import { scrub } from './scrub';
 import { firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
-import { requireUrl } from './adapters/oauth2';
+import { requireUrl } from './adapters/shared';
 import { toTransportError } from './http';
 import type { TokenClient } from './token-client';
-
-/** One transport error of a GraphQL answer (`errors[]`). */
-export interface GraphQLTransportError {
-  message: string;
-  path?: readonly (string | number)[];
-  extensions?: Record<string, unknown>;
-}
-
-// A server message may echo the bearer token it refused; the error's message must not carry it. Runs
-// of 32+ token characters (JWTs, opaque tokens, keys) are cut from server text that goes into one,
-// counting a character the server quoted encoded as one: a percent escape (`%2F`, `%2b`), a JSON
-// escape (`\/`, `\u002f`) — else a base64 token quoted URL- or JSON-encoded slips through in runs
-// shorter than 32.
-const TOKEN_CHAR = String.raw`(?:[A-Za-z0-9\-._~+/]|%[0-9A-Fa-f]{2}|\\(?:\/|u[0-9A-Fa-f]{4}))`;
-const TOKEN_LIKE = new RegExp(`${TOKEN_CHAR}{32,}(?:=|%3[Dd])*`, 'g');
-const scrub = (text: string): string => text.replace(TOKEN_LIKE, '[redacted]');
-
-/**
- * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages and paths, with
- * token-like runs of 32+ characters (raw, percent- or JSON-escaped) redacted from messages and
- * path segments (a server may echo the bearer token it refused, and an error gets logged whole); the
- * error's own message quotes them.
- *
- * @example
- * ```ts
- * catch (error) { if (error instanceof GraphQLRequestError) console.log(error.errors.map((e) => e.message)); }
- * ```
- */
-export class GraphQLRequestError extends GrantkitError {
-  override name = 'GraphQLRequestError';
-  /** The `errors[]` the server sent. */
-  readonly errors: readonly GraphQLTransportError[];
-  constructor(errors: readonly GraphQLTransportError[], status: number) {
-    const scrubbed = errors.map((e) => ({
-      ...e,
-      message: scrub(e.message),
-      ...(e.path ? { path: e.path.map((p) => (typeof p === 'string' ? scrub(p) : p)) } : {}),
-    }));
-    super('graphql_error', `GraphQL request failed: ${scrubbed.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
-    this.errors = scrubbed;
-  }
-}
 
 /**
  * Options of {@link createGraphQLClient}.
@@ -81,9 +41,6 @@ export interface GraphQLClient {
     options?: { signal?: AbortSignal },
   ): Promise<TData>;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Finds the first typed union error in `data`: an object implementing First Dollar's

@@ -1,6 +1,6 @@
 import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import type { TokenAnswer, TokenRequest } from './adapter';
-import { GrantkitError } from './errors';
+import { ConfigurationError, GrantkitError } from './errors';
 
 /**
  * Retry policy of token calls: network errors, 408/429/5xx, with bounded exponential backoff and
@@ -98,7 +98,7 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
   } catch {
     // The runtime's own error quotes the offending value (`"<value>" is an invalid header value`):
     // it must not become a cause, since the value is a key or token.
-    throw new GrantkitError('config_invalid', 'A token request header value is not valid HTTP: check the configured keys');
+    throw new ConfigurationError('A token request header value is not valid HTTP: check the configured keys');
   }
   try {
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };

@@ -1,7 +1,8 @@
 // revoke(): RFC 7009 revocation through the generic adapter, against the strict emulator's /oauth2/revoke.
 import { describe, expect, it } from 'vitest';
 import { createVendorEmulator, TEST_CREDENTIALS } from './testing/index';
-import { createPkce, oauth2, type OAuth2Options } from './adapters/oauth2';
+import { oauth2, type OAuth2Options } from './adapters/oauth2';
+import { createPkce } from './adapters/pkce';
 import { firstDollarApp } from './adapters/first-dollar';
 import { memoryStorage } from './storage';
 import { createTokenClient } from './token-client';

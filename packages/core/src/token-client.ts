@@ -1,6 +1,6 @@
 import type { KyInstance } from 'ky';
 import type { Adapter, Grant, TokenTypeHint } from './adapter';
-import { GrantkitError, ReauthorizationRequiredError, isGrantkitError } from './errors';
+import { ConfigurationError, GrantkitError, ReauthorizationRequiredError, isGrantkitError } from './errors';
 import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
 import { memoryStorage, type TokenStorage } from './storage';
 import type { TokenSet } from './token-set';
@@ -155,7 +155,7 @@ const isReplayable = (body: RequestInit['body']): boolean =>
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
   const { adapter } = options;
-  if (typeof adapter?.buildRequest !== 'function') throw new GrantkitError('config_invalid', 'adapter is required');
+  if (typeof adapter?.buildRequest !== 'function') throw new ConfigurationError('adapter is required');
   const storage = options.storage ?? memoryStorage();
   const key = options.key ?? `grantkit:${adapter.id}`;
   const now = options.now ?? Date.now;
@@ -272,7 +272,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
     getTokenSet,
     async exchangeCode(code, opts = {}) {
-      if (typeof code !== 'string' || code === '') throw new GrantkitError('config_invalid', 'An authorization code is required');
+      if (typeof code !== 'string' || code === '') throw new ConfigurationError('An authorization code is required');
       const grant: Grant = { type: 'authorization_code', code };
       if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;
       if (opts.redirectUri !== undefined) grant.redirectUri = opts.redirectUri;

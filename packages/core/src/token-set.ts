@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { GrantkitError } from './errors';
+import { isRecord } from './is-record';
 
 /**
  * A normalised token answer from any vendor: plain data with absolute times (ms since epoch),
@@ -35,9 +36,6 @@ export interface TokenFieldMap {
   /** Lifetime of a refresh token from its issue, in seconds, when the vendor documents one. */
   refreshTtl?: number | undefined;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A time in seconds, or undefined when absent or too large to be a time in ms (it would become Infinity). */
 const toNumber = (value: unknown): number | undefined => {

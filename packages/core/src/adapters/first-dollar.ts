@@ -1,7 +1,7 @@
 import type { Adapter, AuthorizationCodeAdapter, Grant, TokenRequest } from '../adapter';
-import { ConsentRequiredError } from '../errors';
+import { ConfigurationError, ConsentRequiredError } from '../errors';
 import type { TokenFieldMap } from '../token-set';
-import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './oauth2';
+import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
 
 /** First Dollar environment: `sandbox` (`*.dev.firstdollar.com`) or `production`. */
 export type FirstDollarEnvironment = 'sandbox' | 'production';
@@ -139,7 +139,7 @@ export function firstDollarApp(options: FirstDollarAppOptions): AuthorizationCod
         const credentials = options.refreshWithClientCredentials ? { client_id: clientId, client_secret: clientSecret } : {};
         return bodyRequest(url, format, { grant_type: 'refresh_token', refresh_token: grant.refreshToken, ...credentials });
       }
-      throw new TypeError('First Dollar OAuth App tokens come from a code exchange or a refresh');
+      throw new ConfigurationError('First Dollar OAuth App tokens come from a code exchange or a refresh');
     },
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => {

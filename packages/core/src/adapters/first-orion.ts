@@ -1,6 +1,6 @@
 import type { Adapter, Grant, TokenRequest } from '../adapter';
 import type { TokenFieldMap } from '../token-set';
-import { base64, bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './oauth2';
+import { base64, bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
 
 /** First Orion environment: `production` (`api.firstorion.com`) or `lab` (`api.forp-lab.com`). */
 export type FirstOrionEnvironment = 'production' | 'lab';

@@ -6,7 +6,8 @@ import { createGraphQLClient, firstDollarGraphQLEndpoint } from '../graphql';
 import { firstDollarPartner } from './first-dollar';
 import { firstOrionOAuth, firstOrionV1 } from './first-orion';
 import { orangeLogic } from './orange-logic';
-import { createPkce, oauth2, randomState } from './oauth2';
+import { oauth2 } from './oauth2';
+import { createPkce, randomState } from './pkce';
 
 const BASE = 'https://emulator.test';
 const DAY = 24 * 3600_000;

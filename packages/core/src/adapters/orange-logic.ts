@@ -1,7 +1,7 @@
 import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenRequest } from '../adapter';
 import { ConfigurationError, ReauthorizationRequiredError } from '../errors';
 import type { TokenFieldMap } from '../token-set';
-import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './oauth2';
+import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
 
 /**
  * Options of {@link orangeLogic}.
@@ -83,7 +83,7 @@ export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapt
       return url.toString();
     },
     buildRequest(grant: Grant): TokenRequest {
-      if (grant.type === 'client_credentials') throw new TypeError('Orange Logic tokens come from a code exchange or a refresh');
+      if (grant.type === 'client_credentials') throw new ConfigurationError('Orange Logic tokens come from a code exchange or a refresh');
       const code = grant.type === 'refresh_token' ? grant.refreshToken : grant.code;
       return bodyRequest(tokenUrl, format, { client_id: clientId, client_secret: clientSecret, grant_type: grant.type, code });
     },

@@ -34,7 +34,7 @@ describe('First Dollar', () => {
     const code = app.buildRequest({ type: 'authorization_code', code: '<authorization-code>' });
     expect(json(code.body)).toEqual({ grant_type: 'authorization_code', code: '<authorization-code>', client_id: '<your-client-id>', client_secret: '<your-client-secret>' });
     expect(json(app.buildRequest({ type: 'refresh_token', refreshToken: 'r' }).body)).toEqual({ grant_type: 'refresh_token', refresh_token: 'r' });
-    expect(() => app.buildRequest({ type: 'client_credentials' })).toThrow(TypeError);
+    expect(() => app.buildRequest({ type: 'client_credentials' })).toThrow(ConfigurationError);
   });
 });
 
