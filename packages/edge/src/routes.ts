@@ -1,4 +1,4 @@
-import { createPkce, isGrantkitError, randomState, type ConsentRequiredError, type TokenSet } from '@grantkit/core';
+import { createPkce, isGrantkitError, randomState, type TokenSet } from '@grantkit/core';
 import { TOO_LARGE, readBounded } from './body';
 import { canStartLogin, safeReturnTo } from './csrf';
 import type { Context } from './context';
@@ -109,7 +109,7 @@ async function exchangeCode(ctx: Context, cookies: Map<string, string>, code: st
     if (isGrantkitError(error, 'consent_required')) {
       if (asJson) return { ok: false, response: jsonError(401, 'consent_required', 'The user must consent again', {}) };
       const again = await startLogin(ctx, cookies, intent.returnTo);
-      return { ok: false, response: redirect((error as ConsentRequiredError).consentUrl ?? again.url, again.setCookies) };
+      return { ok: false, response: redirect(error.consentUrl ?? again.url, again.setCookies) };
     }
     const codeOf = isGrantkitError(error) ? (error.code === 'oauth_error' ? 'exchange_refused' : error.code) : 'internal_error';
     return fail(isGrantkitError(error, 'oauth_error') ? 400 : 502, codeOf, 'The code exchange failed');
