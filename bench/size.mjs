@@ -44,7 +44,9 @@ const LIBRARIES = [
 export const BUDGETS = {
   'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 14_336 },
   react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
-  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 27_648 },
+  // 27 KB → 30 KB with issue #11: bounded and streamed proxy bodies, redaction of tokens echoed in
+  // proxied error answers, decoded-answer headers, login CSRF and per-purpose keys (~2 KB gzip).
+  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 30_720 },
 };
 
 /** Every row to measure: library, scenario, entry file, externals, budget id. */
