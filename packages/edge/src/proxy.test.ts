@@ -31,6 +31,9 @@ async function setup(options: Partial<AuthHandlerOptions> = {}, emulatorOptions:
       }
       return Response.json({ received: sink.received });
     }
+    if (new URL(request.url).pathname === '/encoded' && new URL(request.url).searchParams.has('echo')) {
+      return new Response('{}', { status: 401, statusText: `Refused ${request.headers.get('authorization')}` });
+    }
     if (new URL(request.url).pathname === '/encoded') {
       return new Response('{"raw":true}', { headers: { 'content-type': 'application/json', 'content-encoding': new URL(request.url).searchParams.get('coding')! } });
     }
@@ -202,6 +205,14 @@ describe('error answers lose the session tokens (defect 9)', () => {
     const seen = `${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${await res.text()}`;
     expect(tokens.size).toBeGreaterThanOrEqual(4); // login + renewal
     for (const token of tokens) for (const s of spellings(token)) expect(seen).not.toContain(s);
+  });
+
+  it('a token in the status line (reason phrase) of an answer is redacted too', async () => {
+    const { call, cookie, tokens } = await setup();
+    const res = await call('/api/encoded?coding=identity&echo=1', { headers: { ...SAME, cookie } });
+    expect(res.status).toBe(401);
+    for (const token of tokens) expect(res.statusText).not.toContain(token);
+    expect(res.statusText).toContain('[REDACTED]');
   });
 
   it('an error body over 64 KiB is replaced by a generic error of the same status', async () => {

@@ -155,7 +155,7 @@ async function relay(answer: Response, secrets: readonly (string | undefined)[])
     headers.append(name, redact(value));
   }
   headers.set('cache-control', 'no-store');
-  const init = { status: answer.status, statusText: answer.statusText, headers };
+  const init = { status: answer.status, statusText: redact(answer.statusText), headers };
   if (answer.status < 400 || answer.body === null) {
     const length = answer.headers.get('content-length');
     if (!decoded && length !== null) headers.set('content-length', length);
