@@ -9,8 +9,11 @@ const canarySetup = fileURLToPath(new URL('./test/security/canary-setup.ts', imp
 const alias = [
   { find: /^@grantkit\/core\/testing\/node$/, replacement: src('core/src/testing/node.ts') },
   { find: /^@grantkit\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
+  { find: /^@grantkit\/core\/shared$/, replacement: src('core/src/shared/index.ts') },
+  { find: /^@grantkit\/core\/redis$/, replacement: src('core/src/redis/index.ts') },
   { find: /^@grantkit\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@grantkit\/edge\/cloudflare$/, replacement: src('edge/src/cloudflare/index.ts') },
+  { find: /^@grantkit\/edge\/redis$/, replacement: src('edge/src/redis/index.ts') },
   { find: /^@grantkit\/edge$/, replacement: src('edge/src/index.ts') },
   { find: /^@grantkit\/react$/, replacement: src('react/src/index.ts') },
 ];
@@ -31,6 +34,8 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      // Shared stores against the real engines (a redis-server the tests start), on the packages' source.
+      { resolve: { alias }, test: { name: 'stores', include: ['test/stores/**/*.test.ts'], setupFiles: [canarySetup], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false } },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
       { test: { name: 'runtimes', include: ['test/runtimes/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
     ],

@@ -31,7 +31,7 @@ export const timeout = 60_000 * Math.max(1, MULTIPLIER);
 /** Every `code` a GrantkitError may carry (errors.ts). */
 export const ERROR_CODES = new Set([
   'config_invalid', 'network_error', 'timeout', 'aborted', 'oauth_error', 'http_error', 'invalid_response',
-  'consent_required', 'reauthorization_required', 'client_rejected', 'unauthorized', 'graphql_error', 'graphql_domain_error',
+  'consent_required', 'reauthorization_required', 'client_rejected', 'unauthorized', 'graphql_error', 'graphql_domain_error', 'store_unavailable',
 ]);
 
 /** Fails unless `error` is a GrantkitError with a known code whose message, string and JSON hold none of `secrets`. */

@@ -23,6 +23,8 @@ import { scrub } from './scrub';
  * - `unauthorized` — an API call was still 401 after one refresh and retry.
  * - `graphql_error` — a GraphQL answer with transport `errors[]`.
  * - `graphql_domain_error` — a typed union error (`BadRequestError`, `InternalServerError`).
+ * - `store_unavailable` — a shared token store (Redis, Deno KV…) failed or did not answer in time:
+ *   nothing was deleted, retry later (the edge answers 503).
  */
 export type GrantkitErrorCode =
   | 'config_invalid'
@@ -37,7 +39,8 @@ export type GrantkitErrorCode =
   | 'client_rejected'
   | 'unauthorized'
   | 'graphql_error'
-  | 'graphql_domain_error';
+  | 'graphql_domain_error'
+  | 'store_unavailable';
 
 /** Extra, non-secret detail an error may carry. */
 export interface GrantkitErrorDetails {
@@ -212,6 +215,25 @@ export class ClientRejectedError extends OAuthError {
 }
 
 /**
+ * A shared token store (Redis, Deno KV, any `SharedEngine`) failed or did not answer within its
+ * timeout. Code `store_unavailable`. Nothing was deleted and no session ended: the same call works
+ * again once the store is back (the edge answers 503 `store_unavailable`). The message never holds a
+ * key, a value or a token.
+ *
+ * @example
+ * ```ts
+ * try { await client.getAccessToken(); }
+ * catch (error) { if (isGrantkitError(error, 'store_unavailable')) return new Response('try again', { status: 503 }); }
+ * ```
+ */
+export class StoreUnavailableError extends GrantkitError {
+  override name = 'StoreUnavailableError';
+  constructor(message = 'The token store is unavailable', details: Pick<GrantkitErrorDetails, 'cause'> = {}) {
+    super('store_unavailable', message, details);
+  }
+}
+
+/**
  * A GraphQL domain error: a typed union member implementing the First Dollar `Error` interface.
  *
  * @example
@@ -304,6 +326,7 @@ export interface GrantkitErrorByCode {
   unauthorized: GrantkitError;
   graphql_error: GraphQLRequestError;
   graphql_domain_error: GraphQLDomainError;
+  store_unavailable: StoreUnavailableError;
 }
 
 /**
@@ -433,6 +456,8 @@ export function errorFromJSON(json: GrantkitErrorJSON): GrantkitError {
     case 'graphql_error':
       if (Array.isArray(json.errors) && typeof json.status === 'number') return new GraphQLRequestError(json.errors, json.status);
       break;
+    case 'store_unavailable':
+      return new StoreUnavailableError(message);
     case 'graphql_domain_error': {
       const { typename, errorCode, retryable, path } = json;
       if (typeof typename === 'string' && typeof errorCode === 'string' && typeof retryable === 'boolean' && Array.isArray(path)) {
