@@ -1,3 +1,4 @@
+import { isGrantkitError } from '@grantkit/core';
 import { createContext, type Context } from './context';
 import { isSameOriginRequest } from './csrf';
 import type { AuthHandlerOptions } from './options';
@@ -87,6 +88,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
       return await serve(route, ctx, request);
     } catch (error) {
       ctx.report(error);
+      // The session store failed (reading a session): nothing was lost, the same request works again.
+      if (isGrantkitError(error, 'store_unavailable')) return jsonError(503, 'store_unavailable', 'The session store is unavailable: try again', { 'retry-after': '1' });
       return jsonError(500, 'internal_error', 'Unexpected error');
     }
   };

@@ -112,7 +112,7 @@ async function exchangeCode(ctx: Context, cookies: Map<string, string>, code: st
       return { ok: false, response: redirect(error.consentUrl ?? again.url, again.setCookies) };
     }
     const codeOf = isGrantkitError(error) ? (error.code === 'oauth_error' ? 'exchange_refused' : error.code) : 'internal_error';
-    return fail(isGrantkitError(error, 'oauth_error') ? 400 : 502, codeOf, 'The code exchange failed');
+    return fail(isGrantkitError(error, 'oauth_error') ? 400 : isGrantkitError(error, 'store_unavailable') ? 503 : 502, codeOf, 'The code exchange failed');
   }
 }
 
@@ -177,11 +177,19 @@ export async function logout(ctx: Context, _request: Request, { cookies, session
 /** Whether a failed renewal means the user must log in again (consent gone, refresh token refused or expired). */
 export const needsLogin = (error: unknown): boolean => isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required');
 
-/** The status a failed renewal answers with, when the user need not log in again. */
-export function failureStatus(error: unknown): number {
-  if (isGrantkitError(error, 'timeout')) return 504;
-  return 502;
+/**
+ * The status of a failure the user cannot fix by logging in again: 503 while the session store is
+ * unavailable (nothing was lost: retry), 504 when the vendor timed out, else 502 (the vendor, or the
+ * operator's configuration: `client_rejected`).
+ */
+export function failureStatus(error: unknown): 502 | 503 | 504 {
+  if (isGrantkitError(error, 'store_unavailable')) return 503;
+  return isGrantkitError(error, 'timeout') ? 504 : 502;
 }
+
+/** What a failure's message says: which side failed, never a secret. */
+const failureMessage = (error: unknown): string =>
+  isGrantkitError(error, 'store_unavailable') ? 'The session store is unavailable: try again' : 'The vendor could not be reached';
 
 /** Maps a failed renewal to a response: consent gone → 401 `consent_required` and the session cleared. */
 export async function sessionFailure(ctx: Context, cookies: Map<string, string>, sid: string, error: unknown): Promise<Response> {
@@ -191,5 +199,5 @@ export async function sessionFailure(ctx: Context, cookies: Map<string, string>,
     const code = isGrantkitError(error, 'consent_required') ? 'consent_required' : 'reauthorization_required';
     return jsonError(401, code, 'The user must log in and consent again', [...ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c])]);
   }
-  return jsonError(failureStatus(error), isGrantkitError(error) ? error.code : 'internal_error', 'The vendor could not be reached');
+  return jsonError(failureStatus(error), isGrantkitError(error) ? error.code : 'internal_error', failureMessage(error));
 }
