@@ -46,7 +46,14 @@ const toNumber = (value: unknown): number | undefined => {
 /** RFC 6749 Appendix A.12 and A.17: access and refresh tokens are 1*VSCHAR. Anything else cannot go in a header. */
 const VSCHAR = /^[\x20-\x7e]+$/;
 
-/** `exp` of a JWT in ms, or undefined when the token is not a JWT. Never throws. */
+/**
+ * `exp` of a JWT in ms, or undefined when the token is not a JWT. Never throws.
+ *
+ * @example
+ * ```ts
+ * const expiresAt = jwtExpiry(tokens.accessToken) ?? tokens.expiresAt;
+ * ```
+ */
 export function jwtExpiry(token: string): number | undefined {
   if (token.split('.').length !== 3) return undefined;
   try {
