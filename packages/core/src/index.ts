@@ -25,3 +25,4 @@ export { firstOrionOAuth, firstOrionV1, type FirstOrionCommonOptions, type First
 export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
 export { createTokenClient, type RevokeResult, type TokenClient, type TokenClientOptions } from './token-client';
 export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, type GraphQLClient, type GraphQLClientOptions } from './graphql';
+export { checkOptions, optionRules, type OptionRule } from './options';
