@@ -67,10 +67,10 @@ function kindOf(value: unknown): string {
   return type === 'object' ? 'an object' : `a ${type}`;
 }
 
-/** The known name closest to `name` (by edit distance, at most 2), for "did you mean". */
+/** The known name closest to `name` (edit distance at most 2, 3 for names of 6 or more), for "did you mean". */
 function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = name.length >= 6 ? 4 : 3;
   for (const candidate of known) {
     const a = name.toLowerCase();
     const b = candidate.toLowerCase();

@@ -3,15 +3,22 @@ import { CSRF_HEADER } from './paths';
 export { CSRF_HEADER };
 
 /**
- * Whether a state-changing request is same-origin: it carries {@link CSRF_HEADER}, its `Origin`
- * (when sent) is the handler's origin or an allowed one, and `Sec-Fetch-Site` (when sent) is `same-origin`.
+ * Why a state-changing request is refused, or `undefined` when it is same-origin: it must carry
+ * {@link CSRF_HEADER}, its `Origin` (when sent) must be the handler's origin or an allowed one, and
+ * `Sec-Fetch-Site` (when sent) `same-origin` (or `same-site` from an allowed origin). A request from
+ * the right origin that only lacks the header is told so, not called cross-site.
+ *
+ * @example
+ * ```ts
+ * csrfRefusal(new Request('https://app.example/auth/logout', { method: 'POST' }), []); // 'missing_header'
+ * ```
  */
-export function isSameOriginRequest(request: Request, allowedOrigins: readonly string[]): boolean {
-  if (!request.headers.has(CSRF_HEADER)) return false;
+export function csrfRefusal(request: Request, allowedOrigins: readonly string[]): 'cross_site' | 'missing_header' | undefined {
   const origin = request.headers.get('origin');
-  if (origin !== null && origin !== new URL(request.url).origin && !allowedOrigins.includes(origin)) return false;
+  if (origin !== null && origin !== new URL(request.url).origin && !allowedOrigins.includes(origin)) return 'cross_site';
   const site = request.headers.get('sec-fetch-site');
-  return site === null || site === 'same-origin' || (site === 'same-site' && origin !== null && allowedOrigins.includes(origin));
+  if (!(site === null || site === 'same-origin' || (site === 'same-site' && origin !== null && allowedOrigins.includes(origin)))) return 'cross_site';
+  return request.headers.has(CSRF_HEADER) ? undefined : 'missing_header';
 }
 
 /**

@@ -1,8 +1,8 @@
 import { isGrantkitError } from '@grantkit/core';
 import { createContext, type Context } from './context';
-import { isSameOriginRequest } from './csrf';
+import { csrfRefusal } from './csrf';
 import type { AuthHandlerOptions } from './options';
-import { edgeRoutes } from './paths';
+import { CSRF_HEADER, edgeRoutes } from './paths';
 import { proxy } from './proxy';
 import { jsonError } from './responses';
 import { callback, exchange, login, logout, refresh, session, type Route } from './routes';
@@ -39,7 +39,8 @@ const PROXY: Route = { csrf: true, session: 'required', handle: proxy };
 
 /** Runs a route behind its guards. */
 async function serve(route: Route, ctx: Context, request: Request): Promise<Response> {
-  if (route.csrf && !isSameOriginRequest(request, ctx.config.allowedOrigins)) return jsonError(403, 'csrf', 'Cross-site request refused');
+  const refusal = route.csrf ? csrfRefusal(request, ctx.config.allowedOrigins) : undefined;
+  if (refusal) return jsonError(403, 'csrf', refusal === 'cross_site' ? 'Cross-site request refused' : `The ${CSRF_HEADER} header is missing (@grantkit/react sends it)`);
   const cookies = ctx.cookies(request);
   const session = route.session ? await ctx.sessions.read(cookies) : undefined;
   if (route.session === 'required' && !session) return jsonError(401, 'unauthenticated', 'Not logged in');

@@ -91,3 +91,15 @@ it('a session renewed just before sessionMaxAge still ends sessionMaxAge after i
     vi.useRealTimers();
   }
 });
+
+it('csrfRefusal: a same-origin request that only lacks the header is told so; another origin is cross-site', async () => {
+  const { csrfRefusal, CSRF_HEADER } = await import('./csrf');
+  const post = (headers: Record<string, string>) => new Request('https://app.example/auth/logout', { method: 'POST', headers });
+  expect(csrfRefusal(post({ origin: 'https://app.example', 'sec-fetch-site': 'same-origin' }), [])).toBe('missing_header');
+  expect(csrfRefusal(post({}), [])).toBe('missing_header');
+  expect(csrfRefusal(post({ origin: 'https://evil.example', [CSRF_HEADER]: '1' }), [])).toBe('cross_site');
+  expect(csrfRefusal(post({ origin: 'https://evil.example' }), [])).toBe('cross_site');
+  expect(csrfRefusal(post({ 'sec-fetch-site': 'same-site', [CSRF_HEADER]: '1' }), [])).toBe('cross_site');
+  expect(csrfRefusal(post({ origin: 'https://spa.example', 'sec-fetch-site': 'same-site', [CSRF_HEADER]: '1' }), ['https://spa.example'])).toBeUndefined();
+  expect(csrfRefusal(post({ origin: 'https://app.example', 'sec-fetch-site': 'same-origin', [CSRF_HEADER]: '1' }), [])).toBeUndefined();
+});

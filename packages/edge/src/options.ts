@@ -1,4 +1,4 @@
-import { ConfigurationError, type AuthorizationCodeAdapter, type RetryOptions } from '@grantkit/core';
+import { checkOptions, optionRules, type AuthorizationCodeAdapter, type OptionRule, type RetryOptions } from '@grantkit/core';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
 
@@ -88,16 +88,60 @@ export interface EdgeConfig {
   readonly next: AuthHandlerOptions['next'];
 }
 
-/** Checks the options of {@link createAuthHandler} and fills every default; throws `ConfigurationError`. */
-export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
-  const { adapter } = options;
-  if (typeof adapter?.authorizationUrl !== 'function') throw new ConfigurationError('adapter must be an authorization-code adapter');
-  const secrets = typeof options.secret === 'string' ? [options.secret] : [...(options.secret ?? [])];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || new TextEncoder().encode(s).length < 32)) {
-    throw new ConfigurationError('secret must be at least 32 bytes (generate one with `openssl rand -base64 32`)');
+const r = optionRules;
+const path = (what: string) => r.stringWhere((v) => v.startsWith('/') && !v.startsWith('//'), `${what} starting with "/"`);
+const isOrigin = (v: unknown) => {
+  try {
+    return typeof v === 'string' && new URL(v).origin === v;
+  } catch {
+    return false;
   }
+};
+const isSecret = (v: unknown) => typeof v === 'string' && new TextEncoder().encode(v).length >= 32;
+const has = (...methods: string[]) => (v: unknown) => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+
+/** What each option of {@link AuthHandlerOptions} may hold. */
+const RULES = {
+  adapter: r.where(has('authorizationUrl', 'buildRequest', 'parseResponse'), 'an authorization-code adapter (firstDollarApp, orangeLogic, oauth2)', { required: true }),
+  secret: r.where(
+    (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
+    'a string of at least 32 bytes, or a non-empty array of them (generate one with `openssl rand -base64 32`)',
+    { required: true },
+  ),
+  basePath: path('a path'),
+  cookie: r.object({
+    name: r.stringWhere((v) => /^[A-Za-z0-9_-]{1,64}$/.test(v), 'letters, digits, "_" or "-" (at most 64)'),
+    secure: r.boolean(),
+    sameSite: r.oneOf('Strict', 'Lax'),
+  }),
+  sessions: r.where(has('get', 'set', 'delete'), 'a SessionStore (get, set, delete)'),
+  coordinator: r.where(has('renew'), 'a RefreshCoordinator (renew)'),
+  sessionMaxAge: r.positive('seconds'),
+  errorRedirect: r.where((v) => typeof v === 'string' && ((v.startsWith('/') && !v.startsWith('//')) || /^https?:\/\//.test(v)), 'a path starting with "/" or an http(s) URL'),
+  defaultReturnTo: path('a path'),
+  proxy: r.where(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([key, url]) => key.startsWith('/') && r.url().test(url)),
+    'an object of request paths (starting with "/") to absolute http(s) upstream URLs',
+  ),
+  allowedOrigins: r.where((v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins ("https://app.example", no path)'),
+  fetch: r.function(),
+  timeout: r.positive('milliseconds'),
+  upstreamTimeout: r.positive('milliseconds'),
+  retry: r.object({ limit: r.positive('retries', { integer: true, zero: true }), maxRetryAfter: r.positive('milliseconds', { zero: true }), backoffLimit: r.positive('milliseconds', { zero: true }) }),
+  maxBodyBytes: r.positive('bytes', { integer: true }),
+  onError: r.function(),
+  next: r.function(),
+} satisfies Record<keyof AuthHandlerOptions, OptionRule>;
+
+/**
+ * Checks the options of {@link createAuthHandler} (every option, and no unknown one) and fills every
+ * default; throws `ConfigurationError` naming the option.
+ */
+export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
+  checkOptions('createAuthHandler', options, RULES);
+  const { adapter } = options;
+  const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
   const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
-  if (!basePath.startsWith('/')) throw new ConfigurationError('basePath must start with /');
   return {
     adapter,
     secrets,

@@ -1,0 +1,78 @@
+import { expect, it } from 'vitest';
+import { ConfigurationError, firstDollarApp, firstDollarPartner } from '@grantkit/core';
+import { TEST_CREDENTIALS } from '@grantkit/core/testing';
+import { createAuthHandler, type AuthHandlerOptions } from '@grantkit/edge';
+
+const good: AuthHandlerOptions = { adapter: firstDollarApp(TEST_CREDENTIALS.firstDollarApp), secret: 'options-test-session-secret-0123456789' };
+const refused = (extra: Record<string, unknown>): string => {
+  try {
+    createAuthHandler({ ...good, ...extra } as AuthHandlerOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(Object.keys(extra))}`);
+};
+
+it('createAuthHandler refuses every option its docs rule out, naming the option and what is allowed', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ adapter: firstDollarPartner(TEST_CREDENTIALS.firstDollarPartner) }, /"adapter" must be an authorization-code adapter/],
+    [{ adapter: undefined }, /"adapter" is required/],
+    [{ secret: 'short' }, /"secret" must be a string of at least 32 bytes/],
+    [{ secret: [] }, /"secret" must be/],
+    [{ secret: ['x'.repeat(32), 'short'] }, /"secret" must be/],
+    [{ basePath: 'auth' }, /"basePath" must be a path starting with "\/"/],
+    [{ cookie: { sameSite: 'None' } }, /"cookie.sameSite" must be one of "Strict", "Lax", not "None"/],
+    [{ cookie: { secure: 'yes' } }, /"cookie.secure" must be true or false/],
+    [{ cookie: { name: 'a b;c' } }, /"cookie.name" must be letters, digits/],
+    [{ cookie: { domain: 'x' } }, /unknown option "cookie.domain"/],
+    [{ sessions: {} }, /"sessions" must be a SessionStore/],
+    [{ coordinator: { forget() {} } }, /"coordinator" must be a RefreshCoordinator/],
+    [{ sessionMaxAge: -1 }, /"sessionMaxAge" must be a positive number of seconds/],
+    [{ errorRedirect: '//evil.example' }, /"errorRedirect" must be a path/],
+    [{ defaultReturnTo: 'https://evil.example/' }, /"defaultReturnTo" must be a path/],
+    [{ proxy: { 'api/graphql': 'https://api.example/graphql' } }, /"proxy" must be an object of request paths/],
+    [{ proxy: { '/api/graphql': '/graphql' } }, /"proxy" must be an object of request paths \(starting with "\/"\) to absolute http\(s\) upstream URLs/],
+    [{ proxies: { '/api/graphql': 'https://api.example/graphql' } }, /unknown option "proxies" \(did you mean "proxy"\?\)/],
+    [{ allowedOrigins: ['https://spa.example/path'] }, /"allowedOrigins" must be an array of origins/],
+    [{ allowedOrigins: 'https://spa.example' }, /"allowedOrigins" must be an array/],
+    [{ fetch: 'fetch' }, /"fetch" must be a function/],
+    [{ timeout: '10s' }, /"timeout" must be a positive number of milliseconds, not a string/],
+    [{ upstreamTimeout: 0 }, /"upstreamTimeout" must be a positive number/],
+    [{ retry: { limit: 1.5 } }, /"retry.limit" must be a non-negative whole number of retries/],
+    [{ retry: { limt: 1 } }, /unknown option "retry.limt" \(did you mean "retry.limit"\?\)/],
+    [{ maxBodyBytes: 1e3 + 0.5 }, /"maxBodyBytes" must be a positive whole number of bytes/],
+    [{ onError: true }, /"onError" must be a function/],
+    [{ next: {} }, /"next" must be a function/],
+  ];
+  for (const [extra, expected] of cases) expect(refused(extra), JSON.stringify(extra)).toMatch(expected);
+});
+
+it('createAuthHandler errors never quote the secret', () => {
+  const secret = 'CANARY-too-short';
+  expect(refused({ secret })).not.toContain('CANARY');
+  expect(refused({ secret: [secret] })).not.toContain('CANARY');
+});
+
+it('createAuthHandler accepts every documented option', () => {
+  expect(() =>
+    createAuthHandler({
+      ...good,
+      secret: ['options-test-session-secret-0123456789', 'options-test-older-secret-0123456789'],
+      basePath: '/auth/',
+      cookie: { name: 'app', secure: false, sameSite: 'Strict' },
+      sessionMaxAge: 3600,
+      errorRedirect: 'https://app.example/oops',
+      defaultReturnTo: '/home',
+      proxy: { '/api/graphql': 'https://api.example/graphql?x=1' },
+      allowedOrigins: ['https://spa.example'],
+      fetch: globalThis.fetch,
+      timeout: 5000,
+      upstreamTimeout: 10_000,
+      retry: { limit: 0, maxRetryAfter: 0, backoffLimit: 100 },
+      maxBodyBytes: 1024,
+      onError: () => {},
+      next: () => new Response(),
+    }),
+  ).not.toThrow();
+});
