@@ -6,12 +6,12 @@
  * ```ts
  * import { durableObjectCoordinator, kvSessionStore, sessionRefresher } from '@grantkit/edge/cloudflare';
  * export const SessionRefresher = sessionRefresher((env) => ({ adapter: appFor(env) }));
- * const auth = createAuthHandler({ adapter, secret, sessions: kvSessionStore(env.SESSIONS), coordinator: durableObjectCoordinator(env.REFRESHER) });
+ * const auth = createAuthHandler({ adapter, secret, sessions: kvSessionStore(env.SESSIONS, { secret }), coordinator: durableObjectCoordinator(env.REFRESHER) });
  * ```
  *
  * @module
  */
-export { kvSessionStore, kvTokenStorage, type KVNamespaceLike } from './kv';
+export { kvSessionStore, kvTokenStorage, type KVNamespaceLike, type KVStoreOptions } from './kv';
 export {
   durableObjectCoordinator,
   sessionRefresher,

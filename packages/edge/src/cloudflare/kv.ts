@@ -1,4 +1,5 @@
 import type { TokenSet, TokenStorage } from '@grantkit/core';
+import { createSealer, SEALED_PREFIX, type Sealer } from '@grantkit/core/shared';
 import type { SessionStore } from '../store';
 
 /**
@@ -15,56 +16,89 @@ export interface KVNamespaceLike {
   delete(key: string): Promise<void>;
 }
 
-// KV refuses an expirationTtl under 60 seconds.
-const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(seconds)) });
-
-async function readTokens(kv: KVNamespaceLike, key: string): Promise<TokenSet | undefined> {
-  const text = await kv.get(key);
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as TokenSet | null;
-    return typeof value?.accessToken === 'string' && typeof value.expiresAt === 'number' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * A {@link TokenStorage} on Workers KV. Entries expire with the refresh token (or the access token when
- * there is none). KV is eventually consistent: isolates may each renew once; that is bounded, not a storm.
+ * Options of {@link kvSessionStore} and {@link kvTokenStorage}.
  *
  * @example
  * ```ts
- * const partner = createPartnerClient({ adapter, storage: kvTokenStorage(env.TOKENS) });
+ * const options: KVStoreOptions = { secret: [env.SESSION_SECRET, env.OLD_SESSION_SECRET] };
  * ```
  */
-export function kvTokenStorage(kv: KVNamespaceLike): TokenStorage {
+export interface KVStoreOptions {
+  /**
+   * Secret(s) of at least 32 bytes sealing every value at rest (AES-GCM, keys derived by HKDF, the
+   * KV key as additional data); the first seals, all open (rotation). The handler's `secret` will do:
+   * the store derives keys of its own from it. Without one, values are written as plain JSON (the
+   * behaviour of earlier versions): a dump of the namespace then holds the tokens. Values written
+   * unsealed earlier are still read, and sealed at their next write.
+   */
+  secret?: string | readonly string[];
+}
+
+// KV refuses an expirationTtl under 60 seconds.
+const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(seconds)) });
+
+const isTokenSet = (value: unknown): value is TokenSet =>
+  typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
+
+function codec(options: KVStoreOptions) {
+  const sealer: Sealer | undefined = options.secret === undefined ? undefined : createSealer(options.secret);
   return {
-    get: (key) => readTokens(kv, key),
+    async read(kv: KVNamespaceLike, key: string): Promise<TokenSet | undefined> {
+      const text = await kv.get(key);
+      if (!text) return undefined;
+      try {
+        // Sealed values open only with the secret; an unsealed (legacy) value is plain JSON.
+        const value = text.startsWith(SEALED_PREFIX) ? (sealer ? ((await sealer.open(key, text)) as { t?: unknown } | undefined)?.t : undefined) : JSON.parse(text);
+        return isTokenSet(value) ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write: async (key: string, tokens: TokenSet): Promise<string> => (sealer ? sealer.seal(key, { t: tokens }) : JSON.stringify(tokens)),
+  };
+}
+
+/**
+ * A {@link TokenStorage} on Workers KV, sealed at rest with `secret`. Entries expire with the refresh
+ * token (or the access token when there is none). KV is eventually consistent: isolates may each
+ * renew once; that is bounded, not a storm.
+ *
+ * @example
+ * ```ts
+ * const partner = createPartnerClient({ adapter, storage: kvTokenStorage(env.TOKENS, { secret: env.TOKEN_SECRET }) });
+ * ```
+ */
+export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions = {}): TokenStorage {
+  const { read, write } = codec(options);
+  return {
+    get: (key) => read(kv, key),
     async set(key, value) {
       const until = value.refreshExpiresAt ?? (value.refreshToken ? undefined : value.expiresAt);
-      await kv.put(key, JSON.stringify(value), until === undefined ? undefined : ttl((until - Date.now()) / 1000));
+      await kv.put(key, await write(key, value), until === undefined ? undefined : ttl((until - Date.now()) / 1000));
     },
     delete: (key) => kv.delete(key),
   };
 }
 
 /**
- * A `SessionStore` on Workers KV: sessions under `prefix + sessionId`, expiring with the session.
- * KV is eventually consistent (a write may take up to 60 s to reach other locations) and takes about
- * one write per second per key; the handler writes a session only when its tokens change. Pair it with
- * `durableObjectCoordinator` so that many isolates cause one refresh per session.
+ * A `SessionStore` on Workers KV, sealed at rest with `secret`: sessions under `prefix + sessionId`,
+ * expiring with the session. KV is eventually consistent (a write may take up to 60 s to reach other
+ * locations) and takes about one write per second per key; the handler writes a session only when its
+ * tokens change. Pair it with `durableObjectCoordinator` so that many isolates cause one refresh per
+ * session.
  *
  * @example
  * ```ts
- * const auth = createAuthHandler({ adapter, secret: env.SESSION_SECRET, sessions: kvSessionStore(env.SESSIONS) });
+ * const auth = createAuthHandler({ adapter, secret: env.SESSION_SECRET, sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }) });
  * ```
  */
-export function kvSessionStore(kv: KVNamespaceLike, options: { prefix?: string } = {}): SessionStore {
+export function kvSessionStore(kv: KVNamespaceLike, options: KVStoreOptions & { prefix?: string } = {}): SessionStore {
   const prefix = options.prefix ?? 'grantkit:session:';
+  const { read, write } = codec(options);
   return {
-    get: (sid) => readTokens(kv, prefix + sid),
-    set: (sid, tokens, seconds) => kv.put(prefix + sid, JSON.stringify(tokens), ttl(seconds)),
+    get: (sid) => read(kv, prefix + sid),
+    set: async (sid, tokens, seconds) => kv.put(prefix + sid, await write(prefix + sid, tokens), ttl(seconds)),
     delete: (sid) => kv.delete(prefix + sid),
   };
 }
