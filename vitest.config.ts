@@ -11,9 +11,11 @@ const alias = [
   { find: /^@grantkit\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
   { find: /^@grantkit\/core\/shared$/, replacement: src('core/src/shared/index.ts') },
   { find: /^@grantkit\/core\/redis$/, replacement: src('core/src/redis/index.ts') },
+  { find: /^@grantkit\/core\/deno-kv$/, replacement: src('core/src/deno-kv/index.ts') },
   { find: /^@grantkit\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@grantkit\/edge\/cloudflare$/, replacement: src('edge/src/cloudflare/index.ts') },
   { find: /^@grantkit\/edge\/redis$/, replacement: src('edge/src/redis/index.ts') },
+  { find: /^@grantkit\/edge\/deno-kv$/, replacement: src('edge/src/deno-kv/index.ts') },
   { find: /^@grantkit\/edge$/, replacement: src('edge/src/index.ts') },
   { find: /^@grantkit\/react$/, replacement: src('react/src/index.ts') },
 ];

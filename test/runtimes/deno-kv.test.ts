@@ -1,0 +1,191 @@
+// Issue #13 on Deno KV, with the built packages in real Deno processes sharing one KV file
+// (`deno run --unstable-kv`, offline): the SharedEngine contract of @grantkit/core/deno-kv, a lock
+// contended by two processes (with SQLite's "database is locked" refusals retried), and 2 Deno
+// servers behind Deno.serve running the edge handler on denoKvSessionStore + denoKvCoordinator: an
+// expired session under 200 then 50 concurrent proxied requests is refreshed exactly once, no request
+// fails, the user stays logged in, and a raw dump of the KV file holds no token.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVendorEmulator, TEST_CREDENTIALS, type VendorEmulator } from '@grantkit/core/testing';
+import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
+import { findLeaks } from '../security/canary-scan';
+import { available, fixture, root } from './harness';
+
+const run = promisify(execFile);
+const deno = join(root, 'node_modules/.bin/deno');
+const enabled = available('deno', existsSync(deno));
+const app = TEST_CREDENTIALS.firstDollarApp;
+const ORIGIN = 'http://127.0.0.1';
+const TOKEN = '/v0/auth/token';
+const CANARY = 'CANARY-denokv-';
+
+let dir: string;
+let denoDir: string;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  if (!enabled) return;
+  dir = await mkdtemp(join(tmpdir(), 'grantkit-kv-'));
+  denoDir = await mkdtemp(join(tmpdir(), 'deno-'));
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  if (denoDir) await rm(denoDir, { recursive: true, force: true });
+});
+
+const args = (file: string, ...rest: string[]) => [
+  'run', '--unstable-kv', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', `--allow-write=${dir}`, '--allow-env',
+  fixture(file), ...rest,
+];
+const env = (extra: Record<string, string> = {}) => ({ ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: denoDir, ...extra });
+const lastLine = (stdout: string) => stdout.trim().split('\n').pop() ?? '';
+
+async function denoRun<T>(file: string, ...rest: string[]): Promise<T> {
+  const { stdout } = await run(deno, args(file, ...rest), { cwd: root, env: env(), timeout: 60_000 });
+  return JSON.parse(lastLine(stdout)) as T;
+}
+
+describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
+  it('conformance: lock owner, dead holder replaced after the TTL, CAS on versionstamps, exact TTL expiry, sealed values', async () => {
+    const checks = await denoRun<Record<string, [unknown, unknown]>>('deno-kv-conformance.mjs', 'conformance', join(dir, 'conformance.sqlite'));
+    const actual = Object.fromEntries(Object.entries(checks).map(([k, [a]]) => [k, a]));
+    const expected = Object.fromEntries(Object.entries(checks).map(([k, [, e]]) => [k, e]));
+    expect(Object.keys(checks).length).toBeGreaterThan(30);
+    expect(actual).toEqual(expected);
+  });
+
+  it('2 processes contend for one lock on one file: mutual exclusion, "database is locked" retried, nothing lost', async () => {
+    const path = join(dir, 'contend.sqlite');
+    const started = Date.now();
+    const results = await Promise.all([0, 1].map(() => denoRun<{ taken: number; waits: number; busy: number; count: number }>('deno-kv-conformance.mjs', 'contend', path, '10', '10')));
+    const final = Math.max(...results.map((r) => r.count));
+    console.log(`deno kv, 2 processes × 10 tasks × 10 locked increments: count ${final}, ${results.map((r) => r.busy).join('+')} "database is locked" retried, ${results.map((r) => r.waits).join('+')} lock waits, ${Date.now() - started} ms`);
+    expect(results.map((r) => r.taken)).toEqual([100, 100]);
+    expect(final).toBe(200);
+  });
+});
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+}
+
+async function spawnServer(extra: Record<string, string>): Promise<Proc> {
+  const child = spawn(deno, args('deno-kv-edge-server.mjs'), { cwd: root, env: env(extra), stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the Deno server did not start in 30 s')), 30_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.split('\n')[0]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Deno server exited ${code}`));
+    });
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
+const sessionCookie = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('grantkit') && !c.endsWith('=')).join('; ');
+
+interface Wave {
+  statuses: Record<number, number>;
+  codes: Record<string, number>;
+  /** The Set-Cookie that arrived last (a browser keeps that one), or the cookie sent. */
+  newest: string;
+  cleared: number;
+}
+
+describe.skipIf(!enabled)('many servers, one refresh (2 Deno processes on one Deno KV file)', () => {
+  let emu: VendorEmulator;
+  let vendor: EmulatorServer;
+  beforeAll(async () => {
+    emu = createVendorEmulator({ tokenPrefix: CANARY });
+    // A vendor that takes a moment to answer a token request: the window in which processes race.
+    emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
+    vendor = await listenEmulator(emu);
+  });
+  afterAll(async () => {
+    await vendor?.close();
+  });
+
+  /** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
+  async function login(proc: Proc): Promise<string> {
+    const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
+    const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
+    const cookie = intent.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
+    const cb = await fetch(`${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, { headers: { ...nav, cookie }, redirect: 'manual' });
+    const session = sessionCookie(cb);
+    if (!session) throw new Error(`login failed: ${cb.status}`);
+    return session;
+  }
+
+  /** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
+  async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
+    const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ query: 'query { ping }' }),
+        });
+        const text = await response.text();
+        out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
+        if (response.status !== 200) {
+          const code = (JSON.parse(text) as { error?: string }).error ?? 'unknown';
+          out.codes[code] = (out.codes[code] ?? 0) + 1;
+        }
+        const set = response.headers.getSetCookie();
+        if (set.some((c) => /^grantkit[^=]*=;/.test(c))) out.cleared++;
+        if (set.length) out.newest = sessionCookie(response); // whichever Set-Cookie arrives last wins, as in a browser
+      }),
+    );
+    return out;
+  }
+
+  const loggedIn = async (proc: Proc, cookie: string) =>
+    ((await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as { authenticated: boolean }).authenticated;
+
+  it('200 concurrent requests then 50 with the newest cookie → 1 refresh, 0 failed, still logged in; the KV file holds no token', async () => {
+    const path = join(dir, 'sessions.sqlite');
+    const procs = await Promise.all([0, 1].map(() => spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path })));
+    const cookie = await login(procs[0]!);
+    emu.clearRequests();
+    const started = Date.now();
+    const first = await wave(procs, 200, cookie);
+    const second = await wave(procs, 50, first.newest);
+    const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
+    const errors = await Promise.all(procs.map(async (p) => (await (await fetch(`${p.url}/__errors`)).json()) as string[]));
+    console.log(`deno kv, 2 processes: ${refreshes} refresh(es) at the vendor; wave 1 ${JSON.stringify(first.statuses)}, wave 2 ${JSON.stringify(second.statuses)}, ${Date.now() - started} ms; handler errors ${JSON.stringify(errors.flat())}`);
+    expect(refreshes).toBe(1);
+    expect(first.statuses).toEqual({ 200: 200 });
+    expect(second.statuses).toEqual({ 200: 50 });
+    expect(first.cleared + second.cleared).toBe(0);
+    expect(await loggedIn(procs[1]!, second.newest)).toBe(true);
+    expect(await loggedIn(procs[0]!, second.newest)).toBe(true);
+
+    // A raw dump of the KV file after the flow: every entry sealed, no token in clear.
+    const { stdout } = await run(deno, args('deno-kv-dump.mjs', path), { cwd: root, env: env(), timeout: 60_000 });
+    const dump = lastLine(stdout);
+    const entries = JSON.parse(dump) as { key: string[]; value: { v?: unknown; x?: unknown } }[];
+    const sessions = entries.filter((e) => e.key[0] === 'grantkit' && e.key[1]?.startsWith('grantkit:session:') && !e.key[1].endsWith(':lock'));
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    for (const entry of sessions) expect(String(entry.value.v).startsWith('gk1.')).toBe(true);
+    expect(dump.length).toBeGreaterThan(100);
+    expect(findLeaks(dump)).toEqual([]);
+  });
+});
