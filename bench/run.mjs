@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: (1) bundle size, (2) hot path, (3) refresh storms, (4) edge overhead in workerd,
-// (5) memory. Prints the size table and one summary table, and writes bench/results.json. Each of
+// (5) memory, (6) many servers on Redis (renewal lock + write time, proxied req/s vs cookie-only). Prints the size table and one summary table, and writes bench/results.json. Each of
 // (2)–(5) runs in its own child process.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -66,6 +66,7 @@ const hot = await step('hot path', () => child('hotpath.mjs'));
 const storms = await step('refresh storms', () => child('storms.mjs'));
 const memory = await step('memory', () => child('memory.mjs', ['--expose-gc']));
 const edge = await step('edge overhead (workerd)', () => child('edge.mjs', [], 360_000));
+const shared = await step('many servers (Redis)', () => child('redis.mjs'));
 
 /* ------------------------------------------------------------------ targets */
 
@@ -142,11 +143,21 @@ for (const [lib, m] of Object.entries(memory.libs ?? {})) {
   add('(5) memory', `${lib}: heap after ${memory.calls} hot-path calls`, fmtMem(m.afterHotPathBytes));
 }
 if (memory.error) add('(5) memory', 'error', memory.error);
+const ms = (v) => `${v.toFixed(2)} ms`;
+if (shared.renewal) {
+  const { alone, contended } = shared.renewal;
+  add('(6) redis', `renewal: lock + re-read + CAS write + unlock (vendor excluded), ${alone.n} one at a time`, `p50 ${ms(alone.p50)}, p99 ${ms(alone.p99)}`);
+  add('(6) redis', `renewal: ${contended.clients} clients on one key at once, ${contended.rounds} rounds (incl. vendor)`, `p50 ${ms(contended.p50)}, p99 ${ms(contended.p99)}; ${contended.refreshes} refreshes`, `${contended.rounds} refreshes`, contended.refreshes === contended.rounds ? 'PASS' : 'FAIL');
+  const { redisRps, cookieRps, concurrency } = shared.proxy;
+  add('(6) redis', `proxied req/s, Redis session store vs cookie-only (in-process handler, c=${concurrency})`, `${redisRps.toFixed(0)} vs ${cookieRps.toFixed(0)} req/s (${(redisRps / cookieRps).toFixed(2)}×)`);
+}
+if (shared.skipped) add('(6) redis', 'skipped', shared.skipped);
+if (shared.error) add('(6) redis', 'error', shared.error);
 
 const head = ['section', 'measure', 'result', 'target', 'status'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-console.log('(2)–(5) Summary (hot path: ratios against the empty async fn; edge: proxy over bare; medians of interleaved rounds)\n');
+console.log('(2)–(6) Summary (hot path: ratios against the empty async fn; edge: proxy over bare; medians of interleaved rounds)\n');
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
@@ -165,7 +176,7 @@ const results = {
   durationMs: Date.now() - started,
   targets,
   passed: targets.every((t) => t.pass),
-  results: { size: sizes, hotPath: hot, storms, memory, edge },
+  results: { size: sizes, hotPath: hot, storms, memory, edge, redis: shared },
 };
 writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const failed = targets.filter((t) => !t.pass);

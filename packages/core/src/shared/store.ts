@@ -118,8 +118,8 @@ interface Read {
 }
 
 const ENDED_TTL = 10 * 60_000;
-const MIN_DELAY = 25;
-const MAX_DELAY = 400;
+const MIN_DELAY = 10;
+const MAX_DELAY = 250;
 
 const isTokenSet = (value: unknown): value is TokenSet =>
   typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
