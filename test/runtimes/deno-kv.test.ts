@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVendorEmulator, TEST_CREDENTIALS, type VendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { findLeaks } from '../security/canary-scan';
-import { available, fixture, root } from './harness';
+import { available, credentials, fixture, root } from './harness';
 
 const run = promisify(execFile);
 const deno = join(root, 'node_modules/.bin/deno');
@@ -72,6 +72,25 @@ describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
   });
 });
 
+describe.skipIf(!enabled)('core only on Deno KV (createTokenClient with denoKvShared().options)', () => {
+  it('2 Deno processes × 10 concurrent getAccessToken on one Partner credential → 1 token request at the vendor', async () => {
+    const emu = createVendorEmulator({ tokenPrefix: CANARY });
+    emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
+    const vendor = await listenEmulator(emu);
+    try {
+      const path = join(dir, 'partner.sqlite');
+      const results = await Promise.all([0, 1].map(() => denoRun<{ tokens: string[] }>('deno-kv-conformance.mjs', 'partner', path, vendor.url, JSON.stringify(credentials))));
+      const requests = emu.count({ path: TOKEN, grant: 'client_credentials' });
+      console.log(`deno kv, core only, 2 processes × 10 calls: ${requests} token request(s) at the vendor`);
+      expect(requests).toBe(1);
+      expect(results.map((r) => r.tokens.length)).toEqual([1, 1]);
+      expect(results[0]!.tokens).toEqual(results[1]!.tokens);
+    } finally {
+      await vendor.close();
+    }
+  });
+});
+
 interface Proc {
   url: string;
   child: ChildProcess;
@@ -97,6 +116,18 @@ async function spawnServer(extra: Record<string, string>): Promise<Proc> {
   });
   return { url: (JSON.parse(line) as { url: string }).url, child };
 }
+
+/** Resolves when `proc` prints `text` on a line (bounded by the test's timeout). */
+const printed = (proc: Proc, text: string) =>
+  new Promise<void>((resolve) => {
+    const onData = (c: Buffer) => {
+      if (c.toString().split('\n').includes(text)) {
+        proc.child.stdout!.off('data', onData);
+        resolve();
+      }
+    };
+    proc.child.stdout!.on('data', onData);
+  });
 
 const sessionCookie = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('grantkit') && !c.endsWith('=')).join('; ');
 
@@ -187,5 +218,33 @@ describe.skipIf(!enabled)('many servers, one refresh (2 Deno processes on one De
     for (const entry of sessions) expect(String(entry.value.v).startsWith('gk1.')).toBe(true);
     expect(dump.length).toBeGreaterThan(100);
     expect(findLeaks(dump)).toEqual([]);
+  });
+
+  it('the lock holder is SIGKILLed before it calls the vendor: another process renews after the TTL, nothing lost', async () => {
+    const path = join(dir, 'sigkill.sqlite');
+    const [holder, other] = await Promise.all([
+      spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, HOLD: 'before', LOCK_TTL: '1500' }),
+      spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, LOCK_TTL: '1500' }),
+    ]);
+    const cookie = await login(other!);
+    emu.clearRequests();
+    const holding = printed(holder!, 'holding');
+    const held = fetch(`${holder!.url}/api/graphql`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
+      body: '{"query":"query { ping }"}',
+    }).catch(() => undefined);
+    await holding;
+    holder!.child.kill('SIGKILL');
+    const started = Date.now();
+    const result = await wave([other!], 30, cookie);
+    const waited = Date.now() - started;
+    await held;
+    const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
+    console.log(`deno kv, holder killed before the vendor call: ${refreshes} refresh, ${JSON.stringify(result.statuses)}, renewed after ${waited} ms`);
+    expect(refreshes).toBe(1);
+    expect(result.statuses).toEqual({ 200: 30 });
+    expect(waited).toBeGreaterThanOrEqual(900); // the TTL (1.5 s) less one heartbeat (0.5 s), at least
+    expect(await loggedIn(other!, result.newest)).toBe(true);
   });
 });
