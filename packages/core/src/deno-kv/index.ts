@@ -46,8 +46,7 @@ export interface DenoKvAtomicLike {
 }
 
 /**
- * The part of a `Deno.Kv` grantkit uses (declared here, structurally: a `Deno.openKv()` result fits,
- * and so does `openKv()` of the `@deno/kv` npm package on Node).
+ * The part of a `Deno.Kv` grantkit uses (declared here, structurally: a `Deno.openKv()` result fits).
  *
  * @example
  * ```ts
