@@ -61,6 +61,11 @@ describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
     expect(actual).toEqual(expected);
   });
 
+  it("types: a real Deno.Kv (Deno's own types, deno check) fits the structural DenoKvLike of both packages", async () => {
+    const { stdout, stderr } = await run(deno, ['check', '--unstable-kv', '--node-modules-dir=manual', '--no-remote', fixture('deno-kv-typecheck.mjs')], { cwd: root, env: env(), timeout: 60_000 });
+    expect(`${stdout}${stderr}`).not.toMatch(/error/i);
+  });
+
   it('2 processes contend for one lock on one file: mutual exclusion, "database is locked" retried, nothing lost', async () => {
     const path = join(dir, 'contend.sqlite');
     const started = Date.now();
