@@ -74,12 +74,28 @@ export interface Adapter {
   /** Parses a token answer into a {@link TokenSet}, or throws the typed error it means. */
   parseResponse(answer: TokenAnswer, grant: Grant, now: number, previous?: TokenSet): TokenSet;
   /**
-   * Builds a token revocation request (RFC 7009). Absent when the vendor documents no revocation;
-   * then the token client's `revoke()` only forgets the tokens locally.
+   * Token revocation (RFC 7009): its request builder and answer parser, both or neither. Absent when
+   * the vendor documents no revocation; then the token client's `revoke()` only forgets the tokens
+   * locally.
    */
-  buildRevocationRequest?(token: string, hint: TokenTypeHint): TokenRequest;
+  readonly revocation?: TokenRevocation;
+}
+
+/**
+ * How an adapter revokes a token (RFC 7009): a pure request builder and a pure answer reader, like
+ * the token request's.
+ *
+ * @example
+ * ```ts
+ * const request = adapter.revocation?.buildRequest(tokens.refreshToken, 'refresh_token');
+ * if (request) adapter.revocation?.parseResponse(await send(request));
+ * ```
+ */
+export interface TokenRevocation {
+  /** Builds the revocation request for a token. */
+  buildRequest(token: string, hint: TokenTypeHint): TokenRequest;
   /** Reads a revocation answer: returns when the token is revoked, throws the typed error it means. */
-  parseRevocationResponse?(answer: TokenAnswer): void;
+  parseResponse(answer: TokenAnswer): void;
 }
 
 /**
@@ -87,7 +103,7 @@ export interface Adapter {
  *
  * @example
  * ```ts
- * const request = adapter.buildRevocationRequest?.(tokens.refreshToken, 'refresh_token' satisfies TokenTypeHint);
+ * const request = adapter.revocation?.buildRequest(tokens.refreshToken, 'refresh_token' satisfies TokenTypeHint);
  * ```
  */
 export type TokenTypeHint = 'access_token' | 'refresh_token';

@@ -66,7 +66,7 @@ describe('TokenClient.revoke()', () => {
 
   it('without a revocation endpoint: unsupported, forgotten locally, no request', async () => {
     const { emu, storage, client } = await loggedIn({ revocationEndpoint: undefined });
-    expect(client.adapter.buildRevocationRequest).toBeUndefined();
+    expect(client.adapter.revocation).toBeUndefined();
     expect(await client.revoke()).toEqual({ status: 'unsupported', revoked: [] });
     expect(await storage.get('k')).toBeUndefined();
     expect(emu.count({ path: '/oauth2/revoke' })).toBe(0);

@@ -1,7 +1,10 @@
 import type { KyInstance } from 'ky';
-import type { Adapter, Grant, TokenTypeHint } from './adapter';
-import { ConfigurationError, GrantkitError, ReauthorizationRequiredError, isGrantkitError } from './errors';
+import type { Adapter, Grant } from './adapter';
+import { authorizedFetch } from './authorized-fetch';
+import { ConfigurationError, GrantkitError, ReauthorizationRequiredError } from './errors';
 import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
+import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
+import { revoke, type RevokeResult } from './revoke';
 import { memoryStorage, type TokenStorage } from './storage';
 import type { TokenSet } from './token-set';
 
@@ -100,29 +103,6 @@ export interface TokenClient {
   readonly ky: KyInstance;
 }
 
-/**
- * What {@link TokenClient.revoke} did at the vendor. The local token set is forgotten in every case.
- *
- * - `revoked`: the vendor confirmed the revocation of every token it was sent.
- * - `unsupported`: the adapter has no revocation endpoint; the tokens stay valid at the vendor
- *   until they expire.
- * - `failed`: the vendor refused or could not be reached; `error` says why.
- * - `none`: there was no token to revoke.
- *
- * @example
- * ```ts
- * const result: RevokeResult = await client.revoke();
- * if (result.status === 'failed') console.warn('logged out locally; revocation failed', result.error?.code);
- * ```
- */
-export interface RevokeResult {
-  status: 'revoked' | 'unsupported' | 'failed' | 'none';
-  /** The tokens the vendor confirmed revoked, in the order they were sent. */
-  revoked: TokenTypeHint[];
-  /** The first failure, when `status` is `failed` (a typed error, never with a token in it). */
-  error?: GrantkitError;
-}
-
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(toTransportError(signal.reason, signal));
@@ -132,16 +112,6 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
-
-/** Whether a fetch body can be sent twice (everything but streams and async iterables). */
-const isReplayable = (body: RequestInit['body']): boolean =>
-  body == null ||
-  typeof body === 'string' ||
-  body instanceof ArrayBuffer ||
-  ArrayBuffer.isView(body) ||
-  body instanceof Blob ||
-  body instanceof URLSearchParams ||
-  body instanceof FormData;
 
 /**
  * Creates a {@link TokenClient}.
@@ -207,32 +177,26 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return store(adapter.parseResponse(answer, grant, now(), previous));
   };
 
-  // Failures the next call would only repeat: unreachable, aborted, or the client itself refused
-  // (`client_rejected`: a fallback grant sends the same credentials).
-  const isFatal = (error: unknown) =>
-    isGrantkitError(error) && (error.code === 'aborted' || error.code === 'network_error' || error.code === 'timeout' || error.code === 'client_rejected');
-
   const renew = async (): Promise<TokenSet> => {
-    // Another instance sharing the storage may have renewed (and rotated the refresh token) already.
-    const stored = (await storage.get(key)) ?? undefined;
-    const base = stored && (!current || stored.expiresAt > current.expiresAt || stored.refreshToken !== current.refreshToken) ? stored : current;
-    if (base && base !== current && base.expiresAt - windowMs > now()) {
+    const held = current;
+    // Another instance sharing the storage may have renewed (and rotated the refresh token) already,
+    // or a request in this process stored a set while this one read the storage.
+    const stored = await storage.get(key);
+    const base = renewalBase(held, current, stored); // `current` read after the await, on purpose
+    if (base && adoptable(base, held, now(), windowMs)) {
       current = base;
       return base;
     }
     if (options.renew) return store(await options.renew(base, signalOf()));
-    const t = now();
-    const refreshToken = base?.refreshToken;
-    const refreshUsable = refreshToken !== undefined && (base?.refreshExpiresAt === undefined || base.refreshExpiresAt > t);
-    if (refreshUsable) {
+    if (refreshUsable(base, now())) {
       try {
-        return await run({ type: 'refresh_token', refreshToken }, base);
+        return await run({ type: 'refresh_token', refreshToken: base.refreshToken }, base);
       } catch (error) {
         if (!adapter.grant || isFatal(error)) throw error;
       }
     }
     if (adapter.grant) return run(adapter.grant, base);
-    throw new ReauthorizationRequiredError(refreshToken === undefined ? 'there is no refresh token' : 'the refresh token has expired');
+    throw new ReauthorizationRequiredError(base?.refreshToken === undefined ? 'there is no refresh token' : 'the refresh token has expired');
   };
 
   // One renewal serves every caller; a caller's own signal only stops that caller's wait.
@@ -251,8 +215,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     const tokens = loaded ? current : await load();
     if (tokens) {
       const t = now();
-      if (t < tokens.expiresAt - windowMs) return tokens;
-      if (t < tokens.expiresAt - skew) {
+      if (isValidFor(tokens, t, windowMs)) return tokens;
+      if (isValidFor(tokens, t, skew)) {
         // Inside the refresh window: keep serving the valid token; renew once in the background.
         if (!inflight && t >= retryAfter) shared().catch(() => {});
         return tokens;
@@ -267,7 +231,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     adapter,
     async getAccessToken(opts) {
       // Hot path: a valid cached token, no await on anything else.
-      if (current && now() < current.expiresAt - windowMs) return current.accessToken;
+      if (current && isValidFor(current, now(), windowMs)) return current.accessToken;
       return (await getTokenSet(opts)).accessToken;
     },
     getTokenSet,
@@ -301,62 +265,19 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     async revoke(opts = {}) {
       // Let a renewal in flight land first, so the newest refresh token is the one revoked.
       if (inflight) await inflight.catch(() => {});
-      const held = [loaded ? current : await load(), (await storage.get(key)) ?? undefined];
-      // Forget first: nothing in this process can use the tokens while they are being revoked.
-      await client.clear();
-      const build = adapter.buildRevocationRequest?.bind(adapter);
-      const parse = adapter.parseRevocationResponse?.bind(adapter);
-      const t = now();
-      const targets: [string, TokenTypeHint][] = [];
-      const add = (token: string | undefined, hint: TokenTypeHint) => {
-        if (token !== undefined && !targets.some(([x]) => x === token)) targets.push([token, hint]);
-      };
-      for (const set of held) add(set?.refreshToken, 'refresh_token');
-      for (const set of held) if (set && set.expiresAt > t) add(set.accessToken, 'access_token');
-      if (targets.length === 0) return { status: 'none', revoked: [] };
-      if (!build || !parse) return { status: 'unsupported', revoked: [] };
-      const revoked: TokenTypeHint[] = [];
-      let failure: GrantkitError | undefined;
-      for (const [token, hint] of targets) {
-        try {
-          parse(await sendRequest(http, build(token, hint), signalOf(opts.signal)));
-          revoked.push(hint);
-        } catch (error) {
-          failure ??= isGrantkitError(error) ? error : new GrantkitError('invalid_response', 'The revocation failed', { cause: error });
-          if (isFatal(error)) break; // unreachable or aborted: the next call would only wait as long
-        }
-      }
-      return failure ? { status: 'failed', revoked, error: failure } : { status: 'revoked', revoked };
+      const held = [loaded ? current : await load(), await storage.get(key)];
+      return revoke(client, held, now(), (request) => sendRequest(http, request, signalOf(opts.signal)));
     },
     authorization,
-    async fetch(input, init) {
-      const request = new Request(input, init);
-      // A body that can be read twice is rebuilt for the retry instead of teed by clone() up front.
-      const replayable = !(input instanceof Request) && isReplayable(init?.body);
-      const signal = request.signal;
-      const token = await client.getAccessToken({ signal });
-      const send = async (req: Request, value: string) => {
-        req.headers.set('authorization', authorization(value));
-        try {
-          return await baseFetch(req);
-        } catch (error) {
-          throw toTransportError(error, signal);
-        }
-      };
-      const response = await send(replayable ? request : request.clone(), token);
-      if (response.status !== 401) return response;
-      const renewed = await client.renewAfterRejection(token, { signal });
-      if (renewed.accessToken === token) return response;
-      await response.body?.cancel();
-      return send(replayable ? new Request(input, init) : request, renewed.accessToken);
-    },
+    fetch: (input, init) => authorizedFetch(client, baseFetch, input, init),
     get ky() {
       return (kyInstance ??= http.extend({ fetch: client.fetch, retry: 0, timeout: options.timeout ?? 10_000 }));
     },
   };
+  // Not enumerable (defineProperties' default): spreading or logging the client shows no internals.
   Object.defineProperties(client, {
-    toJSON: { value: () => ({ adapter: adapter.id, key }), enumerable: false },
-    toString: { value: () => `TokenClient(${adapter.id})`, enumerable: false },
+    toJSON: { value: () => ({ adapter: adapter.id, key }) },
+    toString: { value: () => `TokenClient(${adapter.id})` },
   });
   return client;
 }

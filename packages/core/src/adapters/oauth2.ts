@@ -128,11 +128,12 @@ export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
     ...(revocationEndpoint === undefined
       ? {}
       : {
-          buildRevocationRequest: (token: string, hint: TokenTypeHint): TokenRequest =>
-            authenticated(revocationEndpoint, { token, token_type_hint: hint }),
-          // RFC 7009 §2.2: 200, whatever the body, means revoked or already invalid (some servers send 204).
-          parseRevocationResponse(answer: TokenAnswer): void {
-            if (answer.status < 200 || answer.status > 299) throw oauthErrorOf(answer, undefined);
+          revocation: {
+            buildRequest: (token: string, hint: TokenTypeHint): TokenRequest => authenticated(revocationEndpoint, { token, token_type_hint: hint }),
+            // RFC 7009 §2.2: 200, whatever the body, means revoked or already invalid (some servers send 204).
+            parseResponse(answer: TokenAnswer): void {
+              if (answer.status < 200 || answer.status > 299) throw oauthErrorOf(answer, undefined);
+            },
           },
         }),
   };

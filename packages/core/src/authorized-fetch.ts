@@ -1,0 +1,44 @@
+import { toTransportError } from './http';
+import type { TokenClient } from './token-client';
+
+/** Whether a fetch body can be sent twice (everything but streams and async iterables). */
+const isReplayable = (body: RequestInit['body']): boolean =>
+  body == null ||
+  typeof body === 'string' ||
+  body instanceof ArrayBuffer ||
+  ArrayBuffer.isView(body) ||
+  body instanceof Blob ||
+  body instanceof URLSearchParams ||
+  body instanceof FormData;
+
+/**
+ * The authorized `fetch` of a token client: `baseFetch(input, init)` with the client's token
+ * attached; on 401, renews once (single flight, through `renewAfterRejection`) and resends once with
+ * the new token.
+ */
+export async function authorizedFetch(
+  client: Pick<TokenClient, 'getAccessToken' | 'renewAfterRejection' | 'authorization'>,
+  baseFetch: typeof fetch,
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<Response> {
+  const request = new Request(input, init);
+  // A body that can be read twice is rebuilt for the retry instead of teed by clone() up front.
+  const replayable = !(input instanceof Request) && isReplayable(init?.body);
+  const signal = request.signal;
+  const token = await client.getAccessToken({ signal });
+  const send = async (req: Request, value: string) => {
+    req.headers.set('authorization', client.authorization(value));
+    try {
+      return await baseFetch(req);
+    } catch (error) {
+      throw toTransportError(error, signal);
+    }
+  };
+  const response = await send(replayable ? request : request.clone(), token);
+  if (response.status !== 401) return response;
+  const renewed = await client.renewAfterRejection(token, { signal });
+  if (renewed.accessToken === token) return response;
+  await response.body?.cancel();
+  return send(replayable ? new Request(input, init) : request, renewed.accessToken);
+}
