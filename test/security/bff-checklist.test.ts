@@ -380,7 +380,7 @@ describe('BFF security checklist (RFC 9700, browser-based apps BFF)', () => {
 
   // With the default cookie sessions the session IS the encrypted cookie: logout can only ask the
   // browser to drop it, so a copy taken before logout stays valid until its exp (documented in the
-  // README's Security section). A server-side store ends the session on the server.
+  // SECURITY.md). A server-side store ends the session on the server.
   it('BFF session management: with a server-side session store, a copy of the session cookie is no longer a session after logout', async () => {
     const s = setup('firstDollar', { sessions: memorySessionStore() });
     await s.login();
