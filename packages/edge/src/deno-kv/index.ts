@@ -88,4 +88,4 @@ export function denoKvCoordinator(kv: DenoKvLike, options: DenoKvCoordinatorOpti
   return sharedCoordinator(denoKvShared(kv, shared), prefix === undefined ? client : { ...client, prefix });
 }
 
-export type { DenoKvLike };
+export type { DenoKvLike, SharedCoordinatorOptions };
