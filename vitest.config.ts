@@ -39,6 +39,8 @@ export default defineConfig({
       // Shared stores against the real engines (a redis-server the tests start), on the packages' source.
       { resolve: { alias }, test: { name: 'stores', include: ['test/stores/**/*.test.ts'], setupFiles: [canarySetup], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false } },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      // What a consumer receives: the packed tarballs installed into a fresh project outside the workspace.
+      { test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 600_000, fileParallelism: false } },
       { test: { name: 'runtimes', include: ['test/runtimes/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
     ],
   },
