@@ -7,7 +7,8 @@ import { createTokenClient, firstDollarApp, firstDollarGraphQLEndpoint, firstDol
 import { redisShared } from '@grantkit/core/redis';
 import { createAuthHandler } from '@grantkit/edge';
 import { redisCoordinator, redisSessionStore } from '@grantkit/edge/redis';
-import { kvSessionStore, kvTokenStorage, type KVNamespaceLike } from '@grantkit/edge/cloudflare';
+import { kvSessionStore, kvTokenStorage } from '@grantkit/edge/cloudflare';
+import { workersKv } from '../stores/workers-kv';
 import { CANARY, FD, IDS, browser, canaryEmulator, captureConsole, Collector } from './harness';
 import { hasRedis, startRedis, type RedisServer } from '../stores/redis-server';
 
@@ -87,8 +88,8 @@ describe.skipIf(!enabled)('shared stores hold no token in clear', () => {
 
   it('Workers KV sessions and Partner tokens, sealed', async () => {
     const c = canaryEmulator();
-    const data = new Map<string, string>();
-    const kv: KVNamespaceLike = { get: async (k) => data.get(k) ?? null, put: async (k, v) => void data.set(k, v), delete: async (k) => void data.delete(k) };
+    const ns = await workersKv(); // workerd's own KV, through miniflare
+    const { kv } = ns;
     const adapter = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
     const handler = createAuthHandler({ adapter, secret: CANARY.cookieKey, fetch: c.fetch, sessions: kvSessionStore(kv, { secret: STORE_SECRET }), proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }) } });
     const b = browser(handler, seen);
@@ -98,6 +99,8 @@ describe.skipIf(!enabled)('shared stores hold no token in clear', () => {
     expect((await b.post('/api/graphql', ping)).status).toBe(200);
     const partner = createTokenClient({ adapter: firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD }), fetch: c.fetch, storage: kvTokenStorage(kv, { secret: STORE_SECRET }) });
     await partner.getAccessToken();
+    const data = await ns.dump();
+    await ns.dispose();
     expect(data.size).toBe(2);
     for (const [key, value] of data) seen.add(`kv ${key}`, value);
     seen.expectClean(c.issued);

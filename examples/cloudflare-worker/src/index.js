@@ -17,14 +17,14 @@ const adapterFor = (env) =>
   });
 
 /** The Durable Object class bound as REFRESHER in wrangler.toml; it writes renewed sessions to KV itself. */
-export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env), sessions: kvSessionStore(env.SESSIONS) }));
+export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env), sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }) }));
 
 let auth;
 const handlerFor = (env) =>
   (auth ??= createAuthHandler({
     adapter: adapterFor(env),
     secret: env.SESSION_SECRET,
-    sessions: kvSessionStore(env.SESSIONS),
+    sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }), // sealed at rest
     coordinator: durableObjectCoordinator(env.REFRESHER),
     proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) }) },
   }));

@@ -64,11 +64,11 @@ function fingerprint(text: string): string {
  * ```ts
  * const partner = createPartnerClient({
  *   adapter: firstDollarPartner({ clientId: env.FD_CLIENT_ID, clientSecret: env.FD_CLIENT_SECRET }),
- *   storage: kvTokenStorage(env.TOKENS),
+ *   storage: kvTokenStorage(env.TOKENS, { secret: env.TOKEN_SECRET }),
  * });
  * const res = await partner.fetch('https://api.dev.firstdollar.com/graphql', { method: 'POST', body });
  * // A second tenant in the same Worker gets its own client and stored token (another client id).
- * const tenantB = createPartnerClient({ adapter: firstDollarPartner(env.TENANT_B), storage: kvTokenStorage(env.TOKENS) });
+ * const tenantB = createPartnerClient({ adapter: firstDollarPartner(env.TENANT_B), storage: kvTokenStorage(env.TOKENS, { secret: env.TOKEN_SECRET }) });
  * ```
  */
 export function createPartnerClient(options: TokenClientOptions): TokenClient {

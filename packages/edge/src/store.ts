@@ -31,7 +31,7 @@ export interface SessionStore {
  *
  * @example
  * ```ts
- * const auth = createAuthHandler({ adapter, secret, sessions: kvSessionStore(env.SESSIONS), coordinator: durableObjectCoordinator(env.REFRESHER) });
+ * const auth = createAuthHandler({ adapter, secret, sessions: kvSessionStore(env.SESSIONS, { secret }), coordinator: durableObjectCoordinator(env.REFRESHER) });
  * ```
  */
 export interface RefreshCoordinator {

@@ -54,7 +54,7 @@ export interface DurableObjectStateLike {
  */
 export type RefresherOptions = Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'signal'> & {
   /**
-   * The handler's session store (e.g. `kvSessionStore(env.SESSIONS)`): the object then writes each
+   * The handler's session store (e.g. `kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET })`): the object then writes each
    * renewed token set there itself, once, and isolates never do (KV takes ~1 write/s per key).
    */
   sessions?: SessionStore;
@@ -210,7 +210,7 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
  * ```ts
  * const auth = createAuthHandler({
  *   adapter, secret: env.SESSION_SECRET,
- *   sessions: kvSessionStore(env.SESSIONS),
+ *   sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }),
  *   coordinator: durableObjectCoordinator(env.REFRESHER),
  * });
  * ```

@@ -1,4 +1,4 @@
-import type { TokenSet, TokenStorage } from '@grantkit/core';
+import { ConfigurationError, type TokenSet, type TokenStorage } from '@grantkit/core';
 import { createSealer, SEALED_PREFIX, type Sealer } from '@grantkit/core/shared';
 import type { SessionStore } from '../store';
 
@@ -28,11 +28,10 @@ export interface KVStoreOptions {
   /**
    * Secret(s) of at least 32 bytes sealing every value at rest (AES-GCM, keys derived by HKDF, the
    * KV key as additional data); the first seals, all open (rotation). The handler's `secret` will do:
-   * the store derives keys of its own from it. Without one, values are written as plain JSON (the
-   * behaviour of earlier versions): a dump of the namespace then holds the tokens. Values written
-   * unsealed earlier are still read, and sealed at their next write.
+   * the store derives keys of its own from it. Required: a dump of the namespace never holds a token.
+   * Values written unsealed by grantkit 0.1 are still read, and sealed at their next write.
    */
-  secret?: string | readonly string[];
+  secret: string | readonly string[];
 }
 
 // KV refuses an expirationTtl under 60 seconds.
@@ -41,21 +40,22 @@ const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(second
 const isTokenSet = (value: unknown): value is TokenSet =>
   typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
 
-function codec(options: KVStoreOptions) {
-  const sealer: Sealer | undefined = options.secret === undefined ? undefined : createSealer(options.secret);
+function codec(options: KVStoreOptions, factory: string) {
+  if (options?.secret === undefined) throw new ConfigurationError(`${factory}: "secret" is required: values are sealed at rest (the handler's secret will do)`);
+  const sealer: Sealer = createSealer(options.secret);
   return {
     async read(kv: KVNamespaceLike, key: string): Promise<TokenSet | undefined> {
       const text = await kv.get(key);
       if (!text) return undefined;
       try {
         // Sealed values open only with the secret; an unsealed (legacy) value is plain JSON.
-        const value = text.startsWith(SEALED_PREFIX) ? (sealer ? ((await sealer.open(key, text)) as { t?: unknown } | undefined)?.t : undefined) : JSON.parse(text);
+        const value = text.startsWith(SEALED_PREFIX) ? ((await sealer.open(key, text)) as { t?: unknown } | undefined)?.t : JSON.parse(text);
         return isTokenSet(value) ? value : undefined;
       } catch {
         return undefined;
       }
     },
-    write: async (key: string, tokens: TokenSet): Promise<string> => (sealer ? sealer.seal(key, { t: tokens }) : JSON.stringify(tokens)),
+    write: (key: string, tokens: TokenSet): Promise<string> => sealer.seal(key, { t: tokens }),
   };
 }
 
@@ -69,8 +69,8 @@ function codec(options: KVStoreOptions) {
  * const partner = createPartnerClient({ adapter, storage: kvTokenStorage(env.TOKENS, { secret: env.TOKEN_SECRET }) });
  * ```
  */
-export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions = {}): TokenStorage {
-  const { read, write } = codec(options);
+export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions): TokenStorage {
+  const { read, write } = codec(options, 'kvTokenStorage');
   return {
     get: (key) => read(kv, key),
     async set(key, value) {
@@ -93,9 +93,9 @@ export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions = {}
  * const auth = createAuthHandler({ adapter, secret: env.SESSION_SECRET, sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }) });
  * ```
  */
-export function kvSessionStore(kv: KVNamespaceLike, options: KVStoreOptions & { prefix?: string } = {}): SessionStore {
+export function kvSessionStore(kv: KVNamespaceLike, options: KVStoreOptions & { prefix?: string }): SessionStore {
+  const { read, write } = codec(options, 'kvSessionStore');
   const prefix = options.prefix ?? 'grantkit:session:';
-  const { read, write } = codec(options);
   return {
     get: (sid) => read(kv, prefix + sid),
     set: async (sid, tokens, seconds) => kv.put(prefix + sid, await write(prefix + sid, tokens), ttl(seconds)),
