@@ -44,10 +44,11 @@ const LIBRARIES = [
 export const BUDGETS = {
   'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 14_336 },
   react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
-  // 27 KB → 30 KB with issue #11: bounded and streamed proxy bodies, redaction of tokens echoed in
-  // proxied error answers, decoded-answer headers, login CSRF and per-purpose keys (~2 KB gzip).
   redis: { label: 'edge/redis ≤ 16 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)', gzip: 16_384 },
-  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 30_720 },
+  // 27 KB → 32 KB in this round: issue #11 (bounded and streamed proxy bodies, redaction of tokens
+  // echoed in proxied error answers, decoded-answer headers, login CSRF, per-purpose keys: ~2 KB gzip),
+  // #14 (every option checked, by name: ~0.5 KB) and #12 (errors rebuilt as their own class: ~0.5 KB).
+  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 32_768 },
 };
 
 /** Every row to measure: library, scenario, entry file, externals, budget id. */
