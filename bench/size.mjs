@@ -45,6 +45,7 @@ export const BUDGETS = {
   'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 14_336 },
   react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
   redis: { label: 'edge/redis ≤ 16 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)', gzip: 16_384 },
+  'deno-kv': { label: 'edge/deno-kv ≤ 16 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)', gzip: 16_384 },
   // 27 KB → 32 KB in this round: issue #11 (bounded and streamed proxy bodies, redaction of tokens
   // echoed in proxied error answers, decoded-answer headers, login CSRF, per-purpose keys: ~2 KB gzip),
   // #14 (every option checked, by name: ~0.5 KB) and #12 (errors rebuilt as their own class: ~0.5 KB).
@@ -67,6 +68,7 @@ export function entries() {
   rows.push({ library: '@grantkit/react', scenario: 'react', label: 'react package (peers + idb-keyval external)', file: join(scenarios, 'grantkit-react.mjs'), external: ['react', 'react-dom', 'react/*', '@tanstack/react-query', 'idb-keyval'], budget: 'react' });
   rows.push({ library: '@grantkit/edge', scenario: 'edge', label: 'edge package (jose bundled)', file: join(scenarios, 'grantkit-edge.mjs'), budget: 'edge' });
   rows.push({ library: '@grantkit/edge/redis', scenario: 'redis', label: 'edge/redis + core/redis + core/shared (redis external)', file: join(scenarios, 'grantkit-edge-redis.mjs'), external: ['redis'], budget: 'redis' });
+  rows.push({ library: '@grantkit/edge/deno-kv', scenario: 'deno-kv', label: 'edge/deno-kv + core/deno-kv + core/shared', file: join(scenarios, 'grantkit-edge-deno-kv.mjs'), budget: 'deno-kv' });
   return rows;
 }
 
@@ -162,12 +164,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
   else console.log(sizeTable(rows));
   if (check) {
-    // Core's main entry never carries an engine: no shared-store code, no Redis script (issue #13).
+    // Core's main entry never carries an engine: no shared-store code, no Redis script, no Deno KV engine (issue #13).
     const core = rows.find((r) => r.library === 'grantkit' && r.scenario === 'c');
     const { code } = await bundle(join(scenarios, 'grantkit-c.mjs'));
     const text = new TextDecoder().decode(code);
-    if (!core || /grantkit shared store v1|redis\.call/.test(text)) {
-      console.error('core main entry (export *) bundles shared-store or Redis code');
+    if (!core || /grantkit shared store v1|redis\.call|needs a Deno\.Kv/.test(text)) {
+      console.error('core main entry (export *) bundles shared-store, Redis or Deno KV code');
       process.exitCode = 1;
     }
     const enforced = (r) => BUDGETS[r.budget].ceiling ?? r.limit;

@@ -19,6 +19,7 @@
 import { ConfigurationError } from '../errors';
 import type { SharedEngine } from '../shared/engine';
 import { createSharedStore, type SharedStore, type SharedStoreOptions } from '../shared/store';
+import type { TokenStorage } from '../storage';
 
 /**
  * One part of a Deno KV key (declared here: grantkit does not depend on Deno's types).
@@ -222,7 +223,7 @@ export function denoKvShared(kv: DenoKvLike, options: DenoKvSharedOptions): Shar
  * const client = createTokenClient({ adapter, key: 'fd:partner:acme', storage: denoKvTokenStorage(kv, { secret: Deno.env.get('TOKEN_SECRET')! }) });
  * ```
  */
-export function denoKvTokenStorage(kv: DenoKvLike, options: DenoKvSharedOptions) {
+export function denoKvTokenStorage(kv: DenoKvLike, options: DenoKvSharedOptions): TokenStorage {
   return denoKvShared(kv, options).storage;
 }
 

@@ -1,0 +1,1 @@
+export * from '@grantkit/edge/deno-kv';
