@@ -8,6 +8,7 @@ import {
   GraphQLRequestError,
   OAuthError,
   ReauthorizationRequiredError,
+  StoreUnavailableError,
   errorFromJSON,
   errorToJSON,
   isGrantkitError,
@@ -31,6 +32,7 @@ const samples: GrantkitError[] = [
   new ClientRejectedError({ error: 'invalid_client' }, { status: 401 }),
   new GraphQLRequestError([{ message: 'Cannot query field', path: ['me', 0] }], 200),
   new GraphQLDomainError('BadRequestError', 'INVALID', 'bad input', false, ['createUser']),
+  new StoreUnavailableError('The token store did not answer in time'),
 ];
 
 describe('errors', () => {

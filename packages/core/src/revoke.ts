@@ -48,7 +48,7 @@ export async function revoke(
   };
   for (const set of held) add(set?.refreshToken, 'refresh_token');
   for (const set of held) if (set && set.expiresAt > now) add(set.accessToken, 'access_token');
-  if (targets.length === 0) return { status: 'none', revoked: [] };
+  if (!targets.length) return { status: 'none', revoked: [] };
   if (!revocation) return { status: 'unsupported', revoked: [] };
   const revoked: TokenTypeHint[] = [];
   let failure: GrantkitError | undefined;
