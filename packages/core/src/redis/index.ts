@@ -17,6 +17,7 @@
  * @module
  */
 import { ConfigurationError } from '../errors';
+import type { TokenStorage } from '../storage';
 import type { SharedEngine } from '../shared/engine';
 import { createSharedStore, type SharedStore, type SharedStoreOptions } from '../shared/store';
 
@@ -130,7 +131,7 @@ export function redisShared(client: RedisClientLike, options: SharedStoreOptions
  * const client = createTokenClient({ adapter, key: 'fd:partner:acme', storage: redisTokenStorage(redis, { secret: process.env.TOKEN_SECRET! }) });
  * ```
  */
-export function redisTokenStorage(client: RedisClientLike, options: SharedStoreOptions) {
+export function redisTokenStorage(client: RedisClientLike, options: SharedStoreOptions): TokenStorage {
   return redisShared(client, options).storage;
 }
 

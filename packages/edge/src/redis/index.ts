@@ -86,4 +86,4 @@ export function redisCoordinator(redis: RedisClientLike, options: RedisCoordinat
   return sharedCoordinator(redisShared(redis, shared), prefix === undefined ? client : { ...client, prefix });
 }
 
-export type { RedisClientLike };
+export type { RedisClientLike, SharedCoordinatorOptions };
