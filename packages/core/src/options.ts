@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors';
+import { isRecord } from './is-record';
 
 /**
  * What one option may hold: a test, and the words an error uses to say what is allowed. Build rules
@@ -15,7 +16,6 @@ export interface OptionRule {
   quote?: boolean;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isHttpUrl = (value: unknown): boolean => {
   if (typeof value !== 'string') return false;
   try {
@@ -53,7 +53,7 @@ export const optionRules = {
   /** One of a few literal values. */
   oneOf: (...values: readonly (string | number | boolean)[]): OptionRule => ({ test: (v) => values.includes(v as string), allowed: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, quote: true }),
   /** An object whose own options follow `rules` (reported as `parent.child`). */
-  object: (rules: Readonly<Record<string, OptionRule>>, o: { required?: boolean } = {}): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({ test: isObject, allowed: 'an object', required: o.required ?? false, rules }),
+  object: (rules: Readonly<Record<string, OptionRule>>, o: { required?: boolean } = {}): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({ test: isRecord, allowed: 'an object', required: o.required ?? false, rules }),
   /** Any value `test` accepts, described by `allowed`. */
   where: (test: (v: unknown) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test, allowed, required: o.required ?? false }),
 } as const;
@@ -103,7 +103,7 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * ```
  */
 export function checkOptions(factory: string, options: unknown, rules: Readonly<Record<string, OptionRule>>, path = ''): void {
-  if (!isObject(options)) throw new ConfigurationError(`${factory}: ${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
+  if (!isRecord(options)) throw new ConfigurationError(`${factory}: ${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
   const known = Object.keys(rules);
   for (const name of Object.keys(options)) {
     if (Object.hasOwn(rules, name)) continue;
