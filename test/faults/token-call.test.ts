@@ -145,9 +145,14 @@ describe('fault matrix: client_credentials token call (First Dollar Partner)', (
     h.emu.fault({ path: TOKEN, status: 500, times: ALWAYS });
     h.emu.clock.advance(HOUR - 50_000); // 50 s left: inside the 60 s window
     h.emu.clearRequests();
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+    // A background renewal runs on its own: wait (bounded) until the vendor saw `n` requests, then a
+    // little longer, so an extra request would still be counted.
+    const settle = async (n = 0) => {
+      for (let waited = 0; h.emu.count({ path: TOKEN }) < n && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    };
     for (let i = 0; i < 50; i++) expect(await h.client.getAccessToken()).toBe(token);
-    await settle();
+    await settle(2 * ATTEMPTS);
     // 1 renewal attempt (a refresh and its client_credentials fallback, each retried): 2 × 3 requests.
     expect(h.emu.count({ path: TOKEN })).toBe(2 * ATTEMPTS);
     for (let i = 0; i < 50; i++) expect(await h.client.getAccessToken()).toBe(token);
@@ -157,7 +162,7 @@ describe('fault matrix: client_credentials token call (First Dollar Partner)', (
     // The partner adapter's retryInterval is 30 s: one more background attempt after it.
     h.emu.clock.advance(31_000);
     expect(await h.client.getAccessToken()).toBe(token);
-    await settle();
+    await settle(4 * ATTEMPTS);
     expect(h.emu.count({ path: TOKEN })).toBe(4 * ATTEMPTS);
     // The fault clears; once the token is past expiry the caller waits for one renewal, which lands.
     h.emu.clearFaults();
