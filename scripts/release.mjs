@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withDenoConfigs } from './jsr-config.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dry = process.argv.includes('--dry-run');
@@ -28,7 +29,8 @@ function run(command, args, cwd = root) {
     execFileSync(command, args, { cwd, env, stdio: 'inherit' });
   } catch (error) {
     console.error(`\n✗ release${dry ? ' dry run' : ''}: ${[command, ...args].join(' ')} failed (exit ${error.status ?? error.signal})`);
-    process.exit(1);
+    process.exitCode = 1;
+    throw new Error('release stopped');
   }
 }
 const version = (name) => JSON.parse(readFileSync(`${root}packages/${name}/package.json`, 'utf8')).version;
@@ -36,11 +38,11 @@ const version = (name) => JSON.parse(readFileSync(`${root}packages/${name}/packa
 if (!dry) {
   if (execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim()) throw new Error('release: commit or remove your changes first (git status is not clean)');
   run(bin('changeset'), ['version']);
-  run('node', ['scripts/jsr-config.mjs', '--write']);
+  run('node', ['scripts/jsr-config.mjs', '--write']); // jsr.json versions follow package.json
   run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund']);
   run('npm', ['run', 'build']);
   run('npm', ['test']);
-  const files = order.flatMap((name) => [`packages/${name}/package.json`, `packages/${name}/CHANGELOG.md`, `packages/${name}/deno.json`]);
+  const files = order.flatMap((name) => [`packages/${name}/package.json`, `packages/${name}/CHANGELOG.md`, `packages/${name}/jsr.json`]);
   run('git', ['add', '--', ...files, 'package-lock.json', '.changeset']);
   run('git', ['commit', '-m', `Release ${order.map((name) => `@grantkit/${name}@${version(name)}`).join(', ')}`, '--', ...files, 'package-lock.json', '.changeset']);
 }
@@ -49,10 +51,13 @@ for (const name of order) {
   // npm runs the package's prepack: a clean build of its dist/.
   run('npm', ['publish', '--workspace', `packages/${name}`, '--access', 'public', ...(dry ? ['--dry-run'] : provenance ? ['--provenance'] : [])]);
 }
-for (const name of order) {
-  // Deno unfurls the extensionless relative imports (--sloppy-imports) into the published files.
-  run(bin('deno'), ['publish', '--sloppy-imports', ...(dry ? ['--dry-run', '--allow-dirty'] : [])], `${root}packages/${name}`);
-}
+await withDenoConfigs(() => {
+  for (const name of order) {
+    // Deno unfurls the extensionless relative imports (--sloppy-imports) into the published files.
+    // --allow-dirty: the deno.json beside jsr.json exists only for this step (scripts/jsr-config.mjs).
+    run(bin('deno'), ['publish', '--sloppy-imports', '--allow-dirty', ...(dry ? ['--dry-run'] : [])], `${root}packages/${name}`);
+  }
+});
 
 if (!dry) {
   run(bin('changeset'), ['tag']);
