@@ -1,4 +1,5 @@
 import { checkOptions, optionRules, type AuthorizationCodeAdapter, type OptionRule, type RetryOptions } from '@grantkit/core';
+import type { Vault } from '@grantkit/core/vault';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
 
@@ -60,6 +61,21 @@ export interface AuthHandlerOptions {
   onError?: (error: unknown) => void;
   /** Called for paths the handler does not own; without it they give `null`. */
   next?: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
+  /**
+   * Files each login's tokens into a vault (`@grantkit/core/vault`) as the app's own connection, so
+   * background jobs can use them after the session ends. `connectionId` maps the callback's request
+   * to the app's id (its user id, from its own login cookie), or `undefined` to keep the session only.
+   * A later login with the same id updates the same connection. A session filed this way renews
+   * through the vault (one token lineage: the session and the background jobs never refresh behind
+   * each other's back), and its logout ends the session only: `vault.delete(id)` disconnects.
+   * @default none
+   *
+   * @example
+   * ```ts
+   * createAuthHandler({ adapter, secret, vault: { vault, connectionId: async (request) => (await appUser(request))?.id } });
+   * ```
+   */
+  vault?: { vault: Pick<Vault, 'put' | 'client'>; connectionId: (request: Request) => string | undefined | Promise<string | undefined> };
 }
 
 /**
@@ -86,6 +102,7 @@ export interface EdgeConfig {
   readonly maxBodyBytes: number;
   readonly onError: ((error: unknown) => void) | undefined;
   readonly next: AuthHandlerOptions['next'];
+  readonly vault: AuthHandlerOptions['vault'];
 }
 
 const r = optionRules;
@@ -131,6 +148,10 @@ const RULES = {
   maxBodyBytes: r.positive('bytes', { integer: true }),
   onError: r.function(),
   next: r.function(),
+  vault: r.where(
+    (v) => typeof v === 'object' && v !== null && has('put', 'client')((v as { vault?: unknown }).vault) && typeof (v as { connectionId?: unknown }).connectionId === 'function',
+    'an object { vault: createVault(…), connectionId: (request) => the app\'s id or undefined }',
+  ),
 } satisfies Record<keyof AuthHandlerOptions, OptionRule>;
 
 /**
@@ -161,5 +182,6 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     onError: options.onError,
     next: options.next,
+    vault: options.vault,
   };
 }

@@ -18,8 +18,11 @@ export interface SessionRegistry {
   write(cookies: Map<string, string>, data: SessionData): Promise<string[]>;
   /** The token client of a session, holding the newer of its own tokens and the request's. */
   clientFor(session: SessionData): Promise<TokenClient>;
-  /** Exchanges an authorization code into a new session. */
-  exchange(code: string, codeVerifier: string | undefined): Promise<SessionData>;
+  /**
+   * Exchanges an authorization code into a new session; with `cid` (the app's connection id, option
+   * `vault`), files the tokens into the vault and the session renews through it.
+   */
+  exchange(code: string, codeVerifier: string | undefined, cid?: string): Promise<SessionData>;
   /** Ends a session here, in the store and at the coordinator; their failures are reported, not thrown. */
   forget(sid: string): Promise<void>;
 }
@@ -38,6 +41,8 @@ interface SessionClaims extends Record<string, unknown> {
   sid: string;
   auth_time: number;
   tokens?: TokenSet;
+  /** The vault connection the session's tokens are filed under (option `vault`). */
+  cid?: string;
   iat?: number;
   exp?: number;
 }
@@ -61,7 +66,7 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
 
   const opened = openedSessions();
   /** A session cookie's payload, if it opens as a session and is within `sessionMaxAge` of its login. */
-  const openSession = async (value: string | undefined, now = Date.now()): Promise<{ sid: string; tokens?: TokenSet; authTime: number } | undefined> => {
+  const openSession = async (value: string | undefined, now = Date.now()): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid?: string } | undefined> => {
     if (!value) return undefined;
     const data = (opened.get(value, now) ?? (await keyring.open('session', value))) as Partial<SessionClaims> | undefined;
     if (typeof data?.sid !== 'string') return undefined;
@@ -69,7 +74,8 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
     const authTime = (typeof data.auth_time === 'number' ? data.auth_time : (data.iat ?? 0)) * 1000;
     if (authTime + maxAge * 1000 <= now) return undefined;
     if (typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
-    return data.tokens === undefined ? { sid: data.sid, authTime } : { sid: data.sid, tokens: data.tokens, authTime };
+    const cid = typeof data.cid === 'string' ? { cid: data.cid } : {};
+    return data.tokens === undefined ? { sid: data.sid, authTime, ...cid } : { sid: data.sid, tokens: data.tokens, authTime, ...cid };
   };
 
   /**
@@ -85,7 +91,10 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
   // A coordinator's answer must not wait forever: a stuck renewal would hold the session's single flight.
   const renewDeadline = config.timeout * ((config.retry.limit ?? 2) + 2);
 
-  const newClient = (sid: string, authTime: number): SessionClient => {
+  /** The vault connection a session is filed under, when the handler has a vault. */
+  const cidOf = (session: SessionData): string | undefined => (config.vault && typeof session.cid === 'string' ? session.cid : undefined);
+
+  const newClient = (sid: string, authTime: number, cid?: string): SessionClient => {
     const entry = { current: undefined as string | undefined, retired: [] as string[], authTime } as SessionClient;
     const clientOptions: TokenClientOptions = {
       adapter,
@@ -112,6 +121,18 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
         return result.tokens;
       };
     }
+    if (cid !== undefined && config.vault) {
+      // One token lineage: the session adopts the connection's newer set, or renews it through the
+      // vault (once across processes, with its health), never behind a background job's back.
+      const { vault } = config.vault;
+      clientOptions.renew = async (tokens, signal) => {
+        const connection = vault.client(cid);
+        const opts = signal ? { signal } : {};
+        const current = await connection.getTokenSet(opts);
+        if (!tokens || current.accessToken !== tokens.accessToken) return current;
+        return connection.renewAfterRejection(tokens.accessToken, opts);
+      };
+    }
     entry.client = createTokenClient(clientOptions);
     return entry;
   };
@@ -121,7 +142,8 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       const data = await openSession(jar.read(cookies, jar.sessionName));
       if (!data) return undefined;
       const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
-      return typeof tokens?.accessToken === 'string' ? { sid: data.sid, tokens, authTime: data.authTime } : undefined;
+      if (typeof tokens?.accessToken !== 'string') return undefined;
+      return data.cid === undefined ? { sid: data.sid, tokens, authTime: data.authTime } : { sid: data.sid, tokens, authTime: data.authTime, cid: data.cid };
     },
 
     async write(cookies, data) {
@@ -130,12 +152,14 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       await persist(data.sid, data.tokens, data.authTime);
       const auth_time = Math.floor(data.authTime / 1000);
       const claims: SessionClaims = sessions ? { sid: data.sid, auth_time } : { sid: data.sid, tokens: data.tokens, auth_time };
+      const cid = cidOf(data);
+      if (cid !== undefined) claims.cid = cid;
       return jar.write(cookies, jar.sessionName, await keyring.seal('session', claims, age), age);
     },
 
     async clientFor(session) {
       let entry = clients.get(session.sid);
-      if (!entry) remember(clients, session.sid, (entry = newClient(session.sid, session.authTime)));
+      if (!entry) remember(clients, session.sid, (entry = newClient(session.sid, session.authTime, cidOf(session))));
       const { accessToken } = session.tokens;
       // The request's tokens are newer (renewed in another isolate) unless this client replaced them
       // itself (a request that raced a renewal): then they are older and the client keeps its own.
@@ -146,13 +170,15 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       return entry.client;
     },
 
-    async exchange(code, codeVerifier) {
+    async exchange(code, codeVerifier, cid) {
       const sid = sessionId();
       const authTime = Date.now();
-      const entry = newClient(sid, authTime);
+      const filed = cid !== undefined && config.vault ? cid : undefined;
+      const entry = newClient(sid, authTime, filed);
       const tokens = await entry.client.exchangeCode(code, codeVerifier === undefined ? {} : { codeVerifier });
+      if (filed !== undefined) await config.vault!.vault.put(filed, tokens);
       remember(clients, sid, entry);
-      return { sid, tokens, authTime };
+      return filed === undefined ? { sid, tokens, authTime } : { sid, tokens, authTime, cid: filed };
     },
 
     async forget(sid) {

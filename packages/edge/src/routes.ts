@@ -91,7 +91,7 @@ export async function login(ctx: Context, request: Request, { cookies }: RouteIn
 type Exchanged = { ok: true; session: SessionData; returnTo: string; setCookies: string[] } | { ok: false; response: Response };
 
 /** The checks and exchange shared by `callback` (redirects) and `exchange` (JSON). */
-async function exchangeCode(ctx: Context, cookies: Map<string, string>, code: string | null, state: string | null, asJson: boolean): Promise<Exchanged> {
+async function exchangeCode(ctx: Context, request: Request, cookies: Map<string, string>, code: string | null, state: string | null, asJson: boolean): Promise<Exchanged> {
   const fail = (status: number, error: string, message: string): Exchanged => ({
     ok: false,
     response: asJson ? jsonError(status, error, message) : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
@@ -101,7 +101,9 @@ async function exchangeCode(ctx: Context, cookies: Map<string, string>, code: st
   if (!intent) return fail(403, 'login_intent_missing', 'This browser did not start a login (or it expired): start again');
   if (intent.state !== undefined && intent.state !== state) return fail(403, 'state_mismatch', 'The state does not match this login');
   try {
-    const session = await ctx.sessions.exchange(code, intent.verifier);
+    // The app's connection id (option `vault`) first: a failure there must not spend the code.
+    const cid = ctx.config.vault ? await ctx.config.vault.connectionId(request) : undefined;
+    const session = await ctx.sessions.exchange(code, intent.verifier, typeof cid === 'string' && cid !== '' ? cid : undefined);
     const setCookies = [...ctx.jar.clear(cookies, ctx.jar.intentName), ...(await ctx.sessions.write(cookies, session))];
     return { ok: true, session, returnTo: safeReturnTo(intent.returnTo, ctx.config.defaultReturnTo), setCookies };
   } catch (error) {
@@ -122,7 +124,7 @@ export async function callback(ctx: Context, request: Request, { cookies }: Rout
   const providerError = url.searchParams.get('error');
   // An RFC 6749 error code is ASCII; anything else is replaced, so the redirect can always be encoded.
   if (providerError && !url.searchParams.has('code')) return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
-  const result = await exchangeCode(ctx, cookies, url.searchParams.get('code'), url.searchParams.get('state'), false);
+  const result = await exchangeCode(ctx, request, cookies, url.searchParams.get('code'), url.searchParams.get('state'), false);
   return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
 }
 
@@ -142,7 +144,7 @@ export async function exchange(ctx: Context, request: Request, { cookies }: Rout
   const fields = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; state?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : null;
   const state = typeof fields.state === 'string' ? fields.state : null;
-  const result = await exchangeCode(ctx, cookies, code, state, true);
+  const result = await exchangeCode(ctx, request, cookies, code, state, true);
   if (!result.ok) return result.response;
   return withCookies(jsonAnswer({ ...summary(result.session.tokens), returnTo: result.returnTo }), result.setCookies);
 }
@@ -165,12 +167,13 @@ export async function refresh(ctx: Context, _request: Request, { cookies, sessio
 
 /** `POST logout`: revokes where the vendor can, ends the session, clears the cookie. */
 export async function logout(ctx: Context, _request: Request, { cookies, session }: RouteInput): Promise<Response> {
-  if (session) {
+  // A session filed into a vault (option `vault`) ends here only: its connection outlives it.
+  if (session && !(ctx.config.vault && typeof session.cid === 'string')) {
     // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.
     const revoked = await ctx.sessions.clientFor(session).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
     if (revoked.error) ctx.report(revoked.error);
-    await ctx.sessions.forget(session.sid);
   }
+  if (session) await ctx.sessions.forget(session.sid);
   return withCookies(jsonAnswer(summary()), ctx.jar.clear(cookies, ctx.jar.sessionName));
 }
 
