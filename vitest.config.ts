@@ -13,6 +13,7 @@ const alias = [
   { find: /^@grantkit\/core\/redis$/, replacement: src('core/src/redis/index.ts') },
   { find: /^@grantkit\/core\/deno-kv$/, replacement: src('core/src/deno-kv/index.ts') },
   { find: /^@grantkit\/core\/vault$/, replacement: src('core/src/vault/index.ts') },
+  { find: /^@grantkit\/core\/otel$/, replacement: src('core/src/otel/index.ts') },
   { find: /^@grantkit\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@grantkit\/edge\/cloudflare$/, replacement: src('edge/src/cloudflare/index.ts') },
   { find: /^@grantkit\/edge\/redis$/, replacement: src('edge/src/redis/index.ts') },

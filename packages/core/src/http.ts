@@ -1,6 +1,7 @@
 import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import type { TokenAnswer, TokenRequest } from './adapter';
 import { ConfigurationError, GrantkitError } from './errors';
+import type { CallTrace } from './telemetry';
 
 /**
  * Retry policy of token calls: network errors, 408/429/5xx, with bounded exponential backoff and
@@ -92,7 +93,7 @@ export function toTransportError(error: unknown, signal?: AbortSignal): unknown 
  * its body and its headers, in every encoding the request sent it in (see {@link credentialsOf}), so
  * no error built from it can echo one.
  */
-export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
+export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal, trace?: CallTrace): Promise<TokenAnswer> {
   try {
     new Headers(request.headers);
   } catch {
@@ -104,7 +105,9 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
     if (request.body !== undefined) init.body = request.body;
     if (signal) init.signal = signal;
+    if (trace) init.hooks = { beforeRetry: [() => void trace.attempts++] };
     const response = await http(request.url, init);
+    if (trace) trace.status = response.status;
     return { status: response.status, headers: response.headers, body: await readBody(response) };
   } catch (error) {
     if (isHTTPError(error)) {
@@ -203,8 +206,8 @@ function redact(value: unknown, credentials: RegExp | undefined, depth = 0): unk
  * Sends a token request and reads the answer, whatever its status. Transport failures become
  * `network_error` / `timeout` / `aborted`; a 2xx that is not JSON becomes `invalid_response`.
  */
-export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal): Promise<TokenAnswer> {
-  const answer = await sendRequest(http, request, signal);
+export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal, trace?: CallTrace): Promise<TokenAnswer> {
+  const answer = await sendRequest(http, request, signal, trace);
   if (answer.status >= 200 && answer.status < 300 && (typeof answer.body !== 'object' || answer.body === null)) {
     throw new GrantkitError('invalid_response', `Token endpoint answered ${answer.status} without a JSON body`, {
       status: answer.status,

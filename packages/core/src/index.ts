@@ -27,3 +27,4 @@ export { createTokenClient, type TokenClient, type TokenClientOptions } from './
 export type { RevokeResult } from './revoke';
 export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, type GraphQLClient, type GraphQLClientOptions } from './graphql';
 export { checkOptions, optionRules, type OptionRule } from './options';
+export { eventTelemetry, type CallTrace, type EventHandler, type FallbackEvent, type LockWaitEvent, type RenewalEvent, type RevocationEvent, type ScopeEnd, type ScopeStart, type Telemetry, type TokenCallEnd, type TokenCallStart, type TokenEvent } from './telemetry';

@@ -37,7 +37,7 @@ export async function revoke(
   client: Pick<TokenClient, 'adapter' | 'clear'>,
   held: readonly (TokenSet | null | undefined)[],
   now: number,
-  send: (request: TokenRequest) => Promise<TokenAnswer>,
+  send: (request: TokenRequest, hint: TokenTypeHint) => Promise<TokenAnswer>,
 ): Promise<RevokeResult> {
   // Forget first: nothing in this process can use the tokens while they are being revoked.
   await client.clear();
@@ -54,7 +54,7 @@ export async function revoke(
   let failure: GrantkitError | undefined;
   for (const [token, hint] of targets) {
     try {
-      revocation.parseResponse(await send(revocation.buildRequest(token, hint)));
+      revocation.parseResponse(await send(revocation.buildRequest(token, hint), hint));
       revoked.push(hint);
     } catch (error) {
       failure ??= isGrantkitError(error) ? error : new GrantkitError('invalid_response', 'The revocation failed', { cause: error });

@@ -1,11 +1,12 @@
 import type { KyInstance } from 'ky';
-import type { Adapter, Grant } from './adapter';
+import type { Adapter, Grant, TokenRequest, TokenTypeHint } from './adapter';
 import { authorizedFetch } from './authorized-fetch';
 import { ConfigurationError, GrantkitError, ReauthorizationRequiredError } from './errors';
 import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
 import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
 import { revoke, type RevokeResult } from './revoke';
 import { memoryStorage, type TokenStorage } from './storage';
+import type { CallTrace, Telemetry } from './telemetry';
 import type { TokenSet } from './token-set';
 
 /**
@@ -38,6 +39,20 @@ export interface TokenClientOptions extends HttpOptions {
   onTokens?: (tokens: TokenSet) => void;
   /** Called with every failed renewal or exchange. */
   onAuthFailed?: (error: Error) => void;
+  /**
+   * Instrumentation: {@link eventTelemetry} reports every token and revocation call (grant type,
+   * status, error code, attempts, duration), each renewal (and how many calls shared it), a fallback
+   * grant and a revocation as typed events, e.g. to a logger; `otelTelemetry()` of
+   * `@grantkit/core/otel` as OpenTelemetry spans and metrics. Never a token, code or secret. A cached
+   * token served as is reports nothing. (An object, not an `onEvent` function: so the event-building
+   * code is bundled only by the apps that use it.)
+   *
+   * @example
+   * ```ts
+   * const client = createTokenClient({ adapter, telemetry: eventTelemetry((e) => console.log(JSON.stringify(e))) });
+   * ```
+   */
+  telemetry?: Telemetry;
   /**
    * Delegates renewal: called (single flight) instead of the vendor's token endpoint with the token
    * set to renew (the one this client holds, or a newer one found in `storage`), it must resolve a
@@ -140,6 +155,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   let inflight: Promise<TokenSet> | undefined;
   let retryAfter = 0; // no background renewal before this time (ms) after one failed
   let kyInstance: KyInstance | undefined;
+  let callers = 0; // calls sharing the renewal in flight
+  const on = options.telemetry;
 
   const notify = <T>(hook: ((value: T) => void) | undefined, value: T) => {
     try {
@@ -172,9 +189,13 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return tokens;
   };
 
+  const traced = <T>(request: TokenRequest, call: (trace?: CallTrace) => Promise<T>, grant?: Grant['type'], hint?: TokenTypeHint): Promise<T> =>
+    on ? on.call(adapter.id, request, call, grant, hint) : call();
+
   const run = async (grant: Grant, previous: TokenSet | undefined, signal?: AbortSignal): Promise<TokenSet> => {
-    const answer = await sendTokenRequest(http, adapter.buildRequest(grant), signalOf(signal));
-    return store(adapter.parseResponse(answer, grant, now(), previous));
+    const request = adapter.buildRequest(grant);
+    const call = async (trace?: CallTrace) => adapter.parseResponse(await sendTokenRequest(http, request, signalOf(signal), trace), grant, now(), previous);
+    return store(await traced(request, call, grant.type));
   };
 
   const renew = async (): Promise<TokenSet> => {
@@ -193,6 +214,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         return await run({ type: 'refresh_token', refreshToken: base.refreshToken }, base);
       } catch (error) {
         if (!adapter.grant || isFatal(error)) throw error;
+        on?.fallback(adapter.id, adapter.grant.type, error);
       }
     }
     if (adapter.grant) return run(adapter.grant, base);
@@ -200,8 +222,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   };
 
   // One renewal serves every caller; a caller's own signal only stops that caller's wait.
-  const shared = (signal?: AbortSignal): Promise<TokenSet> =>
-    abortable((inflight ??= renew()
+  const shared = (signal?: AbortSignal): Promise<TokenSet> => {
+    callers++;
+    return abortable((inflight ??= (on ? on.renewal(adapter.id, renew, () => callers) : renew())
       .catch((error: unknown) => {
         retryAfter = now() + adapter.retryInterval * 1000;
         notify(options.onAuthFailed, error instanceof Error ? error : new GrantkitError('invalid_response', 'Renewal failed'));
@@ -209,7 +232,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       })
       .finally(() => {
         inflight = undefined;
+        callers = 0;
       })), signal);
+  };
 
   const getTokenSet = async (opts: { signal?: AbortSignal } = {}): Promise<TokenSet> => {
     const tokens = loaded ? current : await load();
@@ -249,7 +274,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
     refresh: (opts = {}) => shared(opts.signal),
     async renewAfterRejection(rejectedToken, opts = {}) {
-      if (inflight) return abortable(inflight, opts.signal);
+      if (inflight) return callers++, abortable(inflight, opts.signal);
       const tokens = loaded ? current : await load();
       if (tokens && tokens.accessToken !== rejectedToken) return tokens;
       return shared(opts.signal);
@@ -266,7 +291,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       // Let a renewal in flight land first, so the newest refresh token is the one revoked.
       if (inflight) await inflight.catch(() => {});
       const held = [loaded ? current : await load(), await storage.get(key)];
-      return revoke(client, held, now(), (request) => sendRequest(http, request, signalOf(opts.signal)));
+      const result = await revoke(client, held, now(), (request, hint) => traced(request, (trace) => sendRequest(http, request, signalOf(opts.signal), trace), undefined, hint));
+      on?.revocation(adapter.id, result.status, result.error);
+      return result;
     },
     authorization,
     fetch: (input, init) => authorizedFetch(client, baseFetch, input, init),
