@@ -2,7 +2,8 @@
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { createAuthHandler } from '@grantkit/edge';
-import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+import { createGraphQLClient, firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+import { createVault, memoryEngine } from '@grantkit/core/vault';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { listenEmulator } from '@grantkit/core/testing/node';
 
@@ -12,18 +13,44 @@ const app = TEST_CREDENTIALS.firstDollarApp;
 const emulator = createVendorEmulator({ firstDollar: { apps: [{ ...app, redirectUri: `${origin}/auth/callback` }] } });
 const vendor = await listenEmulator(emulator);
 
+const adapter = firstDollarApp({ ...app, apiBaseUrl: vendor.url, consentBaseUrl: vendor.url });
+const graphqlEndpoint = firstDollarGraphQLEndpoint({ apiBaseUrl: vendor.url, appId: app.appId });
+// Connections that outlive the session, for background jobs (memoryEngine: one process; use
+// redisEngine(redis) as soon as there are two).
+const vault = createVault({
+  engine: memoryEngine(),
+  secret: process.env.TOKEN_SECRET ?? 'dev-only-vault-secret-change-me-0123456789',
+  adapter,
+  onEvent: (event) => console.log(`connection ${event.id}: ${event.from ?? 'new'} → ${event.to}`),
+});
+
 const auth = createAuthHandler({
-  adapter: firstDollarApp({ ...app, apiBaseUrl: vendor.url, consentBaseUrl: vendor.url }),
+  adapter,
   secret: process.env.SESSION_SECRET ?? 'dev-only-session-secret-change-me-0123456789',
   cookie: { secure: false }, // plain http on 127.0.0.1 only: __Host- cookies require Secure (https)
-  proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: vendor.url, appId: app.appId }) },
+  proxy: { '/api/graphql': graphqlEndpoint },
+  // The app's own user id (here a demo one): each login is filed into the vault under it.
+  vault: { vault, connectionId: () => 'demo-user' },
 });
+
+// The nightly job: keep refresh tokens alive, then sync every connected user (here: a ping).
+async function nightly() {
+  const report = await vault.keepAlive({ concurrency: 8 });
+  let synced = 0;
+  for (const { id } of await vault.list({ state: 'active' })) {
+    const ok = await createGraphQLClient({ tokenClient: vault.client(id), endpoint: graphqlEndpoint }).request('query { ping }').then(() => true, () => false);
+    if (ok) synced++;
+  }
+  return { renewed: report.renewed, synced };
+}
+setInterval(() => void nightly().catch((error) => console.warn('nightly job failed', error?.code)), 24 * 3600_000).unref();
 
 // node:http ⇄ Web Request/Response: the only Node-specific code a Node user writes.
 const server = createServer(async (req, res) => {
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
   const request = new Request(`${origin}${req.url}`, { method: req.method, headers: Object.entries(req.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : v === undefined ? [] : [[k, v]])), body, duplex: 'half' });
-  const response = (await auth(request)) ?? new Response(`<a href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a>`, { headers: { 'content-type': 'text/html' } });
+  const jobs = req.url === '/jobs/nightly' ? Response.json(await nightly()) : undefined; // run the job now (demo)
+  const response = jobs ?? (await auth(request)) ?? new Response(`<a href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a>`, { headers: { 'content-type': 'text/html' } });
   res.writeHead(response.status, [...response.headers].flat());
   res.end(Buffer.from(await response.arrayBuffer()));
 });
