@@ -32,7 +32,7 @@ export async function authorizedFetch(
     try {
       return await baseFetch(req);
     } catch (error) {
-      throw toTransportError(error, signal);
+      throw toTransportError(error, signal, req.url);
     }
   };
   const response = await send(replayable ? request : request.clone(), token);

@@ -1,8 +1,9 @@
 import { GrantkitError, GraphQLDomainError, GraphQLRequestError } from './errors';
 import { isRecord } from './is-record';
 import { scrub } from './scrub';
-import { firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
-import { requireUrl } from './adapters/shared';
+import { FD_ENVIRONMENT, firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
+import { base, has, REQ_URL, STR, URL_ } from './adapters/shared';
+import { checkOptions, optionRules as r, type OptionRule } from './options';
 import { toTransportError } from './http';
 import type { TokenClient } from './token-client';
 
@@ -80,6 +81,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
+/** What each option of {@link GraphQLClientOptions} may hold. */
+const RULES = {
+  tokenClient: /* @__PURE__ */ r.where(has('fetch'), 'a token client (createTokenClient)', { required: true }),
+  endpoint: REQ_URL,
+  retries: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }),
+  retryDelay: /* @__PURE__ */ r.positive('milliseconds', { zero: true }),
+} satisfies Record<keyof GraphQLClientOptions, OptionRule>;
+
 /**
  * Creates a GraphQL client on a token client's authorized fetch. Transport `errors[]` throw
  * {@link GraphQLRequestError}; typed union errors throw {@link GraphQLDomainError}, retried with
@@ -92,7 +101,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * ```
  */
 export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClient {
-  const endpoint = requireUrl(options.endpoint, 'endpoint');
+  checkOptions('createGraphQLClient', options, RULES);
+  const endpoint = base(options.endpoint);
   const retries = options.retries ?? 2;
   const retryDelay = options.retryDelay ?? 300;
   return {
@@ -111,7 +121,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
           body = await response.json();
         } catch (error) {
           // A body that breaks off (connection reset) is a TypeError; a body that is not JSON, a SyntaxError.
-          if (error instanceof TypeError) throw toTransportError(error, opts.signal);
+          if (error instanceof TypeError) throw toTransportError(error, opts.signal, endpoint);
           throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without JSON`, { status: response.status });
         }
         if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
@@ -139,6 +149,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
  * ```
  */
 export function firstDollarGraphQLEndpoint(options: { environment?: FirstDollarEnvironment; apiBaseUrl?: string; appId?: string } = {}): string {
-  const api = options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : requireUrl(options.apiBaseUrl, 'apiBaseUrl');
+  checkOptions('firstDollarGraphQLEndpoint', options, { environment: FD_ENVIRONMENT, apiBaseUrl: URL_, appId: STR });
+  const api = options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : base(options.apiBaseUrl);
   return options.appId === undefined ? `${api}/graphql` : `${api}/app/${encodeURIComponent(options.appId)}/graphql`;
 }

@@ -69,17 +69,27 @@ const readBody = async (response: Response): Promise<unknown> => {
   }
 };
 
+/** " to <host>" of `url` (never its path, query string or userinfo), or "" when there is none. */
+const toHost = (url?: string | URL): string => {
+  try {
+    return ` to ${new URL(url!).host}`;
+  } catch {
+    return '';
+  }
+};
+
 /**
- * Maps an error thrown by a fetch/ky call to a {@link GrantkitError}. HTTP errors are not handled
- * here; the caller reads them as answers.
+ * Maps an error thrown by a fetch/ky call to `url` to a {@link GrantkitError} whose message names
+ * the host tried (only the host: a query string or a userinfo may hold a credential). HTTP errors are
+ * not handled here; the caller reads them as answers.
  */
-export function toTransportError(error: unknown, signal?: AbortSignal): unknown {
+export function toTransportError(error: unknown, signal?: AbortSignal, url?: string | URL): unknown {
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
     return new GrantkitError('aborted', 'The request was aborted', { cause: signal?.reason ?? error });
   }
-  if (isTimeoutError(error)) return new GrantkitError('timeout', 'The request timed out');
+  if (isTimeoutError(error)) return new GrantkitError('timeout', `The request${toHost(url)} timed out`);
   if (isNetworkError(error) || error instanceof TypeError) {
-    return new GrantkitError('network_error', 'The request got no response (network error)', {
+    return new GrantkitError('network_error', `The request${toHost(url)} got no response (network error)`, {
       cause: isNetworkError(error) ? error.cause : error,
     });
   }
@@ -116,7 +126,7 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
       error.response.headers.forEach((value, name) => headers.set(name, redact(value, credentials) as string));
       return { status: error.response.status, headers, body: redact(error.data, credentials) };
     }
-    throw toTransportError(error, signal);
+    throw toTransportError(error, signal, request.url);
   }
 }
 

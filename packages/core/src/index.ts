@@ -23,7 +23,7 @@ export { createPkce, randomState } from './adapters/pkce';
 export { firstDollarApp, firstDollarPartner, firstDollarHosts, type FirstDollarAppOptions, type FirstDollarCommonOptions, type FirstDollarEnvironment } from './adapters/first-dollar';
 export { firstOrionOAuth, firstOrionV1, type FirstOrionCommonOptions, type FirstOrionEnvironment, type FirstOrionOAuthOptions, type FirstOrionV1Options } from './adapters/first-orion';
 export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
-export { createTokenClient, type TokenClient, type TokenClientOptions } from './token-client';
+export { createTokenClient, tokenClientRules, type TokenClient, type TokenClientOptions } from './token-client';
 export type { RevokeResult } from './revoke';
 export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, type GraphQLClient, type GraphQLClientOptions } from './graphql';
 export { checkOptions, optionRules, type OptionRule } from './options';

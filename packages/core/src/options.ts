@@ -36,56 +36,52 @@ const isHttpUrl = (value: unknown): boolean => {
  */
 export const optionRules = {
   /** A non-empty string. */
-  string: (o: { required?: boolean; allowed?: string } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && v.trim() !== '', allowed: o.allowed ?? 'a non-empty string', required: o.required ?? false }),
+  string: (o: { required?: boolean; allowed?: string } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && v.trim() !== '', allowed: 'a non-empty string', ...o }),
   /** A string `test` accepts (e.g. a path starting with `/`). */
-  stringWhere: (test: (v: string) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && test(v), allowed, required: o.required ?? false }),
+  stringWhere: (test: (v: string) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && test(v), allowed, ...o }),
   /** An absolute http(s) URL. */
-  url: (o: { required?: boolean } = {}): OptionRule => ({ test: isHttpUrl, allowed: 'an absolute http(s) URL', required: o.required ?? false }),
-  /** A finite number above 0 (`integer`: a whole one). */
+  url: (o: { required?: boolean } = {}): OptionRule => ({ test: isHttpUrl, allowed: 'an absolute http(s) URL', ...o }),
+  /** A finite number above 0 (`integer`: a whole one; `zero`: 0 allowed too). */
   positive: (unit: string, o: { integer?: boolean; zero?: boolean } = {}): OptionRule => ({
-    test: (v) => typeof v === 'number' && Number.isFinite(v) && (o.zero ? v >= 0 : v > 0) && (!o.integer || Number.isInteger(v)),
+    test: (v) => typeof v === 'number' && (o.zero ? v >= 0 : v > 0) && (o.integer ? Number.isInteger(v) : Number.isFinite(v)),
     allowed: `a ${o.zero ? 'non-negative' : 'positive'} ${o.integer ? 'whole ' : ''}number of ${unit}`,
   }),
   /** `true` or `false`. */
   boolean: (): OptionRule => ({ test: (v) => typeof v === 'boolean', allowed: 'true or false' }),
   /** A function. */
-  function: (o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'function', allowed: 'a function', required: o.required ?? false }),
+  function: (o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'function', allowed: 'a function', ...o }),
   /** One of a few literal values. */
   oneOf: (...values: readonly (string | number | boolean)[]): OptionRule => ({ test: (v) => values.includes(v as string), allowed: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, quote: true }),
   /** An object whose own options follow `rules` (reported as `parent.child`). */
-  object: (rules: Readonly<Record<string, OptionRule>>, o: { required?: boolean } = {}): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({ test: isRecord, allowed: 'an object', required: o.required ?? false, rules }),
+  object: (rules: Readonly<Record<string, OptionRule>>, o: { required?: boolean } = {}): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({ test: isRecord, allowed: 'an object', rules, ...o }),
   /** Any value `test` accepts, described by `allowed`. */
-  where: (test: (v: unknown) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test, allowed, required: o.required ?? false }),
+  where: (test: (v: unknown) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test, allowed, ...o }),
 } as const;
 
-/** How an error names a value it must not quote: its type. */
-function kindOf(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  if (type === 'number' && !Number.isFinite(value)) return String(value);
-  return type === 'object' ? 'an object' : `a ${type}`;
+/** How an error names a value it must not quote: its type (`undefined`, `NaN`, `an array`, `a string`…). */
+const kindOf = (value: unknown): string =>
+  value == null || value !== value || value === Infinity || value === -Infinity ? String(value) : Array.isArray(value) ? 'an array' : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
+
+/** Edit distance of `a` and `b` (Levenshtein, one row). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 0; i < a.length; i++) {
+    const above = row;
+    row = [i + 1];
+    for (let j = 0; j < b.length; j++) row[j + 1] = Math.min(above[j + 1]! + 1, row[j]! + 1, above[j]! + +(a[i] !== b[j]));
+  }
+  return row[b.length]!;
 }
 
-/** The known name closest to `name` (edit distance at most 2, 3 for names of 6 or more), for "did you mean". */
+/** The known name closest to `name` (edit distance at most 2, 3 for names of 6 or more; a prefix counts 1), for "did you mean". */
 function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = name.length >= 6 ? 4 : 3;
+  const a = name.toLowerCase();
   for (const candidate of known) {
-    const a = name.toLowerCase();
     const b = candidate.toLowerCase();
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const next = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = row[j]!;
-        row[j] = next;
-      }
-    }
-    const distance = Math.min(row[b.length]!, b.startsWith(a) || a.startsWith(b) ? 1 : 99);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+    const d = b.startsWith(a) || a.startsWith(b) ? 1 : distance(a, b);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
 }
@@ -103,23 +99,25 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * ```
  */
 export function checkOptions(factory: string, options: unknown, rules: Readonly<Record<string, OptionRule>>, path = ''): void {
-  if (!isRecord(options)) throw new ConfigurationError(`${factory}: ${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
+  const fail = (message: string) => {
+    throw new ConfigurationError(`${factory}: ${message}`);
+  };
+  if (!isRecord(options)) fail(`${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
   const known = Object.keys(rules);
-  for (const name of Object.keys(options)) {
-    if (Object.hasOwn(rules, name)) continue;
-    const guess = closest(name, known);
-    throw new ConfigurationError(`${factory}: unknown option "${path}${name}"${guess ? ` (did you mean "${path}${guess}"?)` : ''}`);
+  for (const name in options as object) {
+    if (!known.includes(name)) {
+      const guess = closest(name, known);
+      fail(`unknown option "${path}${name}"${guess ? ` (did you mean "${path}${guess}"?)` : ''}`);
+    }
   }
-  for (const [name, rule] of Object.entries(rules)) {
-    const value = options[name];
+  for (const name of known) {
+    const rule = rules[name]!;
+    const value = (options as Record<string, unknown>)[name];
+    const at = `"${path}${name}"`;
     if (value === undefined) {
-      if (rule.required) throw new ConfigurationError(`${factory}: "${path}${name}" is required: ${rule.allowed}`);
-      continue;
-    }
-    if (!rule.test(value)) {
-      const given = rule.quote && (typeof value === 'string' ? value.length <= 32 : typeof value !== 'object') ? JSON.stringify(value) : kindOf(value);
-      throw new ConfigurationError(`${factory}: "${path}${name}" must be ${rule.allowed}, not ${given}`);
-    }
-    if ('rules' in rule) checkOptions(factory, value, (rule as { rules: Readonly<Record<string, OptionRule>> }).rules, `${path}${name}.`);
+      if (rule.required) fail(`${at} is required: ${rule.allowed}`);
+    } else if (!rule.test(value)) {
+      fail(`${at} must be ${rule.allowed}, not ${rule.quote && (typeof value === 'string' ? value.length <= 32 : typeof value !== 'object') ? JSON.stringify(value) : kindOf(value)}`);
+    } else if ('rules' in rule) checkOptions(factory, value, rule.rules as Readonly<Record<string, OptionRule>>, `${path}${name}.`);
   }
 }

@@ -6,6 +6,8 @@ import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, t
 import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
 import { revoke, type RevokeResult } from './revoke';
 import { memoryStorage, type TokenStorage } from './storage';
+import { checkOptions, optionRules as r, type OptionRule } from './options';
+import { FN, has, MS, SECONDS, STR } from './adapters/shared';
 import type { CallTrace, Telemetry } from './telemetry';
 import type { TokenSet } from './token-set';
 
@@ -128,8 +130,38 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+const MS0 = /* @__PURE__ */ r.positive('milliseconds', { zero: true });
+
 /**
- * Creates a {@link TokenClient}.
+ * What each option of {@link createTokenClient} may hold, for factories that take these options too
+ * (`createPartnerClient`, the coordinators of `@grantkit/edge`): check them with {@link checkOptions}.
+ *
+ * @example
+ * ```ts
+ * checkOptions('myTokenClientFactory', options, tokenClientRules);
+ * ```
+ */
+export const tokenClientRules = {
+  adapter: /* @__PURE__ */ r.where(has('buildRequest', 'parseResponse'), 'an adapter (firstDollarPartner, oauth2…)', { required: true }),
+  storage: /* @__PURE__ */ r.where(has('get', 'set', 'delete'), 'a TokenStorage (get, set, delete)'),
+  key: STR,
+  now: FN,
+  clockSkew: SECONDS,
+  signal: /* @__PURE__ */ r.where(has('addEventListener'), 'an AbortSignal'),
+  onTokens: FN,
+  onAuthFailed: FN,
+  telemetry: /* @__PURE__ */ r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) or otelTelemetry())'),
+  renew: FN,
+  fetch: FN,
+  timeout: MS,
+  retry: /* @__PURE__ */ r.object({ limit: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }), maxRetryAfter: MS0, backoffLimit: MS0 }),
+} satisfies Record<string, OptionRule>;
+// Every option has a rule (a type check only).
+void (tokenClientRules satisfies Record<keyof TokenClientOptions, OptionRule>);
+
+/**
+ * Creates a {@link TokenClient}. Every option is checked (a misspelled one too): a
+ * `ConfigurationError` names the option and what it may hold.
  *
  * @example
  * ```ts
@@ -139,8 +171,8 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
  * ```
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
+  checkOptions('createTokenClient', options, tokenClientRules);
   const { adapter } = options;
-  if (typeof adapter?.buildRequest !== 'function') throw new ConfigurationError('adapter is required');
   const storage = options.storage ?? memoryStorage();
   const key = options.key ?? `grantkit:${adapter.id}`;
   const now = options.now ?? Date.now;
@@ -261,6 +293,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
     getTokenSet,
     async exchangeCode(code, opts = {}) {
+      // A client_credentials-only adapter would otherwise run its own grant and ignore the code.
+      if (!('authorizationUrl' in adapter)) throw new ConfigurationError(`exchangeCode: the ${adapter.id} adapter has no authorization-code flow`);
       if (typeof code !== 'string' || code === '') throw new ConfigurationError('An authorization code is required');
       const grant: Grant = { type: 'authorization_code', code };
       if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;

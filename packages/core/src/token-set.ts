@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { GrantkitError } from './errors';
 import { isRecord } from './is-record';
 
@@ -55,9 +54,13 @@ const VSCHAR = /^[\x20-\x7e]+$/;
  * ```
  */
 export function jwtExpiry(token: string): number | undefined {
-  if (token.split('.').length !== 3) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
   try {
-    const exp = decodeJwt(token).exp;
+    // The payload's base64url JSON, read here rather than by jose's decodeJwt: ~0.6 KB gzip less in
+    // every bundle of core (atob is forgiving of missing padding).
+    const bytes = Uint8Array.from(atob(parts[1]!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const exp = (JSON.parse(new TextDecoder().decode(bytes)) as { exp?: unknown } | null)?.exp;
     return typeof exp === 'number' && Number.isFinite(exp * 1000) ? exp * 1000 : undefined;
   } catch {
     return undefined;

@@ -1,10 +1,14 @@
 import type { Adapter, AuthorizationCodeAdapter, Grant, TokenRequest } from '../adapter';
 import { ConfigurationError, ConsentRequiredError } from '../errors';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
+import { base, BODY_FORMAT, BOOL, bodyRequest, oauthErrorOf, parseTokenAnswer, REQ_STR, SECONDS, URL_ } from './shared';
 
 /** First Dollar environment: `sandbox` (`*.dev.firstdollar.com`) or `production`. */
 export type FirstDollarEnvironment = 'sandbox' | 'production';
+
+/** What `environment` may hold (internal: shared with `firstDollarGraphQLEndpoint`). */
+export const FD_ENVIRONMENT = /* @__PURE__ */ optionRules.oneOf('sandbox', 'production');
 
 /**
  * First Dollar's hosts per environment.
@@ -15,6 +19,7 @@ export type FirstDollarEnvironment = 'sandbox' | 'production';
  * ```
  */
 export function firstDollarHosts(environment: FirstDollarEnvironment = 'sandbox'): { api: string; consent: string } {
+  checkOptions('firstDollarHosts', { environment }, { environment: FD_ENVIRONMENT });
   return environment === 'production'
     ? { api: 'https://api.firstdollar.com', consent: 'https://my.firstdollar.com' }
     : { api: 'https://api.dev.firstdollar.com', consent: 'https://my.dev.firstdollar.com' };
@@ -42,9 +47,18 @@ export interface FirstDollarCommonOptions {
 // Tokens last one hour; FACTS.md says they are likely Firebase JWTs, whose `exp` is a cross-check only.
 const fields: TokenFieldMap = { defaultTtl: 3600 };
 
+/** What each option of {@link FirstDollarCommonOptions} may hold. */
+const COMMON_RULES = {
+  clientId: REQ_STR,
+  clientSecret: REQ_STR,
+  environment: FD_ENVIRONMENT,
+  apiBaseUrl: URL_,
+  bodyFormat: BODY_FORMAT,
+  refreshWindow: SECONDS,
+} satisfies Record<keyof FirstDollarCommonOptions, OptionRule>;
+
 function tokenEndpoint(options: FirstDollarCommonOptions): string {
-  const api = options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : requireUrl(options.apiBaseUrl, 'apiBaseUrl');
-  return `${api}/v0/auth/token`;
+  return `${options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : base(options.apiBaseUrl)}/v0/auth/token`;
 }
 
 /**
@@ -60,8 +74,8 @@ function tokenEndpoint(options: FirstDollarCommonOptions): string {
  * ```
  */
 export function firstDollarPartner(options: FirstDollarCommonOptions): Adapter {
-  const clientId = requireString(options.clientId, 'clientId');
-  const clientSecret = requireString(options.clientSecret, 'clientSecret');
+  checkOptions('firstDollarPartner', options, COMMON_RULES);
+  const { clientId, clientSecret } = options;
   const url = tokenEndpoint(options);
   const format = options.bodyFormat ?? 'json';
   return {
@@ -95,11 +109,24 @@ export interface FirstDollarAppOptions extends FirstDollarCommonOptions {
   /** Override the consent page origin. @default per environment */
   consentBaseUrl?: string;
   /**
+   * The redirect URI registered for the app. Not sent: First Dollar's consent page takes none and
+   * always redirects there. Accepted (checked as an absolute http(s) URL) so one object can hold
+   * the app's whole registration, such as `TEST_CREDENTIALS.firstDollarApp`.
+   */
+  redirectUri?: string;
+  /**
    * Send `client_id` and `client_secret` with refresh calls too. The docs show a refresh body without
    * them (guess: not needed). @default false
    */
   refreshWithClientCredentials?: boolean;
 }
+
+/** What each option of {@link FirstDollarAppOptions} may hold. */
+// Object.assign, not a spread: a bundler drops a pure call nobody uses, and keeps a spread.
+const APP_RULES = /* @__PURE__ */ Object.assign({ appId: REQ_STR, consentBaseUrl: URL_, redirectUri: URL_, refreshWithClientCredentials: BOOL }, COMMON_RULES) satisfies Record<
+  keyof FirstDollarAppOptions,
+  OptionRule
+>;
 
 /**
  * The First Dollar OAuth App adapter (authorization code). The consent URL takes no `state`,
@@ -116,12 +143,11 @@ export interface FirstDollarAppOptions extends FirstDollarCommonOptions {
  * ```
  */
 export function firstDollarApp(options: FirstDollarAppOptions): AuthorizationCodeAdapter {
-  const appId = requireString(options.appId, 'appId');
-  const clientId = requireString(options.clientId, 'clientId');
-  const clientSecret = requireString(options.clientSecret, 'clientSecret');
+  checkOptions('firstDollarApp', options, APP_RULES);
+  const { appId, clientId, clientSecret } = options;
   const url = tokenEndpoint(options);
   const format = options.bodyFormat ?? 'json';
-  const consentOrigin = options.consentBaseUrl === undefined ? firstDollarHosts(options.environment).consent : requireUrl(options.consentBaseUrl, 'consentBaseUrl');
+  const consentOrigin = options.consentBaseUrl === undefined ? firstDollarHosts(options.environment).consent : base(options.consentBaseUrl);
   const consentUrl = `${consentOrigin}/oauth/app/${encodeURIComponent(appId)}/`;
   return {
     id: 'first-dollar-app',

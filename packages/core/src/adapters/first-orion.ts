@@ -1,6 +1,7 @@
 import type { Adapter, Grant, TokenRequest } from '../adapter';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { base64, bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
+import { AUTH_SCHEME, base, base64, bodyRequest, oauthErrorOf, parseTokenAnswer, POSITIVE_SECONDS, REQ_STR, SECONDS, URL_ } from './shared';
 
 /** First Orion environment: `production` (`api.firstorion.com`) or `lab` (`api.forp-lab.com`). */
 export type FirstOrionEnvironment = 'production' | 'lab';
@@ -19,8 +20,16 @@ export interface FirstOrionCommonOptions {
   baseUrl?: string;
 }
 
+/** What each option of {@link FirstOrionCommonOptions} may hold. */
+const COMMON_RULES = {
+  apiKey: REQ_STR,
+  secretKey: REQ_STR,
+  environment: /* @__PURE__ */ optionRules.oneOf('production', 'lab'),
+  baseUrl: URL_,
+} satisfies Record<keyof FirstOrionCommonOptions, OptionRule>;
+
 function origin(options: FirstOrionCommonOptions): string {
-  if (options.baseUrl !== undefined) return requireUrl(options.baseUrl, 'baseUrl');
+  if (options.baseUrl !== undefined) return base(options.baseUrl);
   return options.environment === 'lab' ? 'https://api.forp-lab.com' : 'https://api.firstorion.com';
 }
 
@@ -39,6 +48,10 @@ export interface FirstOrionOAuthOptions extends FirstOrionCommonOptions {
   refreshWindow?: number;
 }
 
+/** What each option of {@link FirstOrionOAuthOptions} may hold. */
+// Object.assign, not a spread: a bundler drops a pure call nobody uses, and keeps a spread.
+const OAUTH_RULES = /* @__PURE__ */ Object.assign({ authScheme: AUTH_SCHEME, refreshWindow: SECONDS }, COMMON_RULES) satisfies Record<keyof FirstOrionOAuthOptions, OptionRule>;
+
 /**
  * First Orion OAuth v2: `POST /v2/auth` with standard HTTP Basic (`apikey:secretkey`, base64) and a
  * `grant_type=client_credentials` form. No refresh token is issued: renewal is a new grant.
@@ -50,8 +63,8 @@ export interface FirstOrionOAuthOptions extends FirstOrionCommonOptions {
  * ```
  */
 export function firstOrionOAuth(options: FirstOrionOAuthOptions): Adapter {
-  const apiKey = requireString(options.apiKey, 'apiKey');
-  const secretKey = requireString(options.secretKey, 'secretKey');
+  checkOptions('firstOrionOAuth', options, OAUTH_RULES);
+  const { apiKey, secretKey } = options;
   const url = `${origin(options)}/v2/auth`;
   const fields: TokenFieldMap = { defaultTtl: 3600 };
   return {
@@ -97,6 +110,12 @@ export interface FirstOrionV1Options extends FirstOrionCommonOptions {
   retryInterval?: number;
 }
 
+/** What each option of {@link FirstOrionV1Options} may hold. */
+const V1_RULES = /* @__PURE__ */ Object.assign(
+  { authScheme: AUTH_SCHEME, refresh: /* @__PURE__ */ optionRules.oneOf('header', 'body', false), refreshWindow: SECONDS, retryInterval: POSITIVE_SECONDS },
+  COMMON_RULES,
+) satisfies Record<keyof FirstOrionV1Options, OptionRule>;
+
 /**
  * First Orion's original in-house auth: `POST /v1/auth` with `X-SERVICE: auth`, `X-API-KEY` and
  * `X-SECRET-KEY`; reads `token`, `refresh_token`, `expires_in` and `expires_at` (epoch seconds).
@@ -110,8 +129,8 @@ export interface FirstOrionV1Options extends FirstOrionCommonOptions {
  * ```
  */
 export function firstOrionV1(options: FirstOrionV1Options): Adapter {
-  const apiKey = requireString(options.apiKey, 'apiKey');
-  const secretKey = requireString(options.secretKey, 'secretKey');
+  checkOptions('firstOrionV1', options, V1_RULES);
+  const { apiKey, secretKey } = options;
   const base = origin(options);
   const refresh = options.refresh ?? 'header';
   const fields: TokenFieldMap = { accessToken: 'token', defaultTtl: 3600 };

@@ -1,7 +1,8 @@
 import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest, TokenTypeHint } from '../adapter';
 import { ConfigurationError } from '../errors';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { base64, bodyRequest, formEncode, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
+import { base, base64, BOOL, bodyRequest, formEncode, oauthErrorOf, parseTokenAnswer, POSITIVE_SECONDS, REQ_STR, REQ_URL, SECONDS, STR, URL_ } from './shared';
 
 /**
  * Options of {@link oauth2}, the adapter for any RFC 6749 server.
@@ -45,6 +46,23 @@ export interface OAuth2Options {
   retryInterval?: number;
 }
 
+/** What each option of {@link OAuth2Options} may hold. */
+const RULES = {
+  clientId: REQ_STR,
+  clientSecret: STR,
+  tokenEndpoint: REQ_URL,
+  authorizationEndpoint: URL_,
+  // RFC 6749 §3.1.2: an absolute URI (a native app's may have its own scheme).
+  redirectUri: /* @__PURE__ */ optionRules.stringWhere((v) => /^[a-z][\w+.-]*:/i.test(v), 'an absolute URI'),
+  scope: STR,
+  revocationEndpoint: URL_,
+  clientAuth: /* @__PURE__ */ optionRules.oneOf('client_secret_basic', 'client_secret_post', 'none'),
+  clientCredentials: BOOL,
+  defaultTtl: POSITIVE_SECONDS,
+  refreshWindow: SECONDS,
+  retryInterval: POSITIVE_SECONDS,
+} satisfies Record<keyof OAuth2Options, OptionRule>;
+
 /**
  * The generic OAuth 2.0 adapter (RFC 6749 + PKCE S256): authorization URL with `state` and PKCE,
  * code exchange, refresh, client_credentials, client auth `client_secret_basic` or `client_secret_post`,
@@ -62,14 +80,13 @@ export interface OAuth2Options {
  * ```
  */
 export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
-  const clientId = requireString(options.clientId, 'clientId');
-  const tokenEndpoint = requireUrl(options.tokenEndpoint, 'tokenEndpoint');
-  const authorizationEndpoint = options.authorizationEndpoint === undefined ? undefined : requireUrl(options.authorizationEndpoint, 'authorizationEndpoint');
-  const secret = options.clientSecret;
-  if (secret !== undefined) requireString(secret, 'clientSecret');
+  checkOptions('oauth2', options, RULES);
+  const { clientId, clientSecret: secret, authorizationEndpoint: authorize, revocationEndpoint: revoke } = options;
+  const tokenEndpoint = base(options.tokenEndpoint);
+  const authorizationEndpoint = authorize && base(authorize);
   const clientAuth = options.clientAuth ?? (secret === undefined ? 'none' : 'client_secret_basic');
-  if (clientAuth !== 'none' && secret === undefined) throw new ConfigurationError(`clientAuth ${clientAuth} needs a clientSecret`);
-  const revocationEndpoint = options.revocationEndpoint === undefined ? undefined : requireUrl(options.revocationEndpoint, 'revocationEndpoint');
+  if (clientAuth !== 'none' && secret === undefined) throw new ConfigurationError(`oauth2: "clientAuth" "${clientAuth}" needs a "clientSecret"`);
+  const revocationEndpoint = revoke && base(revoke);
   const fields: TokenFieldMap = { defaultTtl: options.defaultTtl ?? 3600 };
 
   /** A form request to `url` that authenticates the client as {@link OAuth2Options.clientAuth} says. */

@@ -1,7 +1,8 @@
 import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenRequest } from '../adapter';
 import { ConfigurationError, ReauthorizationRequiredError } from '../errors';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { bodyRequest, oauthErrorOf, parseTokenAnswer, requireString, requireUrl } from './shared';
+import { base, BODY_FORMAT, bodyRequest, oauthErrorOf, parseTokenAnswer, REQ_STR, REQ_URL, SECONDS } from './shared';
 
 /**
  * Options of {@link orangeLogic}.
@@ -40,6 +41,20 @@ export interface OrangeLogicOptions {
 const REFRESH_REFUSED: ReadonlySet<number> = new Set([400, 401]);
 const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 3600 };
 
+const PATH = /* @__PURE__ */ optionRules.stringWhere((v) => v.startsWith('/'), 'a path starting with "/"');
+
+/** What each option of {@link OrangeLogicOptions} may hold. */
+const RULES = {
+  siteUrl: REQ_URL,
+  clientId: REQ_STR,
+  clientSecret: REQ_STR,
+  redirectUri: REQ_URL,
+  tokenPath: PATH,
+  authorizePath: PATH,
+  bodyFormat: BODY_FORMAT,
+  refreshWindow: SECONDS,
+} satisfies Record<keyof OrangeLogicOptions, OptionRule>;
+
 /**
  * Orange Logic (OrangeDAM) authorization code + refresh. The token call carries the refresh token in
  * `code` when refreshing. A refresh token unused for 30 days (or refused with 400 / 401) means the
@@ -55,17 +70,12 @@ const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 360
  * ```
  */
 export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapter {
-  const site = requireUrl(options.siteUrl, 'siteUrl');
-  const clientId = requireString(options.clientId, 'clientId');
-  const clientSecret = requireString(options.clientSecret, 'clientSecret');
-  const redirectUri = requireUrl(options.redirectUri, 'redirectUri');
-  const path = (value: string | undefined, fallback: string, field: string) => {
-    const p = value ?? fallback;
-    if (!p.startsWith('/')) throw new ConfigurationError(`${field} must start with /`);
-    return p;
-  };
-  const tokenUrl = `${site}${path(options.tokenPath, '/webapi/security/oauth2/token_48I_v1', 'tokenPath')}`;
-  const authorizeUrl = `${site}${path(options.authorizePath, '/oauth2/auth', 'authorizePath')}`;
+  checkOptions('orangeLogic', options, RULES);
+  const { clientId, clientSecret } = options;
+  const site = base(options.siteUrl);
+  const redirectUri = base(options.redirectUri); // as before the rules: trailing slashes dropped
+  const tokenUrl = `${site}${options.tokenPath ?? '/webapi/security/oauth2/token_48I_v1'}`;
+  const authorizeUrl = `${site}${options.authorizePath ?? '/oauth2/auth'}`;
   const format = options.bodyFormat ?? 'json';
   return {
     id: 'orange-logic',

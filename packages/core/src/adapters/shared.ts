@@ -1,30 +1,34 @@
 /**
- * The building blocks every adapter shares: option checks, request bodies, and the RFC 6749 §5.2
+ * The building blocks every adapter shares: option rules, request bodies, and the RFC 6749 §5.2
  * reading of an error answer. Internal: not part of the public surface.
  */
 import type { Grant, TokenAnswer, TokenRequest } from '../adapter';
-import { ClientRejectedError, ConfigurationError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
+import { ClientRejectedError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
 import { isRecord } from '../is-record';
+import { optionRules } from '../options';
 import { normalizeTokenResponse, type TokenFieldMap, type TokenSet } from '../token-set';
 
-/** Throws a {@link ConfigurationError} naming `field` when `value` is not a non-empty string. */
-export function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ConfigurationError(`${field} must be a non-empty string`);
-  return value;
-}
-
-/** Throws when `value` is not an absolute http(s) URL; returns it without a trailing slash. */
-export function requireUrl(value: unknown, field: string): string {
-  const text = requireString(value, field);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigurationError(`${field} must be an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(`${field} must be an http(s) URL`);
-  return text.replace(/\/+$/, '');
-}
+// Rule instances shared by every factory of core (one object each: rules cost bundle bytes).
+const r = optionRules;
+/** A non-empty string, optional / required. */
+export const STR = /* @__PURE__ */ r.string();
+export const REQ_STR = /* @__PURE__ */ r.string({ required: true });
+/** An absolute http(s) URL, optional / required. */
+export const URL_ = /* @__PURE__ */ r.url();
+export const REQ_URL = /* @__PURE__ */ r.url({ required: true });
+/** Seconds, 0 allowed (a refresh window, a clock skew). */
+export const SECONDS = /* @__PURE__ */ r.positive('seconds', { zero: true });
+/** Seconds above 0 (a retry interval, a lifetime). */
+export const POSITIVE_SECONDS = /* @__PURE__ */ r.positive('seconds');
+export const MS = /* @__PURE__ */ r.positive('milliseconds');
+export const FN = /* @__PURE__ */ r.function();
+export const BOOL = /* @__PURE__ */ r.boolean();
+export const BODY_FORMAT = /* @__PURE__ */ r.oneOf('json', 'form');
+export const AUTH_SCHEME = /* @__PURE__ */ r.oneOf('Bearer', 'raw');
+/** An object with every one of `methods` (a storage, an adapter). */
+export const has = (...methods: string[]) => (v: unknown): boolean => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+/** `url` without its trailing slashes (a base URL, checked by a rule first). */
+export const base = (url: string): string => url.replace(/\/+$/, '');
 
 /** Base64 of a UTF-8 string (btoa alone fails on non-Latin-1 input). */
 export function base64(text: string): string {

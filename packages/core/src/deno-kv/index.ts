@@ -18,7 +18,8 @@
  */
 import { ConfigurationError } from '../errors';
 import type { SharedEngine } from '../shared/engine';
-import { createSharedStore, type SharedStore, type SharedStoreOptions } from '../shared/store';
+import { checkOptions, optionRules, type OptionRule } from '../options';
+import { createSharedStore, sharedStoreRules, type SharedStore, type SharedStoreOptions } from '../shared/store';
 import type { TokenStorage } from '../storage';
 
 /**
@@ -101,6 +102,13 @@ async function retry<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+const isKeyPart = (v: unknown) => ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || v instanceof Uint8Array;
+
+/** What each option of {@link DenoKvEngineOptions} may hold. */
+const ENGINE_RULES = {
+  kvPrefix: optionRules.where((v) => Array.isArray(v) && v.every(isKeyPart), 'an array of Deno KV key parts (string, number, bigint, boolean, Uint8Array)'),
+} satisfies Record<keyof DenoKvEngineOptions, OptionRule>;
+
 /**
  * A {@link SharedEngine} on Deno KV. Entries and locks are KV values `{ v, x }` at
  * `[...kvPrefix, key]`: `v` the sealed value (or a lock's owner token), `x` its exact end in ms
@@ -118,6 +126,7 @@ async function retry<T>(call: () => Promise<T>): Promise<T> {
  * ```
  */
 export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}): SharedEngine {
+  checkOptions('denoKvEngine', options, ENGINE_RULES);
   if (typeof kv?.get !== 'function' || typeof kv.atomic !== 'function') {
     throw new ConfigurationError('denoKvEngine needs a Deno.Kv (await Deno.openKv())');
   }
@@ -193,7 +202,19 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
  */
 export type DenoKvSharedOptions = SharedStoreOptions & DenoKvEngineOptions;
 
-const split = (options: DenoKvSharedOptions): [DenoKvEngineOptions, SharedStoreOptions] => {
+/**
+ * What each option of {@link DenoKvSharedOptions} may hold, for the factories built on it (the
+ * session store and coordinator of `@grantkit/edge/deno-kv`).
+ *
+ * @example
+ * ```ts
+ * checkOptions('myDenoKvStore', options, denoKvSharedRules);
+ * ```
+ */
+export const denoKvSharedRules = /* @__PURE__ */ Object.assign({}, sharedStoreRules, ENGINE_RULES) satisfies Record<keyof DenoKvSharedOptions, OptionRule>;
+
+const split = (options: DenoKvSharedOptions, factory: string): [DenoKvEngineOptions, SharedStoreOptions] => {
+  checkOptions(factory, options, denoKvSharedRules);
   const { kvPrefix, ...shared } = options;
   return [kvPrefix === undefined ? {} : { kvPrefix }, shared];
 };
@@ -210,7 +231,11 @@ const split = (options: DenoKvSharedOptions): [DenoKvEngineOptions, SharedStoreO
  * ```
  */
 export function denoKvShared(kv: DenoKvLike, options: DenoKvSharedOptions): SharedStore {
-  const [engine, shared] = split(options);
+  return sharedOn(kv, options, 'denoKvShared');
+}
+
+function sharedOn(kv: DenoKvLike, options: DenoKvSharedOptions, factory: string): SharedStore {
+  const [engine, shared] = split(options, factory);
   return createSharedStore(denoKvEngine(kv, engine), shared);
 }
 
@@ -224,7 +249,7 @@ export function denoKvShared(kv: DenoKvLike, options: DenoKvSharedOptions): Shar
  * ```
  */
 export function denoKvTokenStorage(kv: DenoKvLike, options: DenoKvSharedOptions): TokenStorage {
-  return denoKvShared(kv, options).storage;
+  return sharedOn(kv, options, 'denoKvTokenStorage').storage;
 }
 
 export type { SharedEngine, SharedStore, SharedStoreOptions };

@@ -19,7 +19,8 @@
 import { ConfigurationError } from '../errors';
 import type { TokenStorage } from '../storage';
 import type { SharedEngine } from '../shared/engine';
-import { createSharedStore, type SharedStore, type SharedStoreOptions } from '../shared/store';
+import { checkOptions } from '../options';
+import { createSharedStore, sharedStoreRules, type SharedStore, type SharedStoreOptions } from '../shared/store';
 
 /**
  * The part of a node-redis client grantkit uses (declared here: no dependency on the `redis`
@@ -107,6 +108,12 @@ export function redisEngine(client: RedisClientLike): SharedEngine {
   };
 }
 
+/** A shared store on Redis, its options checked in the name of `factory`. */
+function shared(factory: string, client: RedisClientLike, options: SharedStoreOptions): SharedStore {
+  checkOptions(factory, options, sharedStoreRules);
+  return createSharedStore(redisEngine(client), options);
+}
+
 /**
  * A {@link SharedStore} on Redis: `storage` (a core `TokenStorage`), `options()` for
  * `createTokenClient` (storage + a `renew` that refreshes once across every process), and the
@@ -119,7 +126,7 @@ export function redisEngine(client: RedisClientLike): SharedEngine {
  * ```
  */
 export function redisShared(client: RedisClientLike, options: SharedStoreOptions): SharedStore {
-  return createSharedStore(redisEngine(client), options);
+  return shared('redisShared', client, options);
 }
 
 /**
@@ -132,7 +139,7 @@ export function redisShared(client: RedisClientLike, options: SharedStoreOptions
  * ```
  */
 export function redisTokenStorage(client: RedisClientLike, options: SharedStoreOptions): TokenStorage {
-  return redisShared(client, options).storage;
+  return shared('redisTokenStorage', client, options).storage;
 }
 
 export type { SharedEngine, SharedStore, SharedStoreOptions };

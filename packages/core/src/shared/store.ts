@@ -6,6 +6,8 @@ import {
   isGrantkitError,
   type GrantkitErrorCode,
 } from '../errors';
+import { MS, SECONDS } from '../adapters/shared';
+import { checkOptions, optionRules as r, type OptionRule } from '../options';
 import type { TokenStorage } from '../storage';
 import { memoryStorage } from '../storage';
 import { createTokenClient, type TokenClientOptions } from '../token-client';
@@ -185,6 +187,31 @@ export function vendorRefresh(options: TokenClientOptions): VendorRefresh {
   };
 }
 
+const encoder = new TextEncoder();
+const isSecret = (v: unknown) => typeof v === 'string' && encoder.encode(v).length >= 32;
+
+/**
+ * What each option of {@link SharedStoreOptions} may hold, for the factories built on a shared store
+ * (`redisShared`, `denoKvShared`, the session stores and coordinators of `@grantkit/edge`).
+ *
+ * @example
+ * ```ts
+ * checkOptions('myStore', options, sharedStoreRules);
+ * ```
+ */
+export const sharedStoreRules = {
+  secret: r.where(
+    (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
+    'a string of at least 32 bytes, or a non-empty array of them (generate one with `openssl rand -base64 32`)',
+    { required: true },
+  ),
+  prefix: r.where((v) => typeof v === 'string', 'a string'),
+  storeTimeout: MS,
+  lockTtl: r.where((v) => typeof v === 'number' && v >= 100 && v < Infinity, 'a number of milliseconds of at least 100'),
+  waitTimeout: MS,
+  clockSkew: SECONDS,
+} satisfies Record<keyof SharedStoreOptions, OptionRule>;
+
 /**
  * Creates a {@link SharedStore} on an engine: the engine-agnostic half of every distributed store
  * (`@grantkit/core/redis`, `@grantkit/core/deno`), with sealing at rest, store-call timeouts and the
@@ -198,13 +225,13 @@ export function vendorRefresh(options: TokenClientOptions): VendorRefresh {
  * ```
  */
 export function createSharedStore(engine: SharedEngine, options: SharedStoreOptions): SharedStore {
+  checkOptions('createSharedStore', options, sharedStoreRules);
   const sealer: Sealer = createSealer(options.secret);
   const prefix = options.prefix ?? '';
   const timeout = options.storeTimeout ?? 2000;
   const lockTtl = options.lockTtl ?? 5000;
   const waitTimeout = options.waitTimeout ?? 20_000;
   const skew = (options.clockSkew ?? 5) * 1000;
-  if (!(timeout > 0) || !(lockTtl >= 100) || !(waitTimeout > 0)) throw new GrantkitError('config_invalid', 'storeTimeout, lockTtl (≥ 100 ms) and waitTimeout must be positive');
 
   /** One engine call, bounded by `timeout`: any failure becomes `store_unavailable` (no key, no value in it). */
   const guard = <T>(call: () => Promise<T>): Promise<T> =>

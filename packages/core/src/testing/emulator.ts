@@ -5,6 +5,7 @@ import { oauth2Routes } from './oauth2';
 import { orangeLogicRoutes } from './orange-logic';
 import type { EmuRequest, Route } from './route';
 import { EmulatorState } from './state';
+import { checkOptions, optionRules as r, type OptionRule } from '../options';
 import type { ContentCoding, EmulatorOptions, Fault, RequestFilter, RequestRecord, VendorEmulator } from './types';
 import { abortReason, chooseCoding, decodeLikeFetch, echoAuthorization, encodeResponse, json, oauthError, parseJsonObject, sleep, sniffField } from './util';
 
@@ -66,6 +67,34 @@ function pathMatches(p: string | RegExp | undefined, path: string): boolean {
   return p.test(path);
 }
 
+const SECONDS = r.positive('seconds');
+const FN = r.function();
+/** An array of objects whose `keys` are non-empty strings (a credential list). */
+const list = (...keys: string[]) =>
+  r.where(
+    (v) => Array.isArray(v) && v.every((e) => typeof e === 'object' && e !== null && keys.every((k) => typeof (e as Record<string, unknown>)[k] === 'string' && (e as Record<string, string>)[k] !== '')),
+    `an array of { ${keys.join(', ')} } (non-empty strings)`,
+  );
+
+/** What each option of {@link EmulatorOptions} may hold. */
+const RULES = {
+  now: r.positive('milliseconds since the epoch', { zero: true }),
+  accessTokenTtl: r.object({ firstDollar: SECONDS, firstOrionV2: SECONDS, firstOrionV1: SECONDS, orangeLogic: SECONDS, oauth2: SECONDS }),
+  refreshTokenTtl: r.object({ orangeLogic: SECONDS, oauth2: SECONDS }),
+  firstDollar: r.object({ partners: list('clientId', 'clientSecret'), apps: list('appId', 'clientId', 'clientSecret', 'redirectUri'), graphql: FN }),
+  firstOrion: r.object({ keys: list('apiKey', 'secretKey'), refreshUnsupported: r.boolean() }),
+  orangeLogic: r.object({ clients: list('clientId', 'clientSecret', 'redirectUri') }),
+  oauth2: r.object({
+    clients: r.where(
+      (v) => Array.isArray(v) && v.every((c: Partial<Record<string, unknown>> | null) => typeof c?.clientId === 'string' && Array.isArray(c.redirectUris) && (c.clientSecret === undefined || typeof c.clientSecret === 'string')),
+      'an array of { clientId, clientSecret?, redirectUris: string[], tokenEndpointAuthMethod? }',
+    ),
+  }),
+  latency: FN,
+  tokenPrefix: r.stringWhere((v) => /^[\w.~-]*$/.test(v), 'URL- and header-safe characters ([A-Za-z0-9._~-])'),
+  compress: r.oneOf(true, false, 'br', 'gzip', 'deflate'),
+} satisfies Record<keyof EmulatorOptions, OptionRule>;
+
 /**
  * Creates an in-process emulator of the First Dollar, First Orion, Orange Logic and generic OAuth 2.0
  * token endpoints. It enforces each vendor's documented request format, answers malformed requests
@@ -91,6 +120,7 @@ function pathMatches(p: string | RegExp | undefined, path: string): boolean {
  * emulator.clock.advance(3600_000); // the access token is now expired
  */
 export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmulator {
+  checkOptions('createVendorEmulator', options, RULES);
   const s = new EmulatorState(options);
   const routes: Route[] = [...firstDollarRoutes(s), ...firstOrionRoutes(s), ...orangeLogicRoutes(s), ...oauth2Routes(s)];
   const requests: RequestRecord[] = [];
