@@ -6,7 +6,7 @@ import { dts } from 'rollup-plugin-dts';
 /** package → entry name → source file (relative to the package). */
 const packages = {
   core: { index: 'src/index.ts', testing: 'src/testing/index.ts', 'testing-node': 'src/testing/node.ts', shared: 'src/shared/index.ts', redis: 'src/redis/index.ts', 'deno-kv': 'src/deno-kv/index.ts', vault: 'src/vault/index.ts', otel: 'src/otel/index.ts' },
-  edge: { index: 'src/index.ts', cloudflare: 'src/cloudflare/index.ts', redis: 'src/redis/index.ts', 'deno-kv': 'src/deno-kv/index.ts' },
+  edge: { index: 'src/index.ts', cloudflare: 'src/cloudflare/index.ts', redis: 'src/redis/index.ts', 'deno-kv': 'src/deno-kv/index.ts', otel: 'src/otel/index.ts' },
   react: { index: 'src/index.ts' },
 };
 

@@ -18,6 +18,7 @@ const alias = [
   { find: /^@grantkit\/edge\/cloudflare$/, replacement: src('edge/src/cloudflare/index.ts') },
   { find: /^@grantkit\/edge\/redis$/, replacement: src('edge/src/redis/index.ts') },
   { find: /^@grantkit\/edge\/deno-kv$/, replacement: src('edge/src/deno-kv/index.ts') },
+  { find: /^@grantkit\/edge\/otel$/, replacement: src('edge/src/otel/index.ts') },
   { find: /^@grantkit\/edge$/, replacement: src('edge/src/index.ts') },
   { find: /^@grantkit\/react$/, replacement: src('react/src/index.ts') },
 ];

@@ -177,6 +177,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       console.error('core main entry (export *) bundles shared-store, Redis, Deno KV or OpenTelemetry code');
       process.exitCode = 1;
     }
+    // Nor does the edge's main entry: its OpenTelemetry spans live in `@grantkit/edge/otel` (issue #16).
+    const edgeMain = new TextDecoder().decode((await bundle(join(scenarios, 'grantkit-edge.mjs'))).code);
+    if (/opentelemetry|grantkit\.token\.duration|grantkit\.proxy\.duration/i.test(edgeMain)) {
+      console.error('edge main entry bundles OpenTelemetry code');
+      process.exitCode = 1;
+    }
     const enforced = (r) => BUDGETS[r.budget].ceiling ?? r.limit;
     const failed = rows.filter((r) => r.budget && !(r.gzip !== undefined && r.gzip <= enforced(r)));
     for (const r of failed) console.error(`size limit exceeded: ${r.library} ${r.label}: ${r.gzip ?? r.error} > ${enforced(r)} B gzip`);

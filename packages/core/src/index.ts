@@ -27,4 +27,4 @@ export { createTokenClient, tokenClientRules, type TokenClient, type TokenClient
 export type { RevokeResult } from './revoke';
 export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, type GraphQLClient, type GraphQLClientOptions } from './graphql';
 export { checkOptions, optionRules, type OptionRule } from './options';
-export { eventTelemetry, type CallTrace, type EventHandler, type FallbackEvent, type LockWaitEvent, type RenewalEvent, type RevocationEvent, type ScopeEnd, type ScopeStart, type Telemetry, type TokenCallEnd, type TokenCallStart, type TokenEvent } from './telemetry';
+export { eventTelemetry, type CallTrace, type EventHandler, type FallbackEvent, type LockWaitEvent, type RenewalEvent, type RevocationEvent, type ScopeEnd, type ScopeEnds, type ScopeStart, type Telemetry, type TokenCallEnd, type TokenCallStart, type TokenEvent } from './telemetry';

@@ -186,12 +186,22 @@ export interface ScopeStart {
  * ```
  */
 export interface ScopeEnd<S extends ScopeStart = ScopeStart> {
-  type: `${string}.end`;
+  type: S['type'] extends `${infer N}.start` ? `${N}.end` : never;
   start: S;
   status?: number;
   error?: GrantkitErrorCode;
   duration: number;
 }
+
+/**
+ * The end events of the scopes `S`, one per kind of start (`route.start` → `ScopeEnd<RouteStart>`).
+ *
+ * @example
+ * ```ts
+ * type Ends = ScopeEnds<RouteStart | ProxyStart>; // ScopeEnd<RouteStart> | ScopeEnd<ProxyStart>
+ * ```
+ */
+export type ScopeEnds<S extends ScopeStart> = S extends ScopeStart ? ScopeEnd<S> : never;
 
 /**
  * What the `telemetry` option takes: the hooks the token client (and the edge handler) call around
@@ -254,7 +264,7 @@ const codeOf = (error: unknown): GrantkitErrorCode => (error as { code?: Grantki
  * });
  * ```
  */
-export function eventTelemetry<S extends ScopeStart = never>(on: EventHandler<[S] extends [never] ? TokenEvent : TokenEvent | S | ScopeEnd<S>>): Telemetry<S> {
+export function eventTelemetry<S extends ScopeStart = never>(on: EventHandler<NoInfer<TokenEvent | S | ScopeEnds<S>>>): Telemetry<S> {
   const handle = on as EventHandler<TokenEvent | S | ScopeEnd<S>>;
   // Runs `run` (inside `start`'s scope, if any), then `end` with its failure (`undefined`: none) and duration.
   const timed = async <T>(start: object | undefined, run: () => Promise<T>, end: (failure: Failure | undefined, duration: number) => void): Promise<T> => {

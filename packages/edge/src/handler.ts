@@ -6,6 +6,7 @@ import { CSRF_HEADER, edgeRoutes } from './paths';
 import { proxy } from './proxy';
 import { jsonError } from './responses';
 import { callback, exchange, login, logout, refresh, session, type Route } from './routes';
+import { scoped } from './telemetry';
 
 /**
  * A Web-standard handler with the Workers `fetch` shape. Resolves `null` for paths it does not own
@@ -86,7 +87,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
         const allow = [...table!.keys()].join(', ');
         return jsonError(405, 'method_not_allowed', `Use ${allow}`, { allow });
       }
-      return await serve(route, ctx, request);
+      return await scoped(ctx.config.telemetry, () => ({ type: 'route.start', method: request.method, path: pathname }), () => serve(route, ctx, request));
     } catch (error) {
       ctx.report(error);
       // The session store failed (reading a session): nothing was lost, the same request works again.

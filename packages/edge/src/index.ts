@@ -20,3 +20,4 @@ export { safeReturnTo } from './csrf';
 export { CSRF_HEADER, edgeRoutes, type EdgeRoutes } from './paths';
 export { createPartnerClient } from './partner';
 export { memorySessionStore, type RefreshCoordinator, type SessionStore } from './store';
+export type { EdgeEvent, EdgeScope, ProxyStart, RouteStart } from './telemetry';

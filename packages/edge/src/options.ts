@@ -1,7 +1,8 @@
-import { checkOptions, optionRules, type AuthorizationCodeAdapter, type OptionRule, type RetryOptions } from '@grantkit/core';
+import { checkOptions, optionRules, type AuthorizationCodeAdapter, type OptionRule, type RetryOptions, type Telemetry } from '@grantkit/core';
 import type { Vault } from '@grantkit/core/vault';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
+import type { EdgeScope } from './telemetry';
 
 /**
  * Options of {@link createAuthHandler}.
@@ -76,6 +77,18 @@ export interface AuthHandlerOptions {
    * ```
    */
   vault?: { vault: Pick<Vault, 'put' | 'client'>; connectionId: (request: Request) => string | undefined | Promise<string | undefined> };
+  /**
+   * Instrumentation of every route, proxied request and token call: `eventTelemetry(log)` of
+   * `@grantkit/core` reports them as typed events (`EdgeEvent`), `otelEdgeTelemetry()` of
+   * `@grantkit/edge/otel` as OpenTelemetry spans and metrics. Nothing secret is in any of them (no
+   * token, code, cookie value, query string or session id). @default none (nothing is reported)
+   *
+   * @example
+   * ```ts
+   * createAuthHandler({ adapter, secret, telemetry: eventTelemetry<EdgeScope>((e) => console.log(JSON.stringify(e))) });
+   * ```
+   */
+  telemetry?: Telemetry<EdgeScope>;
 }
 
 /**
@@ -103,6 +116,7 @@ export interface EdgeConfig {
   readonly onError: ((error: unknown) => void) | undefined;
   readonly next: AuthHandlerOptions['next'];
   readonly vault: AuthHandlerOptions['vault'];
+  readonly telemetry: Telemetry<EdgeScope> | undefined;
 }
 
 const r = optionRules;
@@ -152,6 +166,7 @@ const RULES = {
     (v) => typeof v === 'object' && v !== null && has('put', 'client')((v as { vault?: unknown }).vault) && typeof (v as { connectionId?: unknown }).connectionId === 'function',
     'an object { vault: createVault(…), connectionId: (request) => the app\'s id or undefined }',
   ),
+  telemetry: r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) of @grantkit/core, otelEdgeTelemetry() of @grantkit/edge/otel)'),
 } satisfies Record<keyof AuthHandlerOptions, OptionRule>;
 
 /**
@@ -183,5 +198,6 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
     onError: options.onError,
     next: options.next,
     vault: options.vault,
+    telemetry: options.telemetry,
   };
 }

@@ -3,6 +3,7 @@ import { readOrStream, readStreamBounded, TOO_LARGE } from './body';
 import type { Context } from './context';
 import { jsonError, withCookies } from './responses';
 import { sessionFailure, type SessionInput } from './routes';
+import { scoped } from './telemetry';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and what must never cross the proxy.
 const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'set-cookie', 'authorization', 'host', 'content-length']);
@@ -61,6 +62,12 @@ export async function proxy(ctx: Context, request: Request, { cookies, session: 
   if (request.signal.aborted) onAbort();
   else request.signal.addEventListener('abort', onAbort, { once: true });
   const signal = controller.signal;
+  // The upstream exchange (a 401's renewal and retry included), reported as one `proxy` scope.
+  const traced = (send: () => Promise<Response>) =>
+    scoped(ctx.config.telemetry, () => {
+      const { host, pathname } = new URL(upstream);
+      return { type: 'proxy.start', method: request.method, host, path: pathname };
+    }, send);
   try {
     const client = await ctx.sessions.clientFor(data);
     const before = data.tokens;
@@ -68,7 +75,7 @@ export async function proxy(ctx: Context, request: Request, { cookies, session: 
     let answer: Response;
     if (body && 'stream' in body) {
       try {
-        answer = await sendStream(ctx, client, upstream, init, body.stream);
+        answer = await traced(() => sendStream(ctx, client, upstream, init, body.stream));
       } catch (error) {
         if (body.tooLarge()) return tooLarge();
         throw error;
@@ -81,7 +88,7 @@ export async function proxy(ctx: Context, request: Request, { cookies, session: 
       }
     } else {
       if (body) init.body = body.bytes as Uint8Array<ArrayBuffer>;
-      answer = await client.fetch(upstream, init);
+      answer = await traced(() => client.fetch(upstream, init));
     }
     const tokens = await client.getTokenSet();
     const secrets = [before.accessToken, before.refreshToken, tokens.accessToken, tokens.refreshToken];

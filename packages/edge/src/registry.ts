@@ -113,6 +113,7 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
         : memoryStorage(),
     };
     if (config.fetch) clientOptions.fetch = config.fetch;
+    if (config.telemetry) clientOptions.telemetry = config.telemetry;
     if (coordinator) {
       clientOptions.renew = async (tokens, signal) => {
         if (!tokens) throw new ReauthorizationRequiredError('the session has no tokens');

@@ -65,7 +65,7 @@ export function serverAttributes(host: string): Attributes {
  * ```
  */
 export function otelTelemetry(options: OtelTelemetryOptions = {}): Telemetry {
-  return eventTelemetry<never>(otelEvents(options));
+  return eventTelemetry(otelEvents(options));
 }
 
 /**

@@ -19,7 +19,7 @@ function setup() {
   const otel = otelHarness();
   const events: TokenEvent[] = [];
   const sink = otelEvents({ tracer: otel.tracer, meter: otel.meter });
-  const telemetry = eventTelemetry<never>(Object.assign((e: TokenEvent) => (events.push(e), sink(e)), { within: sink.within }));
+  const telemetry = eventTelemetry(Object.assign((e: TokenEvent) => (events.push(e), sink(e)), { within: sink.within }));
   return { otel, events, telemetry };
 }
 
