@@ -1,4 +1,4 @@
-import { ConfigurationError, createTokenClient, type Adapter, type Grant, type TokenClient, type TokenClientOptions } from '@grantkit/core';
+import { checkOptions, ConfigurationError, createTokenClient, tokenClientRules, type Adapter, type Grant, type TokenClient, type TokenClientOptions } from '@grantkit/core';
 
 const isolateClients = new Map<string, TokenClient>();
 
@@ -72,6 +72,7 @@ function fingerprint(text: string): string {
  * ```
  */
 export function createPartnerClient(options: TokenClientOptions): TokenClient {
+  checkOptions('createPartnerClient', options, tokenClientRules);
   if (options.fetch || options.now) return createTokenClient(options);
   const identity = identityOf(options.adapter);
   const key = options.key ?? `grantkit:${options.adapter.id}:${fingerprint(identity)}`;

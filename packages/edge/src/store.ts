@@ -1,4 +1,4 @@
-import type { TokenSet } from '@grantkit/core';
+import { checkOptions, optionRules, type TokenSet } from '@grantkit/core';
 
 /**
  * Where the edge keeps sessions server-side. With a store, the session cookie holds only an
@@ -69,6 +69,7 @@ export const sessionTtl = (tokens: TokenSet, maxAge: number, authTime?: number):
  * ```
  */
 export function memorySessionStore(options: { maxSessions?: number; now?: () => number } = {}): SessionStore {
+  checkOptions('memorySessionStore', options, { maxSessions: optionRules.positive('sessions', { integer: true }), now: optionRules.function() });
   const max = options.maxSessions ?? 10_000;
   const now = options.now ?? Date.now;
   const map = new Map<string, { tokens: TokenSet; until: number }>();

@@ -1,7 +1,12 @@
 import {
+  checkOptions,
+  ConfigurationError,
   GrantkitError,
+  optionRules,
   ReauthorizationRequiredError,
   createTokenClient,
+  tokenClientRules,
+  type OptionRule,
   errorFromJSON,
   errorToJSON,
   type GrantkitErrorJSON,
@@ -81,6 +86,16 @@ export type SessionRefresherClass<Env> = new (
   alarm(): Promise<void>;
 };
 
+/** What each option of {@link RefresherOptions} may hold. */
+const REFRESHER_RULES = /* @__PURE__ */ (() => {
+  const { storage: _s, key: _k, renew: _r, signal: _g, ...client } = tokenClientRules;
+  return {
+    ...client,
+    sessions: optionRules.where((v) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), 'a SessionStore (get, set, delete)'),
+    sessionMaxAge: optionRules.positive('seconds'),
+  } satisfies Record<keyof RefresherOptions, OptionRule>;
+})();
+
 const ORIGIN = 'https://grantkit.refresher';
 const KEY = 'tokens';
 const ENDED = 'ended'; // set at logout: the session never comes back, whoever asks
@@ -103,6 +118,7 @@ const isTokenSet = (value: unknown): value is TokenSet =>
  * ```
  */
 export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions): SessionRefresherClass<Env> {
+  if (typeof configure !== 'function') throw new ConfigurationError('sessionRefresher: "configure" must be a function (env) => RefresherOptions');
   return class SessionRefresher {
     readonly #state: DurableObjectStateLike;
     readonly #env: Env;
@@ -123,7 +139,9 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
 
     #tokenClient(): TokenClient {
       if (this.#client) return this.#client;
-      const { sessionMaxAge, sessions, ...options } = configure(this.#env);
+      const configured = configure(this.#env);
+      checkOptions('sessionRefresher', configured, REFRESHER_RULES);
+      const { sessionMaxAge, sessions, ...options } = configured;
       this.#maxAge = sessionMaxAge ?? 30 * 24 * 3600;
       this.#sessions = sessions;
       const storage = this.#state.storage;
@@ -148,7 +166,13 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
 
     async fetch(request: Request): Promise<Response> {
       const { pathname } = new URL(request.url);
-      const client = this.#tokenClient();
+      let client: TokenClient;
+      try {
+        client = this.#tokenClient();
+      } catch (error) {
+        // A misconfiguration (the options `configure` returned) reaches the isolate by its name.
+        return Response.json({ error: errorToJSON(error) }, { status: 500 });
+      }
       this.#busy++;
       try {
         if (request.method !== 'POST' || (pathname !== '/renew' && pathname !== '/forget')) {
@@ -216,6 +240,9 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
  * ```
  */
 export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike): RefreshCoordinator {
+  if (typeof namespace?.get !== 'function' || typeof namespace.idFromName !== 'function') {
+    throw new ConfigurationError('durableObjectCoordinator: "namespace" must be a Durable Object namespace binding (get, idFromName), such as env.REFRESHER');
+  }
   type Answer = { tokens?: unknown; stored?: unknown; error?: GrantkitErrorJSON };
   const call = async (sid: string, path: string, body: unknown, signal?: AbortSignal): Promise<Answer> => {
     const stub = namespace.get(namespace.idFromName(sid) as never);

@@ -1,5 +1,5 @@
-import { ConfigurationError, type TokenSet, type TokenStorage } from '@grantkit/core';
-import { createSealer, SEALED_PREFIX, type Sealer } from '@grantkit/core/shared';
+import { checkOptions, type OptionRule, type TokenSet, type TokenStorage } from '@grantkit/core';
+import { createSealer, SEALED_PREFIX, sharedStoreRules, type Sealer } from '@grantkit/core/shared';
 import type { SessionStore } from '../store';
 
 /**
@@ -40,8 +40,15 @@ const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(second
 const isTokenSet = (value: unknown): value is TokenSet =>
   typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
 
-function codec(options: KVStoreOptions, factory: string) {
-  if (options?.secret === undefined) throw new ConfigurationError(`${factory}: "secret" is required: values are sealed at rest (the handler's secret will do)`);
+/** What each option of {@link KVStoreOptions} may hold (with `prefix` for the session store). */
+const RULES = /* @__PURE__ */ (() => ({
+  secret: { ...sharedStoreRules.secret, allowed: `${sharedStoreRules.secret.allowed}: values are sealed at rest (the handler's secret will do)` },
+}))() satisfies Record<keyof KVStoreOptions, OptionRule>;
+const SESSION_RULES = /* @__PURE__ */ (() => ({ ...RULES, prefix: sharedStoreRules.prefix }))();
+
+function codec(options: KVStoreOptions, factory: string, rules: Readonly<Record<string, OptionRule>> = RULES) {
+  // No options at all: say what is missing, as for `{}`.
+  checkOptions(factory, options ?? {}, rules);
   const sealer: Sealer = createSealer(options.secret);
   return {
     async read(kv: KVNamespaceLike, key: string): Promise<TokenSet | undefined> {
@@ -94,7 +101,7 @@ export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions): To
  * ```
  */
 export function kvSessionStore(kv: KVNamespaceLike, options: KVStoreOptions & { prefix?: string }): SessionStore {
-  const { read, write } = codec(options, 'kvSessionStore');
+  const { read, write } = codec(options, 'kvSessionStore', SESSION_RULES);
   const prefix = options.prefix ?? 'grantkit:session:';
   return {
     get: (sid) => read(kv, prefix + sid),

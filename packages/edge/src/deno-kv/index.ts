@@ -19,8 +19,9 @@
  *
  * @module
  */
-import { denoKvShared, type DenoKvLike, type DenoKvSharedOptions } from '@grantkit/core/deno-kv';
-import { sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
+import { denoKvShared, denoKvSharedRules, type DenoKvLike, type DenoKvSharedOptions } from '@grantkit/core/deno-kv';
+import { checkOptions } from '@grantkit/core';
+import { COORDINATOR_RULES, sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
 import type { RefreshCoordinator, SessionStore } from '../store';
 
 /**
@@ -61,6 +62,7 @@ export type DenoKvCoordinatorOptions = DenoKvSessionStoreOptions & SharedCoordin
  * ```
  */
 export function denoKvSessionStore(kv: DenoKvLike, options: DenoKvSessionStoreOptions): SessionStore {
+  checkOptions('denoKvSessionStore', options, denoKvSharedRules);
   const { prefix, ...shared } = options;
   return sharedSessionStore(denoKvShared(kv, shared), prefix === undefined ? {} : { prefix });
 }
@@ -78,6 +80,7 @@ export function denoKvSessionStore(kv: DenoKvLike, options: DenoKvSessionStoreOp
  * ```
  */
 export function denoKvCoordinator(kv: DenoKvLike, options: DenoKvCoordinatorOptions): RefreshCoordinator {
+  checkOptions('denoKvCoordinator', options, { ...COORDINATOR_RULES, ...denoKvSharedRules });
   const { secret, storeTimeout, lockTtl, waitTimeout, clockSkew, prefix, kvPrefix, ...client } = options;
   const shared: DenoKvSharedOptions = { secret };
   if (storeTimeout !== undefined) shared.storeTimeout = storeTimeout;

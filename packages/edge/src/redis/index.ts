@@ -20,7 +20,8 @@
  */
 import { redisShared, type RedisClientLike } from '@grantkit/core/redis';
 import type { SharedStoreOptions } from '@grantkit/core/shared';
-import { sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
+import { checkOptions } from '@grantkit/core';
+import { COORDINATOR_RULES, SESSION_STORE_RULES, sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
 import type { RefreshCoordinator, SessionStore } from '../store';
 
 /**
@@ -60,6 +61,7 @@ export type RedisCoordinatorOptions = RedisSessionStoreOptions & SharedCoordinat
  * ```
  */
 export function redisSessionStore(redis: RedisClientLike, options: RedisSessionStoreOptions): SessionStore {
+  checkOptions('redisSessionStore', options, SESSION_STORE_RULES);
   const { prefix, ...shared } = options;
   return sharedSessionStore(redisShared(redis, shared), prefix === undefined ? {} : { prefix });
 }
@@ -77,6 +79,7 @@ export function redisSessionStore(redis: RedisClientLike, options: RedisSessionS
  * ```
  */
 export function redisCoordinator(redis: RedisClientLike, options: RedisCoordinatorOptions): RefreshCoordinator {
+  checkOptions('redisCoordinator', options, COORDINATOR_RULES);
   const { secret, storeTimeout, lockTtl, waitTimeout, clockSkew, prefix, ...client } = options;
   const shared: SharedStoreOptions = { secret };
   if (storeTimeout !== undefined) shared.storeTimeout = storeTimeout;

@@ -1,5 +1,5 @@
-import type { TokenClientOptions } from '@grantkit/core';
-import { vendorRefresh, type SharedStore } from '@grantkit/core/shared';
+import { tokenClientRules, type OptionRule, type TokenClientOptions } from '@grantkit/core';
+import { sharedStoreRules, vendorRefresh, type SharedStore } from '@grantkit/core/shared';
 import type { RefreshCoordinator, SessionStore } from '../store';
 
 /** Where sessions live in a shared store unless told otherwise. */
@@ -18,6 +18,18 @@ export type SharedCoordinatorOptions = Omit<TokenClientOptions, 'storage' | 'key
   /** Key prefix of the sessions; the same as the session store's. @default 'grantkit:session:' */
   prefix?: string;
 };
+
+/**
+ * What each option of a session store on a shared store may hold (`redisSessionStore`,
+ * `denoKvSessionStore`: the shared store's, `prefix` being the sessions').
+ */
+export const SESSION_STORE_RULES: Readonly<Record<string, OptionRule>> = sharedStoreRules;
+
+/** What each option of a coordinator on a shared store may hold: the session store's and {@link SharedCoordinatorOptions}. */
+export const COORDINATOR_RULES = /* @__PURE__ */ (() => {
+  const { storage: _s, key: _k, renew: _r, signal: _g, onTokens: _t, ...client } = tokenClientRules;
+  return { ...sharedStoreRules, ...client } satisfies Record<keyof SharedCoordinatorOptions, OptionRule>;
+})();
 
 /**
  * A `SessionStore` on any shared store of `@grantkit/core/shared` (Redis, Deno KV, your engine):
