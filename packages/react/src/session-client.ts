@@ -32,8 +32,34 @@ export class GrantkitHttpError extends Error {
 /** code → the one exchange of that code, shared by every client: StrictMode, remounts and re-renders post once. */
 const exchanges = new Map<string, Promise<ExchangeResult>>();
 
+const isPath = (v: unknown) => typeof v === 'string' && v.startsWith('/') && !v.startsWith('//');
+const RULES: Record<keyof SessionClientOptions, [(v: unknown) => boolean, string]> = {
+  basePath: [isPath, 'a path starting with "/"'],
+  graphqlPath: [isPath, 'a path starting with "/"'],
+  fetch: [(v) => typeof v === 'function', 'a function'],
+};
+
 /**
- * Creates a {@link SessionClient}. Touches no browser global until a method is called (SSR-safe).
+ * The options of {@link createSessionClient}, checked as core's `checkOptions` does (react cannot
+ * import core): a TypeError names the option, the type given and what is allowed.
+ */
+function checkOptions(options: SessionClientOptions): void {
+  const fail = (message: string) => {
+    throw new TypeError(`createSessionClient: ${message}`);
+  };
+  if (typeof options !== 'object' || options === null) fail(`the options must be an object, not ${options === null ? 'null' : `a ${typeof options}`}`);
+  for (const [name, value] of Object.entries(options)) {
+    const rule = RULES[name as keyof SessionClientOptions];
+    // "Did you mean" only for a name that differs in case: the full edit-distance guess is core's.
+    const guess = Object.keys(RULES).find((known) => known.toLowerCase() === name.toLowerCase());
+    if (!rule) fail(`unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+    else if (value !== undefined && !rule[0](value)) fail(`"${name}" must be ${rule[1]}, not a${typeof value === 'object' ? 'n' : ''} ${typeof value}`);
+  }
+}
+
+/**
+ * Creates a {@link SessionClient}. Its options are checked: a `TypeError` names a misspelled option
+ * or one holding what its docs rule out. Touches no browser global until a method is called (SSR-safe).
  *
  * @example
  * ```ts
@@ -42,6 +68,7 @@ const exchanges = new Map<string, Promise<ExchangeResult>>();
  * ```
  */
 export function createSessionClient(options: SessionClientOptions = {}): SessionClient {
+  checkOptions(options);
   const basePath = trimBasePath(options.basePath);
   const routes = edgeRoutes(basePath);
   const listeners = new Set<(session: GrantkitSession) => void>();
