@@ -62,26 +62,22 @@ export const optionRules = {
 const kindOf = (value: unknown): string =>
   value == null || value !== value || value === Infinity || value === -Infinity ? String(value) : Array.isArray(value) ? 'an array' : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
 
-/** Edit distance of `a` and `b` (Levenshtein, one row). */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 0; i < a.length; i++) {
-    const above = row;
-    row = [i + 1];
-    for (let j = 0; j < b.length; j++) row[j + 1] = Math.min(above[j + 1]! + 1, row[j]! + 1, above[j]! + +(a[i] !== b[j]));
-  }
-  return row[b.length]!;
-}
-
-/** The known name closest to `name` (edit distance at most 2, 3 for names of 6 or more; a prefix counts 1), for "did you mean". */
+/**
+ * The known name closest to `name`, for "did you mean": the one sharing the longest start plus end
+ * with it, ignoring case (a typo, a missing or extra letter, a plural), if they share more than 2
+ * characters. Cheaper than an edit distance, and as good for option names.
+ */
 function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = name.length >= 6 ? 4 : 3;
+  let top = 2;
   const a = name.toLowerCase();
   for (const candidate of known) {
     const b = candidate.toLowerCase();
-    const d = b.startsWith(a) || a.startsWith(b) ? 1 : distance(a, b);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    let start = 0;
+    let end = 0;
+    while (start < a.length && a[start] === b[start]) start++;
+    while (end < Math.min(a.length, b.length) - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    if (start + end > top) [best, top] = [candidate, start + end];
   }
   return best;
 }
