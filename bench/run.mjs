@@ -67,6 +67,7 @@ const storms = await step('refresh storms', () => child('storms.mjs'));
 const memory = await step('memory', () => child('memory.mjs', ['--expose-gc']));
 const edge = await step('edge overhead (workerd)', () => child('edge.mjs', [], 360_000));
 const shared = await step('many servers (Redis)', () => child('redis.mjs'));
+const telemetry = await step('telemetry (OpenTelemetry on a renewal)', () => child('telemetry.mjs'));
 
 /* ------------------------------------------------------------------ targets */
 
@@ -87,6 +88,10 @@ target('storm.401', `${storms.callers ?? 1000} requests answered 401 over 0–20
 const singleUseFailures = ['expiry', 'unauthorized', 'singleUseWaves'].reduce((n, s) => n + (gk(s).failures ?? NaN), 0);
 target('storm.singleUse', 'failures with single-use refresh tokens (all storms)', Number.isNaN(singleUseFailures) ? null : singleUseFailures, 0, singleUseFailures === 0);
 
+// Issue #16: a renewal with OpenTelemetry on costs at most 5% more; the cached path reports nothing.
+const telemetryRatio = telemetry.renewal?.ratio ?? null;
+target('telemetry.renewal', 'renewal with OpenTelemetry tracing + metrics ≤ 1.05× without (telemetry cost in process over a loopback renewal)', telemetryRatio, 1.05, telemetryRatio !== null && telemetryRatio <= 1.05, telemetry.renewal ? `loopback wall ${telemetry.renewal.loopbackRatio.toFixed(3)}×, CPU ${telemetry.renewal.cpuRatio.toFixed(3)}× (noisy)` : undefined);
+target('telemetry.cached', 'events on the cached-token path with telemetry on', telemetry.cached?.events ?? null, 0, telemetry.cached?.events === 0);
 const edgeRatio = edge.proxy?.isolate?.ratio ?? null;
 target('edge.proxy', `edge GraphQL proxy ≤ ${edge.target ?? 1.15}× bare passthrough (workerd, time per request, median of interleaved pairs)`, edgeRatio, edge.target ?? 1.15, edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15));
 
@@ -113,6 +118,12 @@ for (const [name, r] of Object.entries(hot.results ?? {})) {
   add('(2) hot path', name, r.ns === null ? r.note : `${fmtNs(r.ns)}${ratio}`, isGk ? '≤ 1.5× empty' : '', isGk ? status('hot.ratio') : '');
 }
 if (hot.error) add('(2) hot path', 'error', hot.error);
+if (telemetry.renewal) {
+  const t = telemetry.renewal;
+  add('(7) telemetry', `renewal, OpenTelemetry on / off (+${t.telemetryUs.toFixed(1)} µs on ${(t.offUs / 1000).toFixed(2)} ms; loopback ${t.loopbackRatio.toFixed(2)}×)`, `${t.ratio.toFixed(3)}×`, '≤ 1.05×', status('telemetry.renewal'));
+  add('(7) telemetry', `cached getAccessToken with telemetry: events (${telemetry.cached.onNs.toFixed(1)} ns vs ${telemetry.cached.offNs.toFixed(1)} ns)`, String(telemetry.cached.events), '0', status('telemetry.cached'));
+}
+if (telemetry.error) add('(7) telemetry', 'error', telemetry.error);
 const stormLabels = { expiry: 'expiry, 1000 concurrent callers', unauthorized: '401 storm, 1000 requests, 0–200 ms', singleUseWaves: `single-use RT, ${storms.waves ?? 3} mixed waves` };
 for (const [scenario, libs] of Object.entries(storms.scenarios ?? {})) {
   for (const [lib, r] of Object.entries(libs)) {
@@ -176,7 +187,7 @@ const results = {
   durationMs: Date.now() - started,
   targets,
   passed: targets.every((t) => t.pass),
-  results: { size: sizes, hotPath: hot, storms, memory, edge, redis: shared },
+  results: { size: sizes, hotPath: hot, storms, memory, edge, redis: shared, telemetry },
 };
 writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const failed = targets.filter((t) => !t.pass);

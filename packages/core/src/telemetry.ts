@@ -116,7 +116,10 @@ export interface RevocationEvent {
  */
 export interface LockWaitEvent {
   type: 'lock.wait';
-  /** `acquired`: this process then renewed; `adopted`: it took what the holder stored; `failed`: it gave up. */
+  /**
+   * `acquired`: the lock came free and this process took it (it then renews, or adopts the set the
+   * holder stored); `adopted`: it found the holder's new set while waiting; `failed`: it gave up.
+   */
   outcome: 'acquired' | 'adopted' | 'failed';
   /** The error code when it gave up (`timeout`, `aborted`, `store_unavailable`, …). */
   error?: GrantkitErrorCode;

@@ -6,11 +6,12 @@ import {
   isGrantkitError,
   type GrantkitErrorCode,
 } from '../errors';
-import { MS, SECONDS } from '../adapters/shared';
+import { has, MS, SECONDS } from '../adapters/shared';
 import { checkOptions, optionRules as r, type OptionRule } from '../options';
 import type { TokenStorage } from '../storage';
 import { memoryStorage } from '../storage';
 import { createTokenClient, type TokenClientOptions } from '../token-client';
+import type { Telemetry } from '../telemetry';
 import type { TokenSet } from '../token-set';
 import type { SharedEngine } from './engine';
 import { createSealer, type Sealer } from './seal';
@@ -39,6 +40,17 @@ export interface SharedStoreOptions {
   waitTimeout?: number;
   /** A stored set this many seconds before its expiry counts as expired (not adopted). @default 5 */
   clockSkew?: number;
+  /**
+   * Reports each wait for another process's refresh lock (`lock.wait`: how long, and whether the
+   * renewal then took the lock, adopted what the holder stored, or gave up): `eventTelemetry(log)`
+   * or `otelTelemetry()` (the `grantkit.lock.wait.duration` histogram). @default none
+   *
+   * @example
+   * ```ts
+   * redisShared(redis, { secret, telemetry: otelTelemetry() });
+   * ```
+   */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -210,6 +222,7 @@ export const sharedStoreRules = {
   lockTtl: r.where((v) => typeof v === 'number' && v >= 100 && v < Infinity, 'a number of milliseconds of at least 100'),
   waitTimeout: MS,
   clockSkew: SECONDS,
+  telemetry: /* @__PURE__ */ r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) or otelTelemetry())'),
 } satisfies Record<keyof SharedStoreOptions, OptionRule>;
 
 /**
@@ -305,17 +318,31 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
     for (let round = 0; round < 3; round++) {
       const owner = randomOwner();
       let delay = MIN_DELAY;
-      for (;;) {
-        if (signal?.aborted) throw abortError(signal);
-        if (await guard(() => engine.lock(lockName, owner, lockTtl))) break;
-        // Someone else renews: adopt what they store, or wait (jittered, growing, bounded) for the lock.
-        const { entry } = await read(name);
-        if (entry?.e) throw endedError(entry.e);
-        if (renewedElsewhere(entry?.t, base, Date.now() + skew)) return entry.t;
-        if (Date.now() + delay > deadline) throw new GrantkitError('timeout', 'Another process held the refresh lock too long');
-        await sleep(delay / 2 + Math.random() * (delay / 2), signal);
-        delay = Math.min(delay * 2, MAX_DELAY);
+      let waited: number | undefined; // when this round found the lock held
+      const waitEnded = (outcome: 'acquired' | 'adopted' | 'failed', error?: unknown) => {
+        if (waited !== undefined) options.telemetry?.lock?.(outcome, Date.now() - waited, error);
+      };
+      try {
+        for (;;) {
+          if (signal?.aborted) throw abortError(signal);
+          if (await guard(() => engine.lock(lockName, owner, lockTtl))) break;
+          waited ??= Date.now();
+          // Someone else renews: adopt what they store, or wait (jittered, growing, bounded) for the lock.
+          const { entry } = await read(name);
+          if (entry?.e) throw endedError(entry.e);
+          if (renewedElsewhere(entry?.t, base, Date.now() + skew)) {
+            waitEnded('adopted');
+            return entry.t;
+          }
+          if (Date.now() + delay > deadline) throw new GrantkitError('timeout', 'Another process held the refresh lock too long');
+          await sleep(delay / 2 + Math.random() * (delay / 2), signal);
+          delay = Math.min(delay * 2, MAX_DELAY);
+        }
+      } catch (error) {
+        waitEnded('failed', error);
+        throw error;
       }
+      waitEnded('acquired');
       // Held: extend while the vendor answers, so a slow answer is not mistaken for a dead holder.
       const heartbeat = setInterval(() => void guard(() => engine.extend(lockName, owner, lockTtl)).catch(() => {}), Math.max(50, Math.floor(lockTtl / 3)));
       try {
