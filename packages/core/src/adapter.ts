@@ -5,7 +5,7 @@ import type { TokenSet } from './token-set';
  *
  * @example
  * ```ts
- * const grant: Grant = { type: 'authorization_code', code, codeVerifier };
+ * const request = adapter.buildRequest({ type: 'authorization_code', code, codeVerifier });
  * ```
  */
 export type Grant =

@@ -12,7 +12,7 @@ import type { TokenClient } from './token-client';
  *
  * @example
  * ```ts
- * const options: GraphQLClientOptions = { tokenClient, endpoint: 'https://api.dev.firstdollar.com/graphql' };
+ * const graphql = createGraphQLClient({ tokenClient, endpoint: 'https://api.dev.firstdollar.com/graphql' });
  * ```
  */
 export interface GraphQLClientOptions {

@@ -16,7 +16,7 @@ import type { TokenSet } from './token-set';
  *
  * @example
  * ```ts
- * const options: TokenClientOptions = { adapter: firstDollarPartner({ clientId, clientSecret }), timeout: 5000 };
+ * const client = createTokenClient({ adapter: firstDollarPartner({ clientId, clientSecret }), timeout: 5000 });
  * ```
  */
 export interface TokenClientOptions extends HttpOptions {

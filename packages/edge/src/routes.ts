@@ -43,7 +43,7 @@ interface LoginIntent extends Record<string, unknown> {
  *
  * @example
  * ```ts
- * const summary: SessionSummary = await (await fetch('/auth/session')).json();
+ * const summary = (await (await fetch('/auth/session')).json()) as SessionSummary;
  * if (summary.authenticated) console.log('until', new Date(summary.expiresAt));
  * ```
  */

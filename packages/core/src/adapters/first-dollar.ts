@@ -100,7 +100,7 @@ export function firstDollarPartner(options: FirstDollarCommonOptions): Adapter {
  *
  * @example
  * ```ts
- * const options: FirstDollarAppOptions = { appId: 'app_123', clientId, clientSecret };
+ * const adapter = firstDollarApp({ appId: 'app_123', clientId, clientSecret });
  * ```
  */
 export interface FirstDollarAppOptions extends FirstDollarCommonOptions {

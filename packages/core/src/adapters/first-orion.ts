@@ -38,7 +38,7 @@ function origin(options: FirstOrionCommonOptions): string {
  *
  * @example
  * ```ts
- * const options: FirstOrionOAuthOptions = { apiKey, secretKey, environment: 'lab' };
+ * const adapter = firstOrionOAuth({ apiKey, secretKey, environment: 'lab' });
  * ```
  */
 export interface FirstOrionOAuthOptions extends FirstOrionCommonOptions {
@@ -88,7 +88,7 @@ export function firstOrionOAuth(options: FirstOrionOAuthOptions): Adapter {
  *
  * @example
  * ```ts
- * const options: FirstOrionV1Options = { apiKey, secretKey, refresh: 'header', authScheme: 'raw' };
+ * const adapter = firstOrionV1({ apiKey, secretKey, refresh: 'header', authScheme: 'raw' });
  * ```
  */
 export interface FirstOrionV1Options extends FirstOrionCommonOptions {

@@ -9,7 +9,7 @@ import { base, base64, BOOL, bodyRequest, formEncode, oauthErrorOf, parseTokenAn
  *
  * @example
  * ```ts
- * const options: OAuth2Options = { clientId: 'app', clientSecret: 's3cret', tokenEndpoint: 'https://id.example/token' };
+ * const adapter = oauth2({ clientId: 'app', clientSecret: 's3cret', tokenEndpoint: 'https://id.example/token' });
  * ```
  */
 export interface OAuth2Options {

@@ -9,9 +9,9 @@ import { base, BODY_FORMAT, bodyRequest, oauthErrorOf, parseTokenAnswer, REQ_STR
  *
  * @example
  * ```ts
- * const options: OrangeLogicOptions = {
+ * const adapter = orangeLogic({
  *   siteUrl: 'https://acme.orangelogic.com', clientId, clientSecret, redirectUri: 'https://app.example/callback',
- * };
+ * });
  * ```
  */
 export interface OrangeLogicOptions {

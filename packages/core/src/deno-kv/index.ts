@@ -65,7 +65,7 @@ export interface DenoKvLike {
  *
  * @example
  * ```ts
- * const options: DenoKvEngineOptions = { kvPrefix: ['myapp', 'grantkit'] };
+ * const engine = denoKvEngine(await Deno.openKv(), { kvPrefix: ['myapp', 'grantkit'] });
  * ```
  */
 export interface DenoKvEngineOptions {
@@ -197,7 +197,7 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
  *
  * @example
  * ```ts
- * const options: DenoKvSharedOptions = { secret: Deno.env.get('TOKEN_SECRET')!, kvPrefix: ['myapp'], lockTtl: 5000 };
+ * const shared = denoKvShared(await Deno.openKv(), { secret: Deno.env.get('TOKEN_SECRET')!, kvPrefix: ['myapp'], lockTtl: 5000 });
  * ```
  */
 export type DenoKvSharedOptions = SharedStoreOptions & DenoKvEngineOptions;

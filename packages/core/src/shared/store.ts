@@ -21,7 +21,7 @@ import { createSealer, type Sealer } from './seal';
  *
  * @example
  * ```ts
- * const options: SharedStoreOptions = { secret: [process.env.TOKEN_SECRET!, process.env.OLD_TOKEN_SECRET!], storeTimeout: 1000 };
+ * const store = createSharedStore(engine, { secret: [process.env.TOKEN_SECRET!, process.env.OLD_TOKEN_SECRET!], storeTimeout: 1000 });
  * ```
  */
 export interface SharedStoreOptions {

@@ -6,7 +6,7 @@ export type EmulatedVendor = 'firstDollar' | 'firstOrion' | 'orangeLogic' | 'oau
 /**
  * A First Dollar Partner API client (client_credentials grant).
  * @example
- * const partner: FirstDollarPartner = { clientId: 'partner_ACME_api@partner.firstdollar.com', clientSecret: 's3cret' };
+ * const emulator = createVendorEmulator({ firstDollar: { partners: [{ clientId: 'partner_ACME_api@partner.firstdollar.com', clientSecret: 's3cret' }] } });
  */
 export interface FirstDollarPartner {
   clientId: string;
@@ -17,7 +17,7 @@ export interface FirstDollarPartner {
  * A First Dollar OAuth App (authorization_code grant). `redirectUri` is fixed at registration:
  * the consent page always redirects there.
  * @example
- * const app: FirstDollarApp = { appId: 'app_1', clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' };
+ * const emulator = createVendorEmulator({ firstDollar: { apps: [{ appId: 'app_1', clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' }] } });
  */
 export interface FirstDollarApp {
   appId: string;
@@ -29,7 +29,7 @@ export interface FirstDollarApp {
 /**
  * A First Orion API key pair (v2 Basic auth and v1 `X-API-KEY` / `X-SECRET-KEY`).
  * @example
- * const key: FirstOrionKey = { apiKey: 'key', secretKey: 'secret' };
+ * const emulator = createVendorEmulator({ firstOrion: { keys: [{ apiKey: 'key', secretKey: 'secret' }] } });
  */
 export interface FirstOrionKey {
   apiKey: string;
@@ -39,7 +39,7 @@ export interface FirstOrionKey {
 /**
  * An Orange Logic third-party application.
  * @example
- * const client: OrangeLogicClient = { clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' };
+ * const emulator = createVendorEmulator({ orangeLogic: { clients: [{ clientId: 'cid', clientSecret: 's3cret', redirectUri: 'http://127.0.0.1/auth/callback' }] } });
  */
 export interface OrangeLogicClient {
   clientId: string;
@@ -51,7 +51,7 @@ export interface OrangeLogicClient {
  * A generic RFC 6749 client. `tokenEndpointAuthMethod` defaults to `client_secret_basic` when a
  * secret is set, else `none` (a public client, which must use PKCE S256).
  * @example
- * const client: OAuth2Client = { clientId: 'spa', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' };
+ * const emulator = createVendorEmulator({ oauth2: { clients: [{ clientId: 'spa', redirectUris: ['http://127.0.0.1/cb'], tokenEndpointAuthMethod: 'none' }] } });
  */
 export interface OAuth2Client {
   clientId: string;
@@ -83,7 +83,7 @@ export type GraphqlResolver = (
  * Options of {@link createVendorEmulator}. Every credential list, when given, replaces the
  * matching default of `TEST_CREDENTIALS`.
  * @example
- * const options: EmulatorOptions = { now: Date.UTC(2030, 0, 1), accessTokenTtl: { firstDollar: 60 } };
+ * const emulator = createVendorEmulator({ now: Date.UTC(2030, 0, 1), accessTokenTtl: { firstDollar: 60 } });
  */
 export interface EmulatorOptions {
   /** Initial virtual clock, ms since epoch. The clock moves only by `clock.advance()` / `clock.set()`. @default Date.now() at creation */

@@ -104,7 +104,7 @@ export type VaultEvent = {
  *
  * @example
  * ```ts
- * const options: VaultOptions = { engine: redisEngine(redis), secret: process.env.TOKEN_SECRET!, adapter, failingDays: 3 };
+ * const vault = createVault({ engine: redisEngine(redis), secret: process.env.TOKEN_SECRET!, adapter, failingDays: 3 });
  * ```
  */
 export interface VaultOptions extends Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'onTokens' | 'signal'>, Omit<SharedStoreOptions, 'prefix'> {

@@ -22,7 +22,7 @@ import { sessionTtl, type RefreshCoordinator, type SessionStore } from '../store
  *
  * @example
  * ```ts
- * const namespace: DurableObjectNamespaceLike = env.REFRESHER;
+ * const coordinator = durableObjectCoordinator(env.REFRESHER);
  * ```
  */
 export interface DurableObjectNamespaceLike {
@@ -54,7 +54,7 @@ export interface DurableObjectStateLike {
  *
  * @example
  * ```ts
- * const options: RefresherOptions = { adapter: firstDollarApp({ appId, clientId, clientSecret }), timeout: 5000 };
+ * export const SessionRefresher = sessionRefresher((env) => ({ adapter: firstDollarApp({ appId: env.FD_APP_ID, clientId: env.FD_CLIENT_ID, clientSecret: env.FD_CLIENT_SECRET }), timeout: 5000 }));
  * ```
  */
 export type RefresherOptions = Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'signal'> & {

@@ -7,7 +7,7 @@ import type { SessionStore } from '../store';
  *
  * @example
  * ```ts
- * const kv: KVNamespaceLike = env.TOKENS;
+ * const storage = kvTokenStorage(env.TOKENS, { secret: env.TOKEN_SECRET });
  * ```
  */
 export interface KVNamespaceLike {
@@ -21,7 +21,7 @@ export interface KVNamespaceLike {
  *
  * @example
  * ```ts
- * const options: KVStoreOptions = { secret: [env.SESSION_SECRET, env.OLD_SESSION_SECRET] };
+ * const sessions = kvSessionStore(env.SESSIONS, { secret: [env.SESSION_SECRET, env.OLD_SESSION_SECRET] });
  * ```
  */
 export interface KVStoreOptions {

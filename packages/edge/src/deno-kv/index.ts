@@ -31,7 +31,7 @@ import type { RefreshCoordinator, SessionStore } from '../store';
  *
  * @example
  * ```ts
- * const options: DenoKvSessionStoreOptions = { secret: Deno.env.get('SESSION_SECRET')!, kvPrefix: ['myapp'], storeTimeout: 1000 };
+ * const sessions = denoKvSessionStore(await Deno.openKv(), { secret: Deno.env.get('SESSION_SECRET')!, kvPrefix: ['myapp'], storeTimeout: 1000 });
  * ```
  */
 export type DenoKvSessionStoreOptions = Omit<DenoKvSharedOptions, 'prefix'> & {
@@ -45,7 +45,7 @@ export type DenoKvSessionStoreOptions = Omit<DenoKvSharedOptions, 'prefix'> & {
  *
  * @example
  * ```ts
- * const options: DenoKvCoordinatorOptions = { secret: Deno.env.get('SESSION_SECRET')!, adapter: firstDollarApp({ appId, clientId, clientSecret }), lockTtl: 5000 };
+ * const coordinator = denoKvCoordinator(await Deno.openKv(), { secret: Deno.env.get('SESSION_SECRET')!, adapter: firstDollarApp({ appId, clientId, clientSecret }), lockTtl: 5000 });
  * ```
  */
 export type DenoKvCoordinatorOptions = DenoKvSessionStoreOptions & SharedCoordinatorOptions;

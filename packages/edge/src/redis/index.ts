@@ -30,7 +30,7 @@ import type { RefreshCoordinator, SessionStore } from '../store';
  *
  * @example
  * ```ts
- * const options: RedisSessionStoreOptions = { secret: env.SESSION_SECRET, prefix: 'myapp:session:', storeTimeout: 1000 };
+ * const sessions = redisSessionStore(redis, { secret: env.SESSION_SECRET, prefix: 'myapp:session:', storeTimeout: 1000 });
  * ```
  */
 export type RedisSessionStoreOptions = Omit<SharedStoreOptions, 'prefix'> & {
@@ -44,7 +44,7 @@ export type RedisSessionStoreOptions = Omit<SharedStoreOptions, 'prefix'> & {
  *
  * @example
  * ```ts
- * const options: RedisCoordinatorOptions = { secret: env.SESSION_SECRET, adapter: firstDollarApp({ appId, clientId, clientSecret }), lockTtl: 5000 };
+ * const coordinator = redisCoordinator(redis, { secret: env.SESSION_SECRET, adapter: firstDollarApp({ appId, clientId, clientSecret }), lockTtl: 5000 });
  * ```
  */
 export type RedisCoordinatorOptions = RedisSessionStoreOptions & SharedCoordinatorOptions;

@@ -11,7 +11,7 @@ export const SESSION_PREFIX = 'grantkit:session:';
  *
  * @example
  * ```ts
- * const options: SharedCoordinatorOptions = { adapter: firstDollarApp({ appId, clientId, clientSecret }), timeout: 5000 };
+ * const coordinator = sharedCoordinator(createSharedStore(engine, { secret }), { adapter: firstDollarApp({ appId, clientId, clientSecret }), timeout: 5000 });
  * ```
  */
 export type SharedCoordinatorOptions = Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'signal' | 'onTokens'> & {
