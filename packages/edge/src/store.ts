@@ -55,9 +55,12 @@ export const sessionSeconds = (tokens: TokenSet, maxAge: number, now = Date.now(
   return tokens.refreshExpiresAt === undefined ? left : Math.min(left, (tokens.refreshExpiresAt - now) / 1000);
 };
 
-/** {@link sessionSeconds} as a store TTL: whole seconds, at least 60 (Workers KV's shortest TTL). */
+/**
+ * {@link sessionSeconds} as a store TTL: whole seconds, at least 1. A store with a longer shortest TTL
+ * applies its own (Workers KV: 60 s, in `kvSessionStore`).
+ */
 export const sessionTtl = (tokens: TokenSet, maxAge: number, authTime?: number): number =>
-  Math.max(60, Math.ceil(sessionSeconds(tokens, maxAge, Date.now(), authTime)));
+  Math.max(1, Math.ceil(sessionSeconds(tokens, maxAge, Date.now(), authTime)));
 
 /**
  * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session

@@ -34,7 +34,7 @@ export interface KVStoreOptions {
   secret: string | readonly string[];
 }
 
-// KV refuses an expirationTtl under 60 seconds.
+// KV refuses an expirationTtl under 60 seconds: the one place that minimum lives.
 const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(seconds)) });
 
 const isTokenSet = (value: unknown): value is TokenSet =>
