@@ -46,10 +46,13 @@ export const BUDGETS = {
   // `telemetry` object around token calls, renewals, fallbacks and revocations, and the HTTP attempt
   // count: +132 B gzip measured; the event building and OpenTelemetry stay out, in `eventTelemetry`
   // (tree-shaken when unused) and `@grantkit/core/otel`).
-  'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 14_592 },
+  // 14,592 → 15,360 with issue #14: every factory checks every option by name (checkOptions ~0.9 KB
+  // gzip, the rules the rest; 554 B were found to pay part of it back, jose's decodeJwt among them).
+  'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 15_360 },
   react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
-  redis: { label: 'edge/redis ≤ 16 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)', gzip: 16_384 },
-  'deno-kv': { label: 'edge/deno-kv ≤ 16 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)', gzip: 16_384 },
+  // 16 → 17 KB with issue #14's option checks (~1.3 KB gzip in these bundles).
+  redis: { label: 'edge/redis ≤ 17 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)', gzip: 17_408 },
+  'deno-kv': { label: 'edge/deno-kv ≤ 17 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)', gzip: 17_408 },
   // 27 KB → 32 KB in this round: issue #11 (bounded and streamed proxy bodies, redaction of tokens
   // echoed in proxied error answers, decoded-answer headers, login CSRF, per-purpose keys: ~2 KB gzip),
   // #14 (every option checked, by name: ~0.5 KB) and #12 (errors rebuilt as their own class: ~0.5 KB).
