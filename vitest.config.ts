@@ -26,9 +26,33 @@ const alias = [
 export default defineConfig({
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'core', include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'], setupFiles: [canarySetup], environment: 'node' } },
-      { resolve: { alias }, test: { name: 'edge', include: ['packages/edge/src/**/*.test.ts'], setupFiles: [canarySetup], environment: 'node' } },
-      { resolve: { alias }, test: { name: 'react', include: ['packages/react/src/**/*.test.{ts,tsx}'], setupFiles: [canarySetup], environment: 'happy-dom' } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'core',
+          include: ['packages/core/src/**/*.test.ts', 'test/node-version.test.ts'],
+          setupFiles: [canarySetup],
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'edge',
+          include: ['packages/edge/src/**/*.test.ts'],
+          setupFiles: [canarySetup],
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'react',
+          include: ['packages/react/src/**/*.test.{ts,tsx}'],
+          setupFiles: [canarySetup],
+          environment: 'happy-dom',
+        },
+      },
       {
         resolve: { alias },
         test: {
@@ -40,11 +64,49 @@ export default defineConfig({
         },
       },
       // Shared stores against the real engines (a redis-server the tests start), on the packages' source.
-      { resolve: { alias }, test: { name: 'stores', include: ['test/stores/**/*.test.ts'], setupFiles: [canarySetup], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false } },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'stores',
+          include: ['test/stores/**/*.test.ts'],
+          setupFiles: [canarySetup],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
       // What a consumer receives: the packed tarballs installed into a fresh project outside the workspace.
-      { test: { name: 'consumer', include: ['test/consumer/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 600_000, fileParallelism: false } },
-      { test: { name: 'runtimes', include: ['test/runtimes/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'consumer',
+          include: ['test/consumer/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'runtimes',
+          include: ['test/runtimes/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -26,7 +26,10 @@ function version(name) {
 
 function child(script, args = [], timeoutMs = 300_000) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...args, join(here, 'lib', script)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...args, join(here, 'lib', script)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     const timer = setTimeout(() => {
@@ -57,7 +60,9 @@ async function step(name, fn) {
 
 // (1) size
 const sizes = await step('size', measureSizes);
-console.log('(1) Bundle size: esbuild --bundle --minify --platform=browser --format=esm; gzip -9; brotli q11\n');
+console.log(
+  '(1) Bundle size: esbuild --bundle --minify --platform=browser --format=esm; gzip -9; brotli q11\n',
+);
 console.log(Array.isArray(sizes) ? sizeTable(sizes) : `size failed: ${sizes.error}`);
 console.log('');
 
@@ -67,37 +72,102 @@ const storms = await step('refresh storms', () => child('storms.mjs'));
 const memory = await step('memory', () => child('memory.mjs', ['--expose-gc']));
 const edge = await step('edge overhead (workerd)', () => child('edge.mjs', [], 360_000));
 const shared = await step('many servers (Redis)', () => child('redis.mjs'));
-const telemetry = await step('telemetry (OpenTelemetry on a renewal)', () => child('telemetry.mjs'));
+const telemetry = await step('telemetry (OpenTelemetry on a renewal)', () =>
+  child('telemetry.mjs'),
+);
 
 /* ------------------------------------------------------------------ targets */
 
 const targets = [];
-const target = (id, label, value, limit, pass, note) => targets.push({ id, label, value, limit, pass, ...(note ? { note } : {}) });
+const target = (id, label, value, limit, pass, note) =>
+  targets.push({ id, label, value, limit, pass, ...(note ? { note } : {}) });
 const sizeRows = Array.isArray(sizes) ? sizes : [];
 for (const [id, budget] of Object.entries(BUDGETS)) {
   const rows = sizeRows.filter((r) => r.budget === id);
-  const worst = rows.reduce((a, r) => (a === undefined || (r.gzip ?? Infinity) > (a.gzip ?? Infinity) ? r : a), undefined);
-  target(`size.${id}`, budget.label, worst?.gzip ?? null, budget.gzip, rows.length > 0 && rows.every((r) => r.pass), worst ? `${worst.library} ${worst.label}` : 'not measured');
+  const worst = rows.reduce(
+    (a, r) => (a === undefined || (r.gzip ?? Infinity) > (a.gzip ?? Infinity) ? r : a),
+    undefined,
+  );
+  target(
+    `size.${id}`,
+    budget.label,
+    worst?.gzip ?? null,
+    budget.gzip,
+    rows.length > 0 && rows.every((r) => r.pass),
+    worst ? `${worst.library} ${worst.label}` : 'not measured',
+  );
 }
 const ns = (name) => hot.results?.[name]?.ns ?? null;
-const hotRatio = ns('grantkit getAccessToken()') && ns('empty async fn') ? ns('grantkit getAccessToken()') / ns('empty async fn') : null;
-target('hot.ratio', 'grantkit getAccessToken() ≤ 1.5× empty async fn (median ns ratio)', hotRatio, 1.5, hotRatio !== null && hotRatio <= 1.5);
+const hotRatio =
+  ns('grantkit getAccessToken()') && ns('empty async fn')
+    ? ns('grantkit getAccessToken()') / ns('empty async fn')
+    : null;
+target(
+  'hot.ratio',
+  'grantkit getAccessToken() ≤ 1.5× empty async fn (median ns ratio)',
+  hotRatio,
+  1.5,
+  hotRatio !== null && hotRatio <= 1.5,
+);
 const gk = (scenario) => storms.scenarios?.[scenario]?.grantkit ?? {};
-target('storm.expiry', `${storms.callers ?? 1000} concurrent callers at expiry: exactly 1 token request`, gk('expiry').tokenRequests ?? null, 1, gk('expiry').tokenRequests === 1 && gk('expiry').failures === 0);
-target('storm.401', `${storms.callers ?? 1000} requests answered 401 over 0–200 ms: exactly 1 token request`, gk('unauthorized').tokenRequests ?? null, 1, gk('unauthorized').tokenRequests === 1 && gk('unauthorized').failures === 0);
-const singleUseFailures = ['expiry', 'unauthorized', 'singleUseWaves'].reduce((n, s) => n + (gk(s).failures ?? NaN), 0);
-target('storm.singleUse', 'failures with single-use refresh tokens (all storms)', Number.isNaN(singleUseFailures) ? null : singleUseFailures, 0, singleUseFailures === 0);
+target(
+  'storm.expiry',
+  `${storms.callers ?? 1000} concurrent callers at expiry: exactly 1 token request`,
+  gk('expiry').tokenRequests ?? null,
+  1,
+  gk('expiry').tokenRequests === 1 && gk('expiry').failures === 0,
+);
+target(
+  'storm.401',
+  `${storms.callers ?? 1000} requests answered 401 over 0–200 ms: exactly 1 token request`,
+  gk('unauthorized').tokenRequests ?? null,
+  1,
+  gk('unauthorized').tokenRequests === 1 && gk('unauthorized').failures === 0,
+);
+const singleUseFailures = ['expiry', 'unauthorized', 'singleUseWaves'].reduce(
+  (n, s) => n + (gk(s).failures ?? NaN),
+  0,
+);
+target(
+  'storm.singleUse',
+  'failures with single-use refresh tokens (all storms)',
+  Number.isNaN(singleUseFailures) ? null : singleUseFailures,
+  0,
+  singleUseFailures === 0,
+);
 
 // Issue #16: a renewal with OpenTelemetry on costs at most 5% more; the cached path reports nothing.
 const telemetryRatio = telemetry.renewal?.ratio ?? null;
-target('telemetry.renewal', 'renewal with OpenTelemetry tracing + metrics ≤ 1.05× without (telemetry cost in process over a loopback renewal)', telemetryRatio, 1.05, telemetryRatio !== null && telemetryRatio <= 1.05, telemetry.renewal ? `loopback wall ${telemetry.renewal.loopbackRatio.toFixed(3)}×, CPU ${telemetry.renewal.cpuRatio.toFixed(3)}× (noisy)` : undefined);
-target('telemetry.cached', 'events on the cached-token path with telemetry on', telemetry.cached?.events ?? null, 0, telemetry.cached?.events === 0);
+target(
+  'telemetry.renewal',
+  'renewal with OpenTelemetry tracing + metrics ≤ 1.05× without (telemetry cost in process over a loopback renewal)',
+  telemetryRatio,
+  1.05,
+  telemetryRatio !== null && telemetryRatio <= 1.05,
+  telemetry.renewal
+    ? `loopback wall ${telemetry.renewal.loopbackRatio.toFixed(3)}×, CPU ${telemetry.renewal.cpuRatio.toFixed(3)}× (noisy)`
+    : undefined,
+);
+target(
+  'telemetry.cached',
+  'events on the cached-token path with telemetry on',
+  telemetry.cached?.events ?? null,
+  0,
+  telemetry.cached?.events === 0,
+);
 const edgeRatio = edge.proxy?.isolate?.ratio ?? null;
-target('edge.proxy', `edge GraphQL proxy ≤ ${edge.target ?? 1.15}× bare passthrough (workerd, time per request, median of interleaved pairs)`, edgeRatio, edge.target ?? 1.15, edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15));
+target(
+  'edge.proxy',
+  `edge GraphQL proxy ≤ ${edge.target ?? 1.15}× bare passthrough (workerd, time per request, median of interleaved pairs)`,
+  edgeRatio,
+  edge.target ?? 1.15,
+  edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15),
+);
 
 /* ------------------------------------------------------------------ the table */
 
-const fmtBytes = (b) => (b === null || b === undefined ? 'n/a' : `${b} B (${(b / 1024).toFixed(2)} KB)`);
+const fmtBytes = (b) =>
+  b === null || b === undefined ? 'n/a' : `${b} B (${(b / 1024).toFixed(2)} KB)`;
 const fmtNs = (v) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(1)} ns`);
 const fmtMem = (b) => (b === undefined ? 'n/a' : `${b >= 0 ? '+' : ''}${(b / 1024).toFixed(1)} KB`);
 const status = (id) => {
@@ -105,70 +175,149 @@ const status = (id) => {
   return t ? (t.pass ? 'PASS' : 'FAIL') : '';
 };
 const rows = [];
-const add = (section, measure, result, tgt = '', st = '') => rows.push([section, measure, String(result), tgt, st]);
+const add = (section, measure, result, tgt = '', st = '') =>
+  rows.push([section, measure, String(result), tgt, st]);
 
 for (const [id, budget] of Object.entries(BUDGETS)) {
   const t = targets.find((x) => x.id === `size.${id}`);
-  add('(1) size', `grantkit ${id} gzip`, fmtBytes(t?.value), `≤ ${budget.gzip} B`, status(`size.${id}`));
+  add(
+    '(1) size',
+    `grantkit ${id} gzip`,
+    fmtBytes(t?.value),
+    `≤ ${budget.gzip} B`,
+    status(`size.${id}`),
+  );
 }
 const empty = ns('empty async fn');
 for (const [name, r] of Object.entries(hot.results ?? {})) {
   const ratio = r.ns && empty ? ` (${(r.ns / empty).toFixed(2)}×)` : '';
   const isGk = name.startsWith('grantkit');
-  add('(2) hot path', name, r.ns === null ? r.note : `${fmtNs(r.ns)}${ratio}`, isGk ? '≤ 1.5× empty' : '', isGk ? status('hot.ratio') : '');
+  add(
+    '(2) hot path',
+    name,
+    r.ns === null ? r.note : `${fmtNs(r.ns)}${ratio}`,
+    isGk ? '≤ 1.5× empty' : '',
+    isGk ? status('hot.ratio') : '',
+  );
 }
 if (hot.error) add('(2) hot path', 'error', hot.error);
 if (telemetry.renewal) {
   const t = telemetry.renewal;
-  add('(7) telemetry', `renewal, OpenTelemetry on / off (+${t.telemetryUs.toFixed(1)} µs on ${(t.offUs / 1000).toFixed(2)} ms; loopback ${t.loopbackRatio.toFixed(2)}×)`, `${t.ratio.toFixed(3)}×`, '≤ 1.05×', status('telemetry.renewal'));
-  add('(7) telemetry', `cached getAccessToken with telemetry: events (${telemetry.cached.onNs.toFixed(1)} ns vs ${telemetry.cached.offNs.toFixed(1)} ns)`, String(telemetry.cached.events), '0', status('telemetry.cached'));
+  add(
+    '(7) telemetry',
+    `renewal, OpenTelemetry on / off (+${t.telemetryUs.toFixed(1)} µs on ${(t.offUs / 1000).toFixed(2)} ms; loopback ${t.loopbackRatio.toFixed(2)}×)`,
+    `${t.ratio.toFixed(3)}×`,
+    '≤ 1.05×',
+    status('telemetry.renewal'),
+  );
+  add(
+    '(7) telemetry',
+    `cached getAccessToken with telemetry: events (${telemetry.cached.onNs.toFixed(1)} ns vs ${telemetry.cached.offNs.toFixed(1)} ns)`,
+    String(telemetry.cached.events),
+    '0',
+    status('telemetry.cached'),
+  );
 }
 if (telemetry.error) add('(7) telemetry', 'error', telemetry.error);
-const stormLabels = { expiry: 'expiry, 1000 concurrent callers', unauthorized: '401 storm, 1000 requests, 0–200 ms', singleUseWaves: `single-use RT, ${storms.waves ?? 3} mixed waves` };
+const stormLabels = {
+  expiry: 'expiry, 1000 concurrent callers',
+  unauthorized: '401 storm, 1000 requests, 0–200 ms',
+  singleUseWaves: `single-use RT, ${storms.waves ?? 3} mixed waves`,
+};
 for (const [scenario, libs] of Object.entries(storms.scenarios ?? {})) {
   for (const [lib, r] of Object.entries(libs)) {
-    const value = r.skipped ? `skipped: ${r.skipped.split(':')[0]}` : r.error ? `error: ${r.error}` : `${r.tokenRequests} token req, ${r.failures} failed${r.errors?.length ? ` (${r.errors.join('; ')})` : ''}`;
+    const value = r.skipped
+      ? `skipped: ${r.skipped.split(':')[0]}`
+      : r.error
+        ? `error: ${r.error}`
+        : `${r.tokenRequests} token req, ${r.failures} failed${r.errors?.length ? ` (${r.errors.join('; ')})` : ''}`;
     const isGk = lib === 'grantkit';
     const tgt = !isGk ? '' : scenario === 'singleUseWaves' ? '0 failures' : '1 req, 0 failed';
-    const st = !isGk ? '' : scenario === 'singleUseWaves' ? status('storm.singleUse') : status(scenario === 'expiry' ? 'storm.expiry' : 'storm.401');
+    const st = !isGk
+      ? ''
+      : scenario === 'singleUseWaves'
+        ? status('storm.singleUse')
+        : status(scenario === 'expiry' ? 'storm.expiry' : 'storm.401');
     add('(3) storms', `${stormLabels[scenario] ?? scenario}: ${lib}`, value, tgt, st);
   }
 }
 if (storms.error) add('(3) storms', 'error', storms.error);
-const fmtEdge = (v) => (v ? `${v.proxyRps.toFixed(0)} vs ${v.bareRps.toFixed(0)} req/s: ${v.ratio.toFixed(2)}× time/req (+${v.addedUsPerRequest.toFixed(0)} µs)` : 'n/a');
-const fmtCpu = (c) => (c ? `${c.proxyUs.toFixed(0)} vs ${c.bareUs.toFixed(0)} µs: ${c.ratio.toFixed(2)}×` : 'n/a');
+const fmtEdge = (v) =>
+  v
+    ? `${v.proxyRps.toFixed(0)} vs ${v.bareRps.toFixed(0)} req/s: ${v.ratio.toFixed(2)}× time/req (+${v.addedUsPerRequest.toFixed(0)} µs)`
+    : 'n/a';
+const fmtCpu = (c) =>
+  c ? `${c.proxyUs.toFixed(0)} vs ${c.bareUs.toFixed(0)} µs: ${c.ratio.toFixed(2)}×` : 'n/a';
 if (edge.proxy) {
   const { isolate, http } = edge.proxy;
-  add('(4) edge', `proxy vs bare, in workerd (service-binding load, c=${isolate.concurrency})`, fmtEdge(isolate), `≤ ${edge.target}×`, status('edge.proxy'));
+  add(
+    '(4) edge',
+    `proxy vs bare, in workerd (service-binding load, c=${isolate.concurrency})`,
+    fmtEdge(isolate),
+    `≤ ${edge.target}×`,
+    status('edge.proxy'),
+  );
   add('(4) edge', '  workerd CPU per request, same load', fmtCpu(isolate.cpu));
   add('(4) edge', `proxy vs bare, loopback HTTP from Node (c=${http.concurrency})`, fmtEdge(http));
   add('(4) edge', '  workerd CPU per request, same load', fmtCpu(http.cpu));
   const us = (c) => `unseal ${c.openUs.toFixed(1)} µs, seal ${c.sealUs.toFixed(1)} µs`;
-  add('(4) edge', `session cookie (${edge.cookie.workerd.cookieBytes} B), workerd`, us(edge.cookie.workerd));
+  add(
+    '(4) edge',
+    `session cookie (${edge.cookie.workerd.cookieBytes} B), workerd`,
+    us(edge.cookie.workerd),
+  );
   add('(4) edge', 'session cookie, Node', us(edge.cookie.node));
 }
 if (edge.error) add('(4) edge', 'error', edge.error);
 for (const [lib, m] of Object.entries(memory.libs ?? {})) {
   add('(5) memory', `${lib}: heap per live client`, fmtMem(m.perClientBytes));
-  add('(5) memory', `${lib}: heap after ${memory.clients} clients dropped`, fmtMem(m.afterDropBytes));
-  add('(5) memory', `${lib}: heap after ${memory.calls} hot-path calls`, fmtMem(m.afterHotPathBytes));
+  add(
+    '(5) memory',
+    `${lib}: heap after ${memory.clients} clients dropped`,
+    fmtMem(m.afterDropBytes),
+  );
+  add(
+    '(5) memory',
+    `${lib}: heap after ${memory.calls} hot-path calls`,
+    fmtMem(m.afterHotPathBytes),
+  );
 }
 if (memory.error) add('(5) memory', 'error', memory.error);
 const ms = (v) => `${v.toFixed(2)} ms`;
 if (shared.renewal) {
   const { alone, contended } = shared.renewal;
-  add('(6) redis', `renewal: lock + re-read + CAS write + unlock (vendor excluded), ${alone.n} one at a time`, `p50 ${ms(alone.p50)}, p99 ${ms(alone.p99)}`);
-  add('(6) redis', `renewal: ${contended.clients} clients on one key at once, ${contended.rounds} rounds (incl. vendor)`, `p50 ${ms(contended.p50)}, p99 ${ms(contended.p99)}; ${contended.refreshes} refreshes`, `${contended.rounds} refreshes`, contended.refreshes === contended.rounds ? 'PASS' : 'FAIL');
+  add(
+    '(6) redis',
+    `renewal: lock + re-read + CAS write + unlock (vendor excluded), ${alone.n} one at a time`,
+    `p50 ${ms(alone.p50)}, p99 ${ms(alone.p99)}`,
+  );
+  add(
+    '(6) redis',
+    `renewal: ${contended.clients} clients on one key at once, ${contended.rounds} rounds (incl. vendor)`,
+    `p50 ${ms(contended.p50)}, p99 ${ms(contended.p99)}; ${contended.refreshes} refreshes`,
+    `${contended.rounds} refreshes`,
+    contended.refreshes === contended.rounds ? 'PASS' : 'FAIL',
+  );
   const { redisRps, cookieRps, concurrency } = shared.proxy;
-  add('(6) redis', `proxied req/s, Redis session store vs cookie-only (in-process handler, c=${concurrency})`, `${redisRps.toFixed(0)} vs ${cookieRps.toFixed(0)} req/s (${(redisRps / cookieRps).toFixed(2)}×)`);
+  add(
+    '(6) redis',
+    `proxied req/s, Redis session store vs cookie-only (in-process handler, c=${concurrency})`,
+    `${redisRps.toFixed(0)} vs ${cookieRps.toFixed(0)} req/s (${(redisRps / cookieRps).toFixed(2)}×)`,
+  );
 }
 if (shared.skipped) add('(6) redis', 'skipped', shared.skipped);
 if (shared.error) add('(6) redis', 'error', shared.error);
 
 const head = ['section', 'measure', 'result', 'target', 'status'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-console.log('(2)–(6) Summary (hot path: ratios against the empty async fn; edge: proxy over bare; medians of interleaved rounds)\n');
+const line = (cells) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]))
+    .join('  ')
+    .trimEnd();
+console.log(
+  '(2)–(6) Summary (hot path: ratios against the empty async fn; edge: proxy over bare; medians of interleaved rounds)\n',
+);
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
@@ -176,12 +325,31 @@ for (const r of rows) console.log(line(r));
 /* ------------------------------------------------------------------ results.json */
 
 const libraries = Object.fromEntries(
-  ['@grantkit/core', '@grantkit/edge', '@grantkit/react', 'ky', 'jose', 'miniflare', 'workerd', 'oauth4webapi', '@badgateway/oauth2-client', 'oidc-client-ts', '@auth0/auth0-spa-js', 'arctic', 'esbuild'].map((n) => [n, version(n) ?? null]),
+  [
+    '@grantkit/core',
+    '@grantkit/edge',
+    '@grantkit/react',
+    'ky',
+    'jose',
+    'miniflare',
+    'workerd',
+    'oauth4webapi',
+    '@badgateway/oauth2-client',
+    'oidc-client-ts',
+    '@auth0/auth0-spa-js',
+    'arctic',
+    'esbuild',
+  ].map((n) => [n, version(n) ?? null]),
 );
 const cpus = os.cpus();
 const results = {
   date: new Date().toISOString(),
-  machine: { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, platform: `${os.platform()} ${os.release()} ${os.arch()}`, totalMemoryBytes: os.totalmem() },
+  machine: {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpuCount: cpus.length,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryBytes: os.totalmem(),
+  },
   node: process.version,
   libraries,
   durationMs: Date.now() - started,
@@ -191,4 +359,6 @@ const results = {
 };
 writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const failed = targets.filter((t) => !t.pass);
-console.log(`\n${targets.length - failed.length}/${targets.length} targets met${failed.length ? `; missed: ${failed.map((t) => t.id).join(', ')}` : ''}. Wrote bench/results.json (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+console.log(
+  `\n${targets.length - failed.length}/${targets.length} targets met${failed.length ? `; missed: ${failed.map((t) => t.id).join(', ')}` : ''}. Wrote bench/results.json (${((Date.now() - started) / 1000).toFixed(1)} s).`,
+);

@@ -23,7 +23,9 @@ export const SCENARIOS = {
 /** Scenarios a library cannot do with its public API, and why. */
 const NOT_SUPPORTED = {
   'oidc-client-ts': { a: 'no client_credentials grant (browser OIDC user flows only)' },
-  '@auth0/auth0-spa-js': { a: 'no client_credentials grant (SPA SDK; M2M tokens are server-side only)' },
+  '@auth0/auth0-spa-js': {
+    a: 'no client_credentials grant (SPA SDK; M2M tokens are server-side only)',
+  },
   arctic: { a: 'no client_credentials grant (authorization-code flows only)' },
 };
 
@@ -48,11 +50,26 @@ export const BUDGETS = {
   // (tree-shaken when unused) and `@grantkit/core/otel`).
   // 14,592 → 15,360 with issue #14: every factory checks every option by name (checkOptions ~0.9 KB
   // gzip, the rules the rest; 554 B were found to pay part of it back, jose's decodeJwt among them).
-  'core-cc': { label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip', gzip: 7680, ceiling: 15_360 },
-  react: { label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)', gzip: 3072 },
+  'core-cc': {
+    label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip',
+    gzip: 7680,
+    ceiling: 15_360,
+  },
+  react: {
+    label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)',
+    gzip: 3072,
+  },
   // 16 → 17 KB with issue #14's option checks (~1.3 KB gzip in these bundles).
-  redis: { label: 'edge/redis ≤ 17 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)', gzip: 17_408 },
-  'deno-kv': { label: 'edge/deno-kv ≤ 17 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)', gzip: 17_408 },
+  redis: {
+    label:
+      'edge/redis ≤ 17 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)',
+    gzip: 17_408,
+  },
+  'deno-kv': {
+    label:
+      'edge/deno-kv ≤ 17 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)',
+    gzip: 17_408,
+  },
   // 27 KB → 32 KB in this round: issue #11 (bounded and streamed proxy bodies, redaction of tokens
   // echoed in proxied error answers, decoded-answer headers, login CSRF, per-purpose keys: ~2 KB gzip),
   // #14 (every option checked, by name: ~0.5 KB) and #12 (errors rebuilt as their own class: ~0.5 KB).
@@ -66,16 +83,54 @@ export function entries() {
     for (const scenario of Object.keys(SCENARIOS)) {
       const reason = NOT_SUPPORTED[lib.name]?.[scenario];
       const file = join(scenarios, `${lib.file}-${scenario}.mjs`);
-      rows.push({ library: lib.name, scenario, file: reason ? undefined : file, unsupported: reason, budget: lib.name === 'grantkit' && scenario === 'a' ? 'core-cc' : undefined });
+      rows.push({
+        library: lib.name,
+        scenario,
+        file: reason ? undefined : file,
+        unsupported: reason,
+        budget: lib.name === 'grantkit' && scenario === 'a' ? 'core-cc' : undefined,
+      });
       if (lib.name === 'grantkit' && scenario === 'a') {
-        rows.push({ library: 'grantkit', scenario: "a'", label: "(a') client_credentials, firstDollarPartner adapter", file: join(scenarios, 'grantkit-a-firstdollar.mjs'), budget: 'core-cc' });
+        rows.push({
+          library: 'grantkit',
+          scenario: "a'",
+          label: "(a') client_credentials, firstDollarPartner adapter",
+          file: join(scenarios, 'grantkit-a-firstdollar.mjs'),
+          budget: 'core-cc',
+        });
       }
     }
   }
-  rows.push({ library: '@grantkit/react', scenario: 'react', label: 'react package (peers + idb-keyval external)', file: join(scenarios, 'grantkit-react.mjs'), external: ['react', 'react-dom', 'react/*', '@tanstack/react-query', 'idb-keyval'], budget: 'react' });
-  rows.push({ library: '@grantkit/edge', scenario: 'edge', label: 'edge package (jose bundled)', file: join(scenarios, 'grantkit-edge.mjs'), budget: 'edge' });
-  rows.push({ library: '@grantkit/edge/redis', scenario: 'redis', label: 'edge/redis + core/redis + core/shared (redis external)', file: join(scenarios, 'grantkit-edge-redis.mjs'), external: ['redis'], budget: 'redis' });
-  rows.push({ library: '@grantkit/edge/deno-kv', scenario: 'deno-kv', label: 'edge/deno-kv + core/deno-kv + core/shared', file: join(scenarios, 'grantkit-edge-deno-kv.mjs'), budget: 'deno-kv' });
+  rows.push({
+    library: '@grantkit/react',
+    scenario: 'react',
+    label: 'react package (peers + idb-keyval external)',
+    file: join(scenarios, 'grantkit-react.mjs'),
+    external: ['react', 'react-dom', 'react/*', '@tanstack/react-query', 'idb-keyval'],
+    budget: 'react',
+  });
+  rows.push({
+    library: '@grantkit/edge',
+    scenario: 'edge',
+    label: 'edge package (jose bundled)',
+    file: join(scenarios, 'grantkit-edge.mjs'),
+    budget: 'edge',
+  });
+  rows.push({
+    library: '@grantkit/edge/redis',
+    scenario: 'redis',
+    label: 'edge/redis + core/redis + core/shared (redis external)',
+    file: join(scenarios, 'grantkit-edge-redis.mjs'),
+    external: ['redis'],
+    budget: 'redis',
+  });
+  rows.push({
+    library: '@grantkit/edge/deno-kv',
+    scenario: 'deno-kv',
+    label: 'edge/deno-kv + core/deno-kv + core/shared',
+    file: join(scenarios, 'grantkit-edge-deno-kv.mjs'),
+    budget: 'deno-kv',
+  });
   return rows;
 }
 
@@ -103,14 +158,23 @@ async function bundle(file, external = []) {
     const name = m ? (path.includes('node_modules') ? m[1] : `@grantkit/${m[1]}`) : 'entry';
     parts[name] = (parts[name] ?? 0) + bytesInOutput;
   }
-  return { code: result.outputFiles[0].contents, parts: Object.entries(parts).filter(([, b]) => b > 0).sort((x, y) => y[1] - x[1]) };
+  return {
+    code: result.outputFiles[0].contents,
+    parts: Object.entries(parts)
+      .filter(([, b]) => b > 0)
+      .sort((x, y) => y[1] - x[1]),
+  };
 }
 
 /** Measures every row: { library, scenario, label, min, gzip, brotli, budget, limit, pass, unsupported, error }. */
 export async function measureSizes() {
   const rows = [];
   for (const row of entries()) {
-    const out = { library: row.library, scenario: row.scenario, label: row.label ?? SCENARIOS[row.scenario] };
+    const out = {
+      library: row.library,
+      scenario: row.scenario,
+      label: row.label ?? SCENARIOS[row.scenario],
+    };
     if (row.unsupported || !existsSync(row.file)) {
       out.unsupported = row.unsupported ?? 'no scenario file';
     } else {
@@ -119,7 +183,12 @@ export async function measureSizes() {
         if (row.budget) out.parts = Object.fromEntries(parts);
         out.min = code.length;
         out.gzip = gzipSync(code, { level: 9 }).length;
-        out.brotli = brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: code.length } }).length;
+        out.brotli = brotliCompressSync(code, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: 11,
+            [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
+          },
+        }).length;
       } catch (error) {
         out.error = String(error?.errors?.[0]?.text ?? error?.message ?? error);
       }
@@ -147,14 +216,30 @@ export function sizeTable(rows) {
     r.unsupported || r.error ? '' : kb(r.brotli),
     r.budget ? `${r.pass ? 'PASS' : 'FAIL'} ≤ ${r.limit} B` : '',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.filter((b) => !b[2].startsWith('n/a')).map((b) => b[i].length)));
-  const fmt = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...body.filter((b) => !b[2].startsWith('n/a')).map((b) => b[i].length)),
+  );
+  const fmt = (cells) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   lines.push(fmt(head), widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) lines.push(b[2].startsWith('n/a') ? `${b[0].padEnd(widths[0])}  ${b[1].padEnd(widths[1])}  ${b[2]}` : fmt(b));
+  for (const b of body)
+    lines.push(
+      b[2].startsWith('n/a')
+        ? `${b[0].padEnd(widths[0])}  ${b[1].padEnd(widths[1])}  ${b[2]}`
+        : fmt(b),
+    );
   const budgeted = rows.filter((r) => r.budget && r.parts);
   if (budgeted.length) {
     lines.push('', 'Minified bytes by package in the budgeted bundles:');
-    for (const r of budgeted) lines.push(`  ${r.library} ${r.scenario}: ${Object.entries(r.parts).map(([n, b]) => `${n} ${kb(b)}`).join(', ')}`);
+    for (const r of budgeted)
+      lines.push(
+        `  ${r.library} ${r.scenario}: ${Object.entries(r.parts)
+          .map(([n, b]) => `${n} ${kb(b)}`)
+          .join(', ')}`,
+      );
   }
   return lines.join('\n');
 }
@@ -176,20 +261,35 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const core = rows.find((r) => r.library === 'grantkit' && r.scenario === 'c');
     const { code } = await bundle(join(scenarios, 'grantkit-c.mjs'));
     const text = new TextDecoder().decode(code);
-    if (!core || /grantkit shared store v1|redis\.call|needs a Deno\.Kv|opentelemetry|grantkit\.token\.duration/i.test(text)) {
-      console.error('core main entry (export *) bundles shared-store, Redis, Deno KV or OpenTelemetry code');
+    if (
+      !core ||
+      /grantkit shared store v1|redis\.call|needs a Deno\.Kv|opentelemetry|grantkit\.token\.duration/i.test(
+        text,
+      )
+    ) {
+      console.error(
+        'core main entry (export *) bundles shared-store, Redis, Deno KV or OpenTelemetry code',
+      );
       process.exitCode = 1;
     }
     // Nor does the edge's main entry: its OpenTelemetry spans live in `@grantkit/edge/otel` (issue #16).
-    const edgeMain = new TextDecoder().decode((await bundle(join(scenarios, 'grantkit-edge.mjs'))).code);
+    const edgeMain = new TextDecoder().decode(
+      (await bundle(join(scenarios, 'grantkit-edge.mjs'))).code,
+    );
     if (/opentelemetry|grantkit\.token\.duration|grantkit\.proxy\.duration/i.test(edgeMain)) {
       console.error('edge main entry bundles OpenTelemetry code');
       process.exitCode = 1;
     }
     const enforced = (r) => BUDGETS[r.budget].ceiling ?? r.limit;
     const failed = rows.filter((r) => r.budget && !(r.gzip !== undefined && r.gzip <= enforced(r)));
-    for (const r of failed) console.error(`size limit exceeded: ${r.library} ${r.label}: ${r.gzip ?? r.error} > ${enforced(r)} B gzip`);
-    for (const r of rows.filter((r) => r.budget && !r.pass && !failed.includes(r))) console.warn(`target missed (within ceiling ${enforced(r)} B): ${r.library} ${r.label}: ${r.gzip} B`);
+    for (const r of failed)
+      console.error(
+        `size limit exceeded: ${r.library} ${r.label}: ${r.gzip ?? r.error} > ${enforced(r)} B gzip`,
+      );
+    for (const r of rows.filter((r) => r.budget && !r.pass && !failed.includes(r)))
+      console.warn(
+        `target missed (within ceiling ${enforced(r)} B): ${r.library} ${r.label}: ${r.gzip} B`,
+      );
     if (failed.length === 0) console.log('\nSize limits held.');
     process.exitCode = failed.length || process.exitCode ? 1 : 0;
   }

@@ -13,12 +13,16 @@ for (const name of ['core', 'edge', 'react']) {
   const entries = Object.entries(manifest.exports)
     .filter(([, target]) => typeof target === 'object' && target.types)
     .map(([subpath, target]) => [subpath, new URL(target.types, dir).pathname]);
-  const program = ts.createProgram(entries.map(([, file]) => file), { noEmit: true, skipLibCheck: true, types: [] });
+  const program = ts.createProgram(
+    entries.map(([, file]) => file),
+    { noEmit: true, skipLibCheck: true, types: [] },
+  );
   const checker = program.getTypeChecker();
   for (const [subpath, file] of entries) {
     const module = checker.getSymbolAtLocation(program.getSourceFile(file));
     for (const exported of module ? checker.getExportsOfModule(module) : []) {
-      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      const symbol =
+        exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const where = `@grantkit/${name}${subpath.slice(1)} › ${exported.name}`;
       checked++;
       if (symbol.getDocumentationComment(checker).length === 0) {
@@ -26,12 +30,15 @@ for (const name of ['core', 'edge', 'react']) {
         continue;
       }
       const callable = symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class);
-      if (callable && !symbol.getJsDocTags(checker).some((tag) => tag.name === 'example')) problems.push(`${where}: no @example`);
+      if (callable && !symbol.getJsDocTags(checker).some((tag) => tag.name === 'example'))
+        problems.push(`${where}: no @example`);
     }
   }
 }
 if (problems.length) {
-  console.error(`✗ ${problems.length} of ${checked} exports lack documentation:\n  ${problems.join('\n  ')}`);
+  console.error(
+    `✗ ${problems.length} of ${checked} exports lack documentation:\n  ${problems.join('\n  ')}`,
+  );
   process.exit(1);
 }
 console.log(`✓ ${checked} exports documented`);

@@ -31,7 +31,10 @@ function denoRange(range) {
 /** The JSR config a package's package.json and rollup inputs call for. */
 export function jsrConfig(name) {
   const pkg = JSON.parse(readFileSync(`${root}packages/${name}/package.json`, 'utf8'));
-  const build = configs.find((config) => config.output.dir === `packages/${name}/dist` && config.output.entryFileNames === '[name].js');
+  const build = configs.find(
+    (config) =>
+      config.output.dir === `packages/${name}/dist` && config.output.entryFileNames === '[name].js',
+  );
   if (!build) throw new Error(`rollup.config.mjs has no JS build of packages/${name}`);
   const exports = {};
   for (const [subpath, target] of Object.entries(pkg.exports)) {
@@ -39,12 +42,19 @@ export function jsrConfig(name) {
     const file = typeof target === 'string' ? target : target.default;
     const entry = /^\.\/dist\/(.+)\.js$/.exec(file ?? '')?.[1];
     const source = entry && build.input[entry];
-    if (!source) throw new Error(`@grantkit/${name} exports ${subpath} → ${file}, which no rollup input of packages/${name} builds`);
+    if (!source)
+      throw new Error(
+        `@grantkit/${name} exports ${subpath} → ${file}, which no rollup input of packages/${name} builds`,
+      );
     exports[subpath] = `./${source.slice(`packages/${name}/`.length)}`;
   }
   const imports = {};
-  for (const [dep, range] of Object.entries({ ...pkg.dependencies, ...pkg.peerDependencies }).sort(([a], [b]) => a.localeCompare(b))) {
-    imports[dep] = dep.startsWith('@grantkit/') ? `jsr:${dep}@${range}` : `npm:${dep}@${denoRange(range)}`;
+  for (const [dep, range] of Object.entries({ ...pkg.dependencies, ...pkg.peerDependencies }).sort(
+    ([a], [b]) => a.localeCompare(b),
+  )) {
+    imports[dep] = dep.startsWith('@grantkit/')
+      ? `jsr:${dep}@${range}`
+      : `npm:${dep}@${denoRange(range)}`;
   }
   return {
     jsr: {
@@ -52,12 +62,23 @@ export function jsrConfig(name) {
       version: pkg.version,
       license: pkg.license,
       exports,
-      publish: { include: ['src/**/*.ts', 'src/**/*.tsx', 'README.md', 'LICENSE', 'CHANGELOG.md'], exclude: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'src/**/*.test-d.ts'] },
+      publish: {
+        include: ['src/**/*.ts', 'src/**/*.tsx', 'README.md', 'LICENSE', 'CHANGELOG.md'],
+        exclude: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'src/**/*.test-d.ts'],
+      },
     },
     deno: {
       imports,
       // react's JSX and the DOM it runs in; core and edge need nothing beyond Deno's own globals.
-      ...(name === 'react' ? { compilerOptions: { jsx: 'react-jsx', jsxImportSource: 'react', lib: ['ES2022', 'DOM', 'DOM.Iterable'] } } : {}),
+      ...(name === 'react'
+        ? {
+            compilerOptions: {
+              jsx: 'react-jsx',
+              jsxImportSource: 'react',
+              lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+            },
+          }
+        : {}),
     },
   };
 }
@@ -93,7 +114,9 @@ function main() {
       console.log(`wrote packages/${name}/jsr.json`);
     } else {
       stale++;
-      console.error(`✗ packages/${name}/jsr.json differs from what package.json calls for (an export, the version or a dependency changed): run node scripts/jsr-config.mjs --write`);
+      console.error(
+        `✗ packages/${name}/jsr.json differs from what package.json calls for (an export, the version or a dependency changed): run node scripts/jsr-config.mjs --write`,
+      );
     }
   }
   if (stale) process.exit(1);

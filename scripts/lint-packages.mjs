@@ -11,7 +11,12 @@ for (const name of ['core', 'edge', 'react']) {
     ['attw', ['--pack', dir, '--profile', 'esm-only', '--format', 'table-flipped']],
   ]) {
     try {
-      console.log(execFileSync(bin(tool), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim());
+      console.log(
+        execFileSync(bin(tool), args, {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }).trim(),
+      );
     } catch (error) {
       failed = true;
       console.error(`✗ ${tool} @grantkit/${name}\n${error.stdout ?? ''}${error.stderr ?? ''}`);

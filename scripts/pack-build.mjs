@@ -10,7 +10,8 @@ import { rollup } from 'rollup';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const name = basename(process.cwd());
 const dist = `packages/${name}/dist`;
-if (relative(root, process.cwd()) !== `packages/${name}`) throw new Error(`pack-build: run it from packages/<name>, not ${process.cwd()}`);
+if (relative(root, process.cwd()) !== `packages/${name}`)
+  throw new Error(`pack-build: run it from packages/<name>, not ${process.cwd()}`);
 
 const { default: configs } = await import(new URL('../rollup.config.mjs', import.meta.url).href);
 const mine = configs.filter((config) => config.output.dir === dist);
@@ -20,7 +21,10 @@ const started = Date.now();
 process.chdir(root); // the config's paths are relative to the root
 await rm(resolve(root, dist), { recursive: true, force: true });
 for (const { output, ...input } of mine) {
-  const bundle = await rollup({ ...input, onwarn: input.onwarn ?? ((warning, warn) => warn(warning)) });
+  const bundle = await rollup({
+    ...input,
+    onwarn: input.onwarn ?? ((warning, warn) => warn(warning)),
+  });
   await bundle.write(output);
   await bundle.close();
 }

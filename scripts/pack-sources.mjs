@@ -23,4 +23,5 @@ for (const { from, to } of copies) {
   }
 }
 if (stale) process.exit(1);
-if (!process.argv.includes('--write')) console.log(`✓ ${copies.map((c) => c.to).join(', ')} match their sources`);
+if (!process.argv.includes('--write'))
+  console.log(`✓ ${copies.map((c) => c.to).join(', ')} match their sources`);

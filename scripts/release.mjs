@@ -20,42 +20,78 @@ const dry = process.argv.includes('--dry-run');
 const provenance = !process.argv.includes('--no-provenance');
 const order = ['core', 'edge', 'react']; // dependencies first: edge's jsr:@grantkit/core must exist
 const bin = (name) => `${root}node_modules/.bin/${name}`;
-const npmRegistry = execFileSync('npm', ['config', 'get', 'registry'], { cwd: root, encoding: 'utf8' }).trim();
-const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NPM_CONFIG_REGISTRY: process.env.NPM_CONFIG_REGISTRY ?? npmRegistry };
+const npmRegistry = execFileSync('npm', ['config', 'get', 'registry'], {
+  cwd: root,
+  encoding: 'utf8',
+}).trim();
+const env = {
+  ...process.env,
+  DENO_NO_UPDATE_CHECK: '1',
+  NPM_CONFIG_REGISTRY: process.env.NPM_CONFIG_REGISTRY ?? npmRegistry,
+};
 
 function run(command, args, cwd = root) {
-  console.log(`\n$ ${[command, ...args].join(' ')}${cwd === root ? '' : `   (in ${cwd.slice(root.length)})`}`);
+  console.log(
+    `\n$ ${[command, ...args].join(' ')}${cwd === root ? '' : `   (in ${cwd.slice(root.length)})`}`,
+  );
   try {
     execFileSync(command, args, { cwd, env, stdio: 'inherit' });
   } catch (error) {
-    console.error(`\n✗ release${dry ? ' dry run' : ''}: ${[command, ...args].join(' ')} failed (exit ${error.status ?? error.signal})`);
+    console.error(
+      `\n✗ release${dry ? ' dry run' : ''}: ${[command, ...args].join(' ')} failed (exit ${error.status ?? error.signal})`,
+    );
     process.exitCode = 1;
     throw new Error('release stopped');
   }
 }
-const version = (name) => JSON.parse(readFileSync(`${root}packages/${name}/package.json`, 'utf8')).version;
+const version = (name) =>
+  JSON.parse(readFileSync(`${root}packages/${name}/package.json`, 'utf8')).version;
 
 if (!dry) {
-  if (execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim()) throw new Error('release: commit or remove your changes first (git status is not clean)');
+  if (execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim())
+    throw new Error('release: commit or remove your changes first (git status is not clean)');
   run(bin('changeset'), ['version']);
   run('node', ['scripts/jsr-config.mjs', '--write']); // jsr.json versions follow package.json
   run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund']);
   run('npm', ['run', 'build']);
   run('npm', ['test']);
-  const files = order.flatMap((name) => [`packages/${name}/package.json`, `packages/${name}/CHANGELOG.md`, `packages/${name}/jsr.json`]);
+  const files = order.flatMap((name) => [
+    `packages/${name}/package.json`,
+    `packages/${name}/CHANGELOG.md`,
+    `packages/${name}/jsr.json`,
+  ]);
   run('git', ['add', '--', ...files, 'package-lock.json', '.changeset']);
-  run('git', ['commit', '-m', `Release ${order.map((name) => `@grantkit/${name}@${version(name)}`).join(', ')}`, '--', ...files, 'package-lock.json', '.changeset']);
+  run('git', [
+    'commit',
+    '-m',
+    `Release ${order.map((name) => `@grantkit/${name}@${version(name)}`).join(', ')}`,
+    '--',
+    ...files,
+    'package-lock.json',
+    '.changeset',
+  ]);
 }
 
 for (const name of order) {
   // npm runs the package's prepack: a clean build of its dist/.
-  run('npm', ['publish', '--workspace', `packages/${name}`, '--access', 'public', ...(dry ? ['--dry-run'] : provenance ? ['--provenance'] : [])]);
+  run('npm', [
+    'publish',
+    '--workspace',
+    `packages/${name}`,
+    '--access',
+    'public',
+    ...(dry ? ['--dry-run'] : provenance ? ['--provenance'] : []),
+  ]);
 }
 await withDenoConfigs(() => {
   for (const name of order) {
     // Deno unfurls the extensionless relative imports (--sloppy-imports) into the published files.
     // --allow-dirty: the deno.json beside jsr.json exists only for this step (scripts/jsr-config.mjs).
-    run(bin('deno'), ['publish', '--sloppy-imports', '--allow-dirty', ...(dry ? ['--dry-run'] : [])], `${root}packages/${name}`);
+    run(
+      bin('deno'),
+      ['publish', '--sloppy-imports', '--allow-dirty', ...(dry ? ['--dry-run'] : [])],
+      `${root}packages/${name}`,
+    );
   }
 });
 
@@ -63,5 +99,7 @@ if (!dry) {
   run(bin('changeset'), ['tag']);
   console.log('\nPublished. Now: git push --follow-tags');
 } else {
-  console.log(`\n✓ release dry run: npm and JSR accept ${order.map((name) => `@grantkit/${name}@${version(name)}`).join(', ')}`);
+  console.log(
+    `\n✓ release dry run: npm and JSR accept ${order.map((name) => `@grantkit/${name}@${version(name)}`).join(', ')}`,
+  );
 }

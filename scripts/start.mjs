@@ -16,7 +16,9 @@ try {
 
 console.log(`grantkit React demo: ${demo.url}`);
 console.log(`  vendor: ${demo.vendor}`);
-console.log('  open it, log in (Allow on the consent page), see pong, revoke consent, consent again, log out.');
+console.log(
+  '  open it, log in (Allow on the consent page), see pong, revoke consent, consent again, log out.',
+);
 
 if (process.env.GRANTKIT_DEMO_EXIT === '1') {
   await demo.close();

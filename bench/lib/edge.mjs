@@ -53,14 +53,37 @@ async function bundle(file) {
   return result.outputFiles[0].text;
 }
 
-const [proxyScript, bareScript, cookieScript, upstreamScript, driverScript] = await Promise.all(['proxy.mjs', 'bare.mjs', 'cookie.mjs', 'upstream.mjs', 'driver.mjs'].map(bundle));
+const [proxyScript, bareScript, cookieScript, upstreamScript, driverScript] = await Promise.all(
+  ['proxy.mjs', 'bare.mjs', 'cookie.mjs', 'upstream.mjs', 'driver.mjs'].map(bundle),
+);
 const compatibilityDate = '2026-07-01';
-const appBindings = { APP_ID: app.appId, CLIENT_ID: app.clientId, CLIENT_SECRET: app.clientSecret, VENDOR, SECRET, UPSTREAM };
+const appBindings = {
+  APP_ID: app.appId,
+  CLIENT_ID: app.clientId,
+  CLIENT_SECRET: app.clientSecret,
+  VENDOR,
+  SECRET,
+  UPSTREAM,
+};
 // BENCH_EDGE_PROFILE=1: variants that split the proxy's cost (by hand, not in `npm run bench`).
 const variants = PROFILE
   ? [
-      { name: 'decrypt', modules: true, script: await bundle('profile-decrypt.mjs'), compatibilityDate, bindings: appBindings, outboundService: 'upstream' },
-      { name: 'client', modules: true, script: await bundle('profile-client.mjs'), compatibilityDate, bindings: appBindings, outboundService: 'upstream' },
+      {
+        name: 'decrypt',
+        modules: true,
+        script: await bundle('profile-decrypt.mjs'),
+        compatibilityDate,
+        bindings: appBindings,
+        outboundService: 'upstream',
+      },
+      {
+        name: 'client',
+        modules: true,
+        script: await bundle('profile-client.mjs'),
+        compatibilityDate,
+        bindings: appBindings,
+        outboundService: 'upstream',
+      },
     ]
   : [];
 const INSPECTOR_PORT = 9329;
@@ -76,8 +99,22 @@ const mf = new Miniflare({
       bindings: appBindings,
       outboundService: 'upstream',
     },
-    { name: 'bare', modules: true, script: bareScript, compatibilityDate, routes: ['bare.bench/*'], bindings: { UPSTREAM }, outboundService: 'upstream' },
-    { name: 'cookie', modules: true, script: cookieScript, compatibilityDate, routes: ['cookie.bench/*'] },
+    {
+      name: 'bare',
+      modules: true,
+      script: bareScript,
+      compatibilityDate,
+      routes: ['bare.bench/*'],
+      bindings: { UPSTREAM },
+      outboundService: 'upstream',
+    },
+    {
+      name: 'cookie',
+      modules: true,
+      script: cookieScript,
+      compatibilityDate,
+      routes: ['cookie.bench/*'],
+    },
     ...variants,
     {
       name: 'driver',
@@ -85,9 +122,18 @@ const mf = new Miniflare({
       script: driverScript,
       compatibilityDate,
       routes: ['driver.bench/*'],
-      serviceBindings: Object.fromEntries(['proxy', 'bare', ...variants.map((v) => v.name)].map((n) => [n.toUpperCase(), n])),
+      serviceBindings: Object.fromEntries(
+        ['proxy', 'bare', ...variants.map((v) => v.name)].map((n) => [n.toUpperCase(), n]),
+      ),
     },
-    { name: 'upstream', modules: true, script: upstreamScript, compatibilityDate, routes: ['control.bench/*'], bindings: { APP_ID: app.appId } },
+    {
+      name: 'upstream',
+      modules: true,
+      script: upstreamScript,
+      compatibilityDate,
+      routes: ['control.bench/*'],
+      bindings: { APP_ID: app.appId },
+    },
   ],
 });
 
@@ -99,7 +145,12 @@ const mf = new Miniflare({
 let workerdPid;
 const findWorkerd = () => {
   try {
-    const children = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) => readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+    const children = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean),
+    );
     return children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd');
   } catch {
     return undefined;
@@ -110,7 +161,10 @@ function workerdCpuNs() {
   try {
     return readdirSync(`/proc/${workerdPid}/task`).reduce((sum, tid) => {
       try {
-        return sum + Number(readFileSync(`/proc/${workerdPid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        return (
+          sum +
+          Number(readFileSync(`/proc/${workerdPid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+        );
       } catch {
         return sum; // a thread that just ended
       }
@@ -121,27 +175,50 @@ function workerdCpuNs() {
 }
 
 const control = async (path) => (await mf.dispatchFetch(`http://control.bench${path}`)).text();
-const cookiesOf = (response) => Object.fromEntries(response.headers.getSetCookie().map((line) => line.split(';')[0].split(/=(.*)/s).slice(0, 2)));
+const cookiesOf = (response) =>
+  Object.fromEntries(
+    response.headers.getSetCookie().map((line) => line.split(';')[0].split(/=(.*)/s).slice(0, 2)),
+  );
 
 try {
   /* --------------------------------------------------------------- a session, through the consent flow */
-  const login = await mf.dispatchFetch('http://proxy.bench/auth/login?returnTo=/', { redirect: 'manual' });
+  const login = await mf.dispatchFetch('http://proxy.bench/auth/login?returnTo=/', {
+    redirect: 'manual',
+  });
   await login.arrayBuffer();
   const intent = cookiesOf(login);
   const code = await control('/code');
-  const callback = await mf.dispatchFetch(`http://proxy.bench/auth/callback?code=${encodeURIComponent(code)}`, {
-    redirect: 'manual',
-    headers: { cookie: Object.entries(intent).map(([k, v]) => `${k}=${v}`).join('; ') },
-  });
+  const callback = await mf.dispatchFetch(
+    `http://proxy.bench/auth/callback?code=${encodeURIComponent(code)}`,
+    {
+      redirect: 'manual',
+      headers: {
+        cookie: Object.entries(intent)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; '),
+      },
+    },
+  );
   await callback.arrayBuffer();
   const session = cookiesOf(callback)['__Host-grantkit'];
-  if (callback.status !== 302 || !session) throw new Error(`login failed: callback ${callback.status}`);
+  if (callback.status !== 302 || !session)
+    throw new Error(`login failed: callback ${callback.status}`);
   const accessToken = await control('/token'); // the same token the session holds, for the bare Worker's caller
   if (!accessToken) throw new Error('no access token seen at the upstream');
 
   const headers = {
-    proxy: { cookie: `__Host-grantkit=${session}`, origin: 'http://proxy.bench', 'sec-fetch-site': 'same-origin', 'x-grantkit-csrf': '1', 'content-type': 'application/json' },
-    bare: { authorization: `Bearer ${accessToken}`, origin: 'http://bare.bench', 'content-type': 'application/json' },
+    proxy: {
+      cookie: `__Host-grantkit=${session}`,
+      origin: 'http://proxy.bench',
+      'sec-fetch-site': 'same-origin',
+      'x-grantkit-csrf': '1',
+      'content-type': 'application/json',
+    },
+    bare: {
+      authorization: `Bearer ${accessToken}`,
+      origin: 'http://bare.bench',
+      'content-type': 'application/json',
+    },
     decrypt: { cookie: `__Host-grantkit=${session}`, 'content-type': 'application/json' },
     client: { 'x-bench-token': accessToken, 'content-type': 'application/json' },
   };
@@ -161,9 +238,18 @@ try {
       Array.from({ length: Math.min(CONCURRENCY, total) }, async () => {
         while (started < total) {
           started += 1;
-          const response = await httpRequest(new URL('/api/graphql', origin), { method: 'POST', headers: { ...headers[name], host: `${name}.bench` }, body: PING, dispatcher: agent });
+          const response = await httpRequest(new URL('/api/graphql', origin), {
+            method: 'POST',
+            headers: { ...headers[name], host: `${name}.bench` },
+            body: PING,
+            dispatcher: agent,
+          });
           const text = await response.body.text();
-          if (response.statusCode !== 200 || !text.includes('"pong"') || response.headers['set-cookie'] !== undefined) {
+          if (
+            response.statusCode !== 200 ||
+            !text.includes('"pong"') ||
+            response.headers['set-cookie'] !== undefined
+          ) {
             failures += 1;
             firstFailure ??= `${response.statusCode} ${text.slice(0, 200)}`;
           }
@@ -171,15 +257,28 @@ try {
       }),
     );
     const ms = performance.now() - t0;
-    if (failures) throw new Error(`${name}: ${failures}/${total} requests failed, first: ${firstFailure}`);
+    if (failures)
+      throw new Error(`${name}: ${failures}/${total} requests failed, first: ${firstFailure}`);
     return ms;
   }
 
   // In-isolate view: the driver Worker calls both through service bindings; workerd only.
   async function inIsolate(name, total) {
-    const response = await mf.dispatchFetch('http://driver.bench/', { method: 'POST', body: JSON.stringify({ target: name, total, concurrency: CONCURRENCY, headers: headers[name], body: PING }) });
+    const response = await mf.dispatchFetch('http://driver.bench/', {
+      method: 'POST',
+      body: JSON.stringify({
+        target: name,
+        total,
+        concurrency: CONCURRENCY,
+        headers: headers[name],
+        body: PING,
+      }),
+    });
     const out = await response.json();
-    if (out.failures) throw new Error(`${name} (in-isolate): ${out.failures}/${total} requests failed, first: ${out.first}`);
+    if (out.failures)
+      throw new Error(
+        `${name} (in-isolate): ${out.failures}/${total} requests failed, first: ${out.first}`,
+      );
     return out.ms;
   }
 
@@ -187,7 +286,10 @@ try {
   async function compare(run, a = 'proxy', b = 'bare') {
     for (const name of [b, a]) await run(name, 300); // warm up both isolates and the JIT
     const probe = ((await run(b, 300)) + (await run(a, 300))) / 2;
-    const requests = Math.max(200, Math.min(20_000, Math.round((ROUND_MS / Math.max(probe, 1)) * 300)));
+    const requests = Math.max(
+      200,
+      Math.min(20_000, Math.round((ROUND_MS / Math.max(probe, 1)) * 300)),
+    );
     await control('/stats');
     const samples = { [a]: [], [b]: [] };
     const cpu = { [a]: [], [b]: [] }; // workerd CPU µs per request
@@ -213,8 +315,12 @@ try {
     }
     const upstream = JSON.parse(await control('/stats'));
     const expected = 2 * ROUNDS * requests;
-    if (upstream.refreshes !== 0 || upstream.tokenCalls !== 0) throw new Error(`token calls during the measurement: ${JSON.stringify(upstream)}`);
-    if (upstream.graphqlOk !== expected) throw new Error(`upstream saw ${upstream.graphqlOk} good GraphQL calls, expected ${expected}`);
+    if (upstream.refreshes !== 0 || upstream.tokenCalls !== 0)
+      throw new Error(`token calls during the measurement: ${JSON.stringify(upstream)}`);
+    if (upstream.graphqlOk !== expected)
+      throw new Error(
+        `upstream saw ${upstream.graphqlOk} good GraphQL calls, expected ${expected}`,
+      );
     const proxyMs = median(samples[a]);
     const bareMs = median(samples[b]);
     const rps = (ms) => (requests * 1000) / ms;
@@ -231,9 +337,18 @@ try {
       pairRatios: pairRatios.map((r) => +r.toFixed(3)),
       // workerd CPU per request (all threads: HTTP, routing, both Workers, the upstream)
       cpu: cpuPairRatios.length
-        ? { proxyUs: median(cpu[a]), bareUs: median(cpu[b]), addedUs: median(cpu[a]) - median(cpu[b]), ratio: median(cpuPairRatios), pairRatios: cpuPairRatios.map((r) => +r.toFixed(3)) }
+        ? {
+            proxyUs: median(cpu[a]),
+            bareUs: median(cpu[b]),
+            addedUs: median(cpu[a]) - median(cpu[b]),
+            ratio: median(cpuPairRatios),
+            pairRatios: cpuPairRatios.map((r) => +r.toFixed(3)),
+          }
         : null,
-      samplesMs: { [a]: samples[a].map((x) => +x.toFixed(1)), [b]: samples[b].map((x) => +x.toFixed(1)) },
+      samplesMs: {
+        [a]: samples[a].map((x) => +x.toFixed(1)),
+        [b]: samples[b].map((x) => +x.toFixed(1)),
+      },
       upstream,
     };
   }
@@ -241,7 +356,8 @@ try {
   /** Self time by function of one Worker while `load` runs, from workerd's V8 inspector (profile mode). */
   async function cpuProfile(worker, load) {
     const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
-    const target = targets.find((t) => t.title?.includes(worker) || t.url?.includes(worker)) ?? targets[0];
+    const target =
+      targets.find((t) => t.title?.includes(worker) || t.url?.includes(worker)) ?? targets[0];
     const ws = new WebSocket(target.webSocketDebuggerUrl);
     await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
     let id = 0;
@@ -251,10 +367,11 @@ try {
       pending.get(message.id)?.(message.result);
       pending.delete(message.id);
     };
-    const send = (method, params = {}) => new Promise((resolve) => {
-      pending.set(++id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
+    const send = (method, params = {}) =>
+      new Promise((resolve) => {
+        pending.set(++id, resolve);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
     await send('Profiler.enable');
     await send('Profiler.setSamplingInterval', { interval: 50 });
     await send('Profiler.start');
@@ -263,14 +380,20 @@ try {
     ws.close();
     const self = new Map();
     const dt = new Map();
-    profile.samples.forEach((node, i) => dt.set(node, (dt.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    profile.samples.forEach((node, i) =>
+      dt.set(node, (dt.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)),
+    );
     for (const node of profile.nodes) {
       const { functionName, url, lineNumber } = node.callFrame;
-      const key = `${functionName || '(anonymous)'} ${url ? `${url.split('/').pop()}:${lineNumber + 1}` : ''}`.trim();
+      const key =
+        `${functionName || '(anonymous)'} ${url ? `${url.split('/').pop()}:${lineNumber + 1}` : ''}`.trim();
       self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0));
     }
     const total = [...self.values()].reduce((a, b) => a + b, 0);
-    return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([fn, us]) => ({ fn, pct: (100 * us) / total }));
+    return [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30)
+      .map(([fn, us]) => ({ fn, pct: (100 * us) / total }));
   }
 
   /* --------------------------------------------------------------- (a) proxy vs bare passthrough */
@@ -283,7 +406,9 @@ try {
       process.stderr.write(`profile ${variant}: ${JSON.stringify(profile[variant])}\n`);
     }
     profile.cpuProfile = await cpuProfile('proxy', () => inIsolate('proxy', 4000));
-    process.stderr.write(`CPU profile of the proxy Worker (self time):\n${profile.cpuProfile.map((f) => `${f.pct.toFixed(1).padStart(5)} %  ${f.fn}`).join('\n')}\n`);
+    process.stderr.write(
+      `CPU profile of the proxy Worker (self time):\n${profile.cpuProfile.map((f) => `${f.pct.toFixed(1).padStart(5)} %  ${f.fn}`).join('\n')}\n`,
+    );
     console.log(`@@RESULT ${JSON.stringify({ profile })}`);
     process.exit(0);
   }
@@ -292,11 +417,21 @@ try {
   await agent.close();
 
   /* --------------------------------------------------------------- (b) cookie unseal + seal */
-  const inWorkerd = await (await mf.dispatchFetch('http://cookie.bench/', { method: 'POST', body: JSON.stringify({ secret: SECRET, cookie: session }) })).json();
+  const inWorkerd = await (
+    await mf.dispatchFetch('http://cookie.bench/', {
+      method: 'POST',
+      body: JSON.stringify({ secret: SECRET, cookie: session }),
+    })
+  ).json();
   if (inWorkerd.error) throw new Error(`cookie crypto in workerd: ${inWorkerd.error}`);
   const inNode = await measureCookieCrypto({ secret: SECRET, cookie: session });
 
-  const result = { target: TARGET, upstreamUrl: UPSTREAM, proxy: { http, isolate }, cookie: { workerd: inWorkerd, node: inNode } };
+  const result = {
+    target: TARGET,
+    upstreamUrl: UPSTREAM,
+    proxy: { http, isolate },
+    cookie: { workerd: inWorkerd, node: inNode },
+  };
   console.log(`@@RESULT ${JSON.stringify(result)}`);
 } finally {
   await mf.dispose();

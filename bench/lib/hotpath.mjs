@@ -17,13 +17,36 @@ const clockAsync = async () => (Date.now() < until ? 'token' : '');
 impls.push({ name: 'async fn + Date.now() (reference)', call: clockAsync });
 
 // grantkit: a client holding a token valid for an hour.
-const gk = createTokenClient({ adapter: oauth2({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: 'http://127.0.0.1:9/token', clientCredentials: true }) });
-await gk.setTokenSet({ accessToken: 'at-grantkit', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 });
+const gk = createTokenClient({
+  adapter: oauth2({
+    clientId: 'bench',
+    clientSecret: 'secret',
+    tokenEndpoint: 'http://127.0.0.1:9/token',
+    clientCredentials: true,
+  }),
+});
+await gk.setTokenSet({
+  accessToken: 'at-grantkit',
+  tokenType: 'Bearer',
+  expiresAt: Date.now() + 3_600_000,
+});
 impls.push({ name: 'grantkit getAccessToken()', call: () => gk.getAccessToken() });
 
 // @badgateway/oauth2-client: OAuth2Fetch given a valid token by getNewToken (no timer).
-const bgClient = new OAuth2Client({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: 'http://127.0.0.1:9/token' });
-const bg = new OAuth2Fetch({ client: bgClient, scheduleRefresh: false, getNewToken: () => ({ accessToken: 'at-badgateway', refreshToken: null, expiresAt: Date.now() + 3_600_000 }) });
+const bgClient = new OAuth2Client({
+  clientId: 'bench',
+  clientSecret: 'secret',
+  tokenEndpoint: 'http://127.0.0.1:9/token',
+});
+const bg = new OAuth2Fetch({
+  client: bgClient,
+  scheduleRefresh: false,
+  getNewToken: () => ({
+    accessToken: 'at-badgateway',
+    refreshToken: null,
+    expiresAt: Date.now() + 3_600_000,
+  }),
+});
 await bg.getAccessToken(); // primes the cache through getNewToken + storeToken path
 impls.push({ name: 'badgateway OAuth2Fetch.getAccessToken()', call: () => bg.getAccessToken() });
 
@@ -33,9 +56,23 @@ let auth0Note;
 try {
   globalThis.window ??= globalThis;
   const { Auth0Client } = await import('@auth0/auth0-spa-js');
-  const a0 = new Auth0Client({ domain: 'tenant.example', clientId: 'bench', cacheLocation: 'memory', authorizationParams: { redirect_uri: 'http://127.0.0.1/cb' } });
+  const a0 = new Auth0Client({
+    domain: 'tenant.example',
+    clientId: 'bench',
+    cacheLocation: 'memory',
+    authorizationParams: { redirect_uri: 'http://127.0.0.1/cb' },
+  });
   const scope = a0.scope?.default ?? 'openid profile email';
-  await a0._saveEntryInCache({ client_id: 'bench', access_token: 'at-auth0', token_type: 'Bearer', expires_in: 86_400, audience: 'default', scope, id_token: 'x.y.z', decodedToken: { claims: { __raw: 'x.y.z', sub: 'u' }, user: { sub: 'u' } } });
+  await a0._saveEntryInCache({
+    client_id: 'bench',
+    access_token: 'at-auth0',
+    token_type: 'Bearer',
+    expires_in: 86_400,
+    audience: 'default',
+    scope,
+    id_token: 'x.y.z',
+    decodedToken: { claims: { __raw: 'x.y.z', sub: 'u' }, user: { sub: 'u' } },
+  });
   if ((await a0.getTokenSilently()) !== 'at-auth0') throw new Error('cached token not served');
   impls.push({ name: 'auth0-spa-js getTokenSilently()', call: () => a0.getTokenSilently() });
   auth0Note = 'Node with globalThis.window = globalThis; token seeded in the memory cache';
@@ -68,7 +105,13 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const results = {};
-for (const impl of impls) results[impl.name] = { ns: median(impl.samples), samples: impl.samples.map((x) => +x.toFixed(1)), calls: impl.n };
-if (!impls.some((i) => i.name.startsWith('auth0'))) results['auth0-spa-js getTokenSilently()'] = { ns: null, note: auth0Note };
+for (const impl of impls)
+  results[impl.name] = {
+    ns: median(impl.samples),
+    samples: impl.samples.map((x) => +x.toFixed(1)),
+    calls: impl.n,
+  };
+if (!impls.some((i) => i.name.startsWith('auth0')))
+  results['auth0-spa-js getTokenSilently()'] = { ns: null, note: auth0Note };
 else results['auth0-spa-js getTokenSilently()'].note = auth0Note;
 console.log(`@@RESULT ${JSON.stringify({ rounds: ROUNDS, batchMs: BATCH_MS, results })}`);

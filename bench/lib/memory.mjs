@@ -20,14 +20,36 @@ async function heap() {
 
 const makers = {
   async grantkit() {
-    const client = createTokenClient({ adapter: oauth2({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: 'http://127.0.0.1:9/token', clientCredentials: true }) });
-    await client.setTokenSet({ accessToken: 'at', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 });
+    const client = createTokenClient({
+      adapter: oauth2({
+        clientId: 'bench',
+        clientSecret: 'secret',
+        tokenEndpoint: 'http://127.0.0.1:9/token',
+        clientCredentials: true,
+      }),
+    });
+    await client.setTokenSet({
+      accessToken: 'at',
+      tokenType: 'Bearer',
+      expiresAt: Date.now() + 3_600_000,
+    });
     await client.getAccessToken();
     return client;
   },
   async badgateway() {
-    const client = new OAuth2Client({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: 'http://127.0.0.1:9/token' });
-    const wrapper = new OAuth2Fetch({ client, getNewToken: () => ({ accessToken: 'at', refreshToken: null, expiresAt: Date.now() + 3_600_000 }) });
+    const client = new OAuth2Client({
+      clientId: 'bench',
+      clientSecret: 'secret',
+      tokenEndpoint: 'http://127.0.0.1:9/token',
+    });
+    const wrapper = new OAuth2Fetch({
+      client,
+      getNewToken: () => ({
+        accessToken: 'at',
+        refreshToken: null,
+        expiresAt: Date.now() + 3_600_000,
+      }),
+    });
     await wrapper.getAccessToken();
     return wrapper;
   },

@@ -31,7 +31,8 @@ const result = (value) => {
   console.log(`@@RESULT ${JSON.stringify(value)}`);
   process.exit(0);
 };
-if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) result({ skipped: 'redis-server is not installed' });
+if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0)
+  result({ skipped: 'redis-server is not installed' });
 
 const port = await new Promise((resolve) => {
   const s = createServer();
@@ -40,7 +41,11 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p));
   });
 });
-server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+server = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: 'ignore' },
+);
 const connect = async () => {
   const client = createClient({ url: `redis://127.0.0.1:${port}`, disableOfflineQueue: true });
   client.on('error', () => {});
@@ -74,7 +79,10 @@ try {
       vendorMs = performance.now() - t0;
     }
   };
-  const login = () => createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(emu.issueCode('firstDollar', app.appId));
+  const login = () =>
+    createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
+      emu.issueCode('firstDollar', app.appId),
+    );
 
   /* (a) uncontended: lock + re-read + CAS write + unlock per renewal */
   const store = createSharedStore(redisEngine(redis), { secret: SECRET });
@@ -87,7 +95,11 @@ try {
     alone.push(performance.now() - t0 - vendorMs);
   }
   /* (a) 4 clients at once on one key */
-  const stores = await Promise.all([0, 1, 2, 3].map(async () => createSharedStore(redisEngine(await connect()), { secret: SECRET })));
+  const stores = await Promise.all(
+    [0, 1, 2, 3].map(async () =>
+      createSharedStore(redisEngine(await connect()), { secret: SECRET }),
+    ),
+  );
   const contended = [];
   const refreshesBefore = emu.count({ grant: 'refresh_token' });
   const rounds = Math.max(20, Math.round(RENEWALS / 10));
@@ -101,27 +113,58 @@ try {
       }),
     );
     tokens = times[0].got;
-    if (new Set(times.map((t) => t.got.accessToken)).size !== 1) throw new Error('contended renewals disagreed');
+    if (new Set(times.map((t) => t.got.accessToken)).size !== 1)
+      throw new Error('contended renewals disagreed');
     for (const t of times) contended.push(t.ms);
   }
   const contendedRefreshes = emu.count({ grant: 'refresh_token' }) - refreshesBefore;
 
   /* (b) proxied req/s: Redis session store vs cookie-only */
-  const common = { adapter, secret: SECRET, cookie: { secure: false }, fetch: emu.fetch, proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.appId }) } };
+  const common = {
+    adapter,
+    secret: SECRET,
+    cookie: { secure: false },
+    fetch: emu.fetch,
+    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.appId }) },
+  };
   const handlers = {
-    redis: createAuthHandler({ ...common, sessions: redisSessionStore(redis, { secret: SECRET }), coordinator: redisCoordinator(redis, { secret: SECRET, adapter, fetch: emu.fetch }) }),
+    redis: createAuthHandler({
+      ...common,
+      sessions: redisSessionStore(redis, { secret: SECRET }),
+      coordinator: redisCoordinator(redis, { secret: SECRET, adapter, fetch: emu.fetch }),
+    }),
     cookie: createAuthHandler(common),
   };
   const origin = 'http://127.0.0.1';
   const sessionOf = async (handler) => {
     const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
     const intent = await handler(new Request(`${origin}/auth/login`, { headers: nav }));
-    const cookie = intent.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const cb = await handler(new Request(`${origin}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, { headers: { ...nav, cookie } }));
-    return cb.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => !c.endsWith('=')).join('; ');
+    const cookie = intent.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const cb = await handler(
+      new Request(`${origin}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, {
+        headers: { ...nav, cookie },
+      }),
+    );
+    return cb.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .filter((c) => !c.endsWith('='))
+      .join('; ');
   };
-  const cookies = { redis: await sessionOf(handlers.redis), cookie: await sessionOf(handlers.cookie) };
-  const headers = (name) => ({ origin, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie: cookies[name] });
+  const cookies = {
+    redis: await sessionOf(handlers.redis),
+    cookie: await sessionOf(handlers.cookie),
+  };
+  const headers = (name) => ({
+    origin,
+    'x-grantkit-csrf': '1',
+    'sec-fetch-site': 'same-origin',
+    'content-type': 'application/json',
+    cookie: cookies[name],
+  });
   const body = JSON.stringify({ query: 'query { ping }' });
   const run = async (name, total) => {
     let started = 0;
@@ -131,7 +174,9 @@ try {
       Array.from({ length: CONCURRENCY }, async () => {
         while (started < total) {
           started++;
-          const response = await handlers[name](new Request(`${origin}/api/graphql`, { method: 'POST', headers: headers(name), body }));
+          const response = await handlers[name](
+            new Request(`${origin}/api/graphql`, { method: 'POST', headers: headers(name), body }),
+          );
           const text = await response.text();
           if (response.status !== 200 || !text.includes('pong')) failures++;
         }
@@ -145,16 +190,30 @@ try {
   const perRound = Math.max(300, Math.round((ROUND_MS / Math.max(probe, 1)) * 300));
   const rps = { redis: [], cookie: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const name of r % 2 ? ['redis', 'cookie'] : ['cookie', 'redis']) rps[name].push((perRound / (await run(name, perRound))) * 1000);
+    for (const name of r % 2 ? ['redis', 'cookie'] : ['cookie', 'redis'])
+      rps[name].push((perRound / (await run(name, perRound))) * 1000);
   }
 
   await redis.quit();
   result({
     renewal: {
       alone: { n: alone.length, p50: median(alone), p99: pct(alone, 99) },
-      contended: { n: contended.length, clients: 4, p50: median(contended), p99: pct(contended, 99), refreshes: contendedRefreshes, rounds },
+      contended: {
+        n: contended.length,
+        clients: 4,
+        p50: median(contended),
+        p99: pct(contended, 99),
+        refreshes: contendedRefreshes,
+        rounds,
+      },
     },
-    proxy: { concurrency: CONCURRENCY, rounds: ROUNDS, requestsPerRound: perRound, redisRps: median(rps.redis), cookieRps: median(rps.cookie) },
+    proxy: {
+      concurrency: CONCURRENCY,
+      rounds: ROUNDS,
+      requestsPerRound: perRound,
+      redisRps: median(rps.redis),
+      cookieRps: median(rps.cookie),
+    },
   });
 } catch (error) {
   server.kill('SIGKILL');

@@ -22,10 +22,19 @@ const LIBS = {
   grantkit(server, seed, { valid }) {
     let offset = 0; // the client's clock; expire() moves it two hours on
     const client = createTokenClient({
-      adapter: oauth2({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: `${server.url}/token` }),
+      adapter: oauth2({
+        clientId: 'bench',
+        clientSecret: 'secret',
+        tokenEndpoint: `${server.url}/token`,
+      }),
       now: () => Date.now() + offset,
     });
-    const ready = client.setTokenSet({ accessToken: seed.access_token, tokenType: 'Bearer', refreshToken: seed.refresh_token, expiresAt: Date.now() + (valid ? HOUR : -1000) });
+    const ready = client.setTokenSet({
+      accessToken: seed.access_token,
+      tokenType: 'Bearer',
+      refreshToken: seed.refresh_token,
+      expiresAt: Date.now() + (valid ? HOUR : -1000),
+    });
     return {
       ready,
       getAccessToken: () => client.getAccessToken(),
@@ -36,13 +45,21 @@ const LIBS = {
     };
   },
   badgateway(server, seed, { valid }) {
-    const client = new OAuth2Client({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: `${server.url}/token` });
+    const client = new OAuth2Client({
+      clientId: 'bench',
+      clientSecret: 'secret',
+      tokenEndpoint: `${server.url}/token`,
+    });
     const wrapper = new OAuth2Fetch({
       client,
       scheduleRefresh: false,
       // An authorization-code session: once the refresh token is refused, only the user can log in again.
       getNewToken: () => null,
-      getStoredToken: () => ({ accessToken: seed.access_token, refreshToken: seed.refresh_token, expiresAt: Date.now() + (valid ? HOUR : -1000) }),
+      getStoredToken: () => ({
+        accessToken: seed.access_token,
+        refreshToken: seed.refresh_token,
+        expiresAt: Date.now() + (valid ? HOUR : -1000),
+      }),
     });
     return {
       ready: Promise.resolve(),
@@ -97,7 +114,12 @@ const scenarios = {
     server.reset();
     const t0 = performance.now();
     const out = await settle(Array.from({ length: CALLERS }, () => lib.fetch(`${server.url}/api`)));
-    const result = { tokenRequests: server.stats.token, ...out, api401: server.stats.api401, ms: Math.round(performance.now() - t0) };
+    const result = {
+      tokenRequests: server.stats.token,
+      ...out,
+      api401: server.stats.api401,
+      ms: Math.round(performance.now() - t0),
+    };
     server.setLatency(undefined);
     return result;
   },
@@ -125,7 +147,14 @@ const scenarios = {
       out.errors.forEach((e) => errors.add(e));
     }
     server.setLatency(undefined);
-    return { tokenRequests: server.stats.token, tokenErrors: server.stats.tokenErrors, failures, errors: [...errors], waves: WAVES, ms: Math.round(performance.now() - t0) };
+    return {
+      tokenRequests: server.stats.token,
+      tokenErrors: server.stats.tokenErrors,
+      failures,
+      errors: [...errors],
+      waves: WAVES,
+      ms: Math.round(performance.now() - t0),
+    };
   },
 };
 
@@ -143,7 +172,10 @@ for (const [name, run] of Object.entries(scenarios)) {
     }
   }
   results[name]['oidc-client-ts'] = {
-    skipped: 'not practical in Node: renewal lives in UserManager.signinSilent (window/navigator, storage, iframe navigator); headless use needs a DOM shim and an OIDC discovery/JWKS stack',
+    skipped:
+      'not practical in Node: renewal lives in UserManager.signinSilent (window/navigator, storage, iframe navigator); headless use needs a DOM shim and an OIDC discovery/JWKS stack',
   };
 }
-process.stdout.write(`@@RESULT ${JSON.stringify({ callers: CALLERS, waves: WAVES, consoleLines, scenarios: results })}\n`);
+process.stdout.write(
+  `@@RESULT ${JSON.stringify({ callers: CALLERS, waves: WAVES, consoleLines, scenarios: results })}\n`,
+);

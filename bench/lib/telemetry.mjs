@@ -27,7 +27,10 @@ class Reader extends MetricReader {
 }
 // Spans are exported (to an exporter that drops them), so their whole cost is counted.
 let exported = 0;
-const exporter = { export: (spans, done) => ((exported += spans.length), done({ code: 0 })), shutdown: async () => {} };
+const exporter = {
+  export: (spans, done) => ((exported += spans.length), done({ code: 0 })),
+  shutdown: async () => {},
+};
 const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
 const tracer = provider.getTracer('bench');
 const reader = new Reader();
@@ -35,7 +38,13 @@ const meter = new MeterProvider({ readers: [reader] }).getMeter('bench');
 
 const server = await startTokenServer({ singleUse: false });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const adapter = () => oauth2({ clientId: 'bench', clientSecret: 'secret', tokenEndpoint: `${server.url}/token`, clientCredentials: true });
+const adapter = () =>
+  oauth2({
+    clientId: 'bench',
+    clientSecret: 'secret',
+    tokenEndpoint: `${server.url}/token`,
+    clientCredentials: true,
+  });
 
 const off = createTokenClient({ adapter: adapter() });
 const otel = otelTelemetry({ tracer, meter });
@@ -54,7 +63,7 @@ async function renewal(client) {
   cpu[client === on ? 'on' : 'off'] += c.user + c.system;
   return wall;
 }
-for (let i = 0; i < 50; i++) await renewal(off), await renewal(on); // warm-up
+for (let i = 0; i < 50; i++) (await renewal(off), await renewal(on)); // warm-up
 cpu.off = cpu.on = 0;
 // Loopback HTTP is noisy: the two clients alternate renewal by renewal (swapping who goes first each
 // round), each round's ratio is the sum of its `on` times over the sum of its `off` times, and the
@@ -81,7 +90,10 @@ for (let round = 0; round < ROUNDS; round++) {
 
 // The cached path: a client holding a fresh token reports nothing, and costs what one without telemetry does.
 let events = 0;
-const counted = createTokenClient({ adapter: adapter(), telemetry: eventTelemetry(() => events++) });
+const counted = createTokenClient({
+  adapter: adapter(),
+  telemetry: eventTelemetry(() => events++),
+});
 await counted.getAccessToken();
 events = 0;
 async function cached(client, n) {
@@ -98,7 +110,12 @@ for (let round = 0; round < ROUNDS; round++) {
 // What telemetry itself costs per renewal (a renewal around one token call, with a 200), in process:
 // stable where the loopback ratio above carries the machine's noise.
 const request = { url: `${server.url}/token`, method: 'POST', headers: {} };
-const direct = async (t) => t.renewal('oauth2', () => t.call('oauth2', request, async (trace) => ((trace.status = 200), 1), 'refresh_token'), () => 1);
+const direct = async (t) =>
+  t.renewal(
+    'oauth2',
+    () => t.call('oauth2', request, async (trace) => ((trace.status = 200), 1), 'refresh_token'),
+    () => 1,
+  );
 async function perCall(t, n) {
   for (let i = 0; i < 2000; i++) await direct(t);
   const t0 = process.hrtime.bigint();
@@ -114,7 +131,14 @@ const result = {
   rounds: ROUNDS,
   renewalsPerRound: RENEWALS,
   spansExported: exported,
-  renewal: { offUs: median(offUs), onUs: median(onUs), loopbackRatio: median(ratios), cpuRatio: cpu.on / cpu.off, telemetryUs: median(samples), ratio: 1 + median(samples) / median(offUs) },
+  renewal: {
+    offUs: median(offUs),
+    onUs: median(onUs),
+    loopbackRatio: median(ratios),
+    cpuRatio: cpu.on / cpu.off,
+    telemetryUs: median(samples),
+    ratio: 1 + median(samples) / median(offUs),
+  },
   cached: { events, offNs: median(offNs), onNs: median(onNs), ratio: median(onNs) / median(offNs) },
 };
 console.log(`@@RESULT ${JSON.stringify(result)}`);

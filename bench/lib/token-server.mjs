@@ -46,7 +46,10 @@ export async function startTokenServer({ singleUse = true, expiresIn = 3600 } = 
           if (!entry || revokedFamilies.has(entry.family) || (singleUse && entry.used)) {
             if (entry && singleUse && entry.used) revokedFamilies.add(entry.family); // reuse detected
             stats.tokenErrors += 1;
-            return send(res, 400, { error: 'invalid_grant', error_description: 'refresh token invalid, revoked or already used' });
+            return send(res, 400, {
+              error: 'invalid_grant',
+              error_description: 'refresh token invalid, revoked or already used',
+            });
           }
           entry.used = true;
           return send(res, 200, issue(entry.family));

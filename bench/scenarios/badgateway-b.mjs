@@ -11,12 +11,20 @@ const redirectUri = 'https://app.example/cb';
 export async function login() {
   const codeVerifier = await generateCodeVerifier();
   const state = crypto.randomUUID();
-  return { url: await client.authorizationCode.getAuthorizeUri({ redirectUri, state, codeVerifier }), state, codeVerifier };
+  return {
+    url: await client.authorizationCode.getAuthorizeUri({ redirectUri, state, codeVerifier }),
+    state,
+    codeVerifier,
+  };
 }
 let token = null;
 const wrapper = new OAuth2Fetch({ client, getNewToken: () => token });
 export async function callback(currentUrl, state, codeVerifier) {
-  token = await client.authorizationCode.getTokenFromCodeRedirect(currentUrl, { redirectUri, state, codeVerifier });
+  token = await client.authorizationCode.getTokenFromCodeRedirect(currentUrl, {
+    redirectUri,
+    state,
+    codeVerifier,
+  });
   return token;
 }
 export const refresh = () => wrapper.refreshToken();

@@ -2,6 +2,11 @@
 import { createTokenClient, oauth2 } from '@grantkit/core';
 
 const client = createTokenClient({
-  adapter: oauth2({ clientId: 'id', clientSecret: 'secret', tokenEndpoint: 'https://as.example/token', clientCredentials: true }),
+  adapter: oauth2({
+    clientId: 'id',
+    clientSecret: 'secret',
+    tokenEndpoint: 'https://as.example/token',
+    clientCredentials: true,
+  }),
 });
 export const getToken = () => client.getAccessToken();

@@ -9,6 +9,9 @@ export async function getToken() {
   if (cached && cached.expiresAt > Date.now()) return cached.token;
   const response = await oauth.clientCredentialsGrantRequest(as, client, auth, {});
   const result = await oauth.processClientCredentialsResponse(as, client, response);
-  cached = { token: result.access_token, expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000 - 60_000 };
+  cached = {
+    token: result.access_token,
+    expiresAt: Date.now() + (result.expires_in ?? 3600) * 1000 - 60_000,
+  };
   return cached.token;
 }

@@ -1,7 +1,11 @@
 // (b) authorization URL (state + PKCE) + code exchange + refresh.
 import * as oauth from 'oauth4webapi';
 
-const as = { issuer: 'https://as.example', authorization_endpoint: 'https://as.example/authorize', token_endpoint: 'https://as.example/token' };
+const as = {
+  issuer: 'https://as.example',
+  authorization_endpoint: 'https://as.example/authorize',
+  token_endpoint: 'https://as.example/token',
+};
 const client = { client_id: 'id' };
 const auth = oauth.None();
 const redirectUri = 'https://app.example/cb';
@@ -20,7 +24,14 @@ export async function login() {
 }
 export async function callback(currentUrl, state, verifier) {
   const params = oauth.validateAuthResponse(as, client, new URL(currentUrl), state);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier);
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    auth,
+    params,
+    redirectUri,
+    verifier,
+  );
   return oauth.processAuthorizationCodeResponse(as, client, response);
 }
 export async function refresh(refreshToken) {

@@ -5,7 +5,11 @@ const manager = new UserManager({
   authority: 'https://as.example',
   client_id: 'id',
   redirect_uri: 'https://app.example/cb',
-  metadata: { issuer: 'https://as.example', authorization_endpoint: 'https://as.example/authorize', token_endpoint: 'https://as.example/token' },
+  metadata: {
+    issuer: 'https://as.example',
+    authorization_endpoint: 'https://as.example/authorize',
+    token_endpoint: 'https://as.example/token',
+  },
 });
 export const login = () => manager.signinRedirect();
 export const callback = () => manager.signinRedirectCallback();

@@ -10,7 +10,9 @@ import { listenEmulator } from '@grantkit/core/testing/node';
 const port = Number(process.env.PORT ?? 8788);
 const origin = `http://127.0.0.1:${port}`;
 const app = TEST_CREDENTIALS.firstDollarApp;
-const emulator = createVendorEmulator({ firstDollar: { apps: [{ ...app, redirectUri: `${origin}/auth/callback` }] } });
+const emulator = createVendorEmulator({
+  firstDollar: { apps: [{ ...app, redirectUri: `${origin}/auth/callback` }] },
+});
 const vendor = await listenEmulator(emulator);
 
 const adapter = firstDollarApp({ ...app, apiBaseUrl: vendor.url, consentBaseUrl: vendor.url });
@@ -38,21 +40,53 @@ async function nightly() {
   const report = await vault.keepAlive({ concurrency: 8 });
   let synced = 0;
   for (const { id } of await vault.list({ state: 'active' })) {
-    const ok = await createGraphQLClient({ tokenClient: vault.client(id), endpoint: graphqlEndpoint }).request('query { ping }').then(() => true, () => false);
+    const ok = await createGraphQLClient({
+      tokenClient: vault.client(id),
+      endpoint: graphqlEndpoint,
+    })
+      .request('query { ping }')
+      .then(
+        () => true,
+        () => false,
+      );
     if (ok) synced++;
   }
   return { renewed: report.renewed, synced };
 }
-setInterval(() => void nightly().catch((error) => console.warn('nightly job failed', error?.code)), 24 * 3600_000).unref();
+setInterval(
+  () => void nightly().catch((error) => console.warn('nightly job failed', error?.code)),
+  24 * 3600_000,
+).unref();
 
 // node:http ⇄ Web Request/Response: the only Node-specific code a Node user writes.
 const server = createServer(async (req, res) => {
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
-  const request = new Request(`${origin}${req.url}`, { method: req.method, headers: Object.entries(req.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : v === undefined ? [] : [[k, v]])), body, duplex: 'half' });
+  const request = new Request(`${origin}${req.url}`, {
+    method: req.method,
+    headers: Object.entries(req.headers).flatMap(([k, v]) =>
+      Array.isArray(v) ? v.map((x) => [k, x]) : v === undefined ? [] : [[k, v]],
+    ),
+    body,
+    duplex: 'half',
+  });
   const jobs = req.url === '/jobs/nightly' ? Response.json(await nightly()) : undefined; // run the job now (demo)
-  const response = jobs ?? (await auth(request)) ?? new Response(`<a href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a>`, { headers: { 'content-type': 'text/html' } });
+  const response =
+    jobs ??
+    (await auth(request)) ??
+    new Response(
+      `<a href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a>`,
+      { headers: { 'content-type': 'text/html' } },
+    );
   res.writeHead(response.status, [...response.headers].flat());
   res.end(Buffer.from(await response.arrayBuffer()));
 });
-server.listen(port, '127.0.0.1', () => console.log(`BFF on ${origin} (First Dollar emulator on ${vendor.url}); open ${origin}/auth/login`));
-if (process.env.GRANTKIT_DEMO_EXIT === '1') setTimeout(() => { server.close(); vendor.close(); }, 100);
+server.listen(port, '127.0.0.1', () =>
+  console.log(
+    `BFF on ${origin} (First Dollar emulator on ${vendor.url}); open ${origin}/auth/login`,
+  ),
+);
+if (process.env.GRANTKIT_DEMO_EXIT === '1')
+  setTimeout(() => {
+    server.close();
+    vendor.close();
+  }, 100);

@@ -17,4 +17,8 @@ export interface Demo {
  * console.log(demo.url);
  * await demo.close();
  */
-export function startDemo(options?: { port?: number; env?: Record<string, string | undefined>; callback?: 'edge' | 'spa' }): Promise<Demo>;
+export function startDemo(options?: {
+  port?: number;
+  env?: Record<string, string | undefined>;
+  callback?: 'edge' | 'spa';
+}): Promise<Demo>;

@@ -34,12 +34,17 @@ const HTML = `<!doctype html>
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
 
-const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+const json = (status, body) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  });
 
 /** Node's http server in front of a Web-standard `(Request) => Response` handler. */
 function serve(handler, { port, host }) {
@@ -48,12 +53,19 @@ function serve(handler, { port, host }) {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       const headers = new Headers();
-      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      for (let i = 0; i < req.rawHeaders.length; i += 2)
+        headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
       const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      const request = new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? host}`), { method: req.method, headers, body });
+      const request = new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? host}`), {
+        method: req.method,
+        headers,
+        body,
+      });
       const response = await handler(request);
       const cookies = response.headers.getSetCookie();
-      response.headers.forEach((value, name) => name !== 'set-cookie' && res.setHeader(name, value));
+      response.headers.forEach(
+        (value, name) => name !== 'set-cookie' && res.setHeader(name, value),
+      );
       if (cookies.length) res.setHeader('set-cookie', cookies);
       res.statusCode = response.status;
       res.end(Buffer.from(await response.arrayBuffer()));
@@ -89,22 +101,37 @@ export async function startDemo({ port = 5173, env = process.env, callback = 'ed
   let emulator;
   const appId = env.FD_APP_ID ?? TEST_CREDENTIALS.firstDollarApp.appId;
 
-  const server = await serve(async (request) => {
-    const edge = auth && (await auth(request));
-    if (edge) return edge;
-    const { pathname } = new URL(request.url);
-    if (pathname === '/demo/revoke-consent') {
-      if (request.method !== 'POST' || !request.headers.has(CSRF_HEADER)) return json(403, { error: 'csrf', message: 'POST with the CSRF header' });
-      if (!emulator) return json(404, { error: 'not_available', message: 'Only the emulator can revoke consent; revoke it in First Dollar' });
-      // What a user revoking the app in First Dollar amounts to: no refresh, no current token.
-      emulator.revokeConsent(appId);
-      emulator.revokeAccessTokens('firstDollar');
-      return new Response(null, { status: 204 });
-    }
-    if (pathname === '/app.js') return new Response(js, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' } });
-    if (request.method === 'GET' && !pathname.includes('.')) return new Response(HTML, { headers: PAGE_HEADERS }); // SPA routes
-    return new Response('Not found', { status: 404 });
-  }, { port, host });
+  const server = await serve(
+    async (request) => {
+      const edge = auth && (await auth(request));
+      if (edge) return edge;
+      const { pathname } = new URL(request.url);
+      if (pathname === '/demo/revoke-consent') {
+        if (request.method !== 'POST' || !request.headers.has(CSRF_HEADER))
+          return json(403, { error: 'csrf', message: 'POST with the CSRF header' });
+        if (!emulator)
+          return json(404, {
+            error: 'not_available',
+            message: 'Only the emulator can revoke consent; revoke it in First Dollar',
+          });
+        // What a user revoking the app in First Dollar amounts to: no refresh, no current token.
+        emulator.revokeConsent(appId);
+        emulator.revokeAccessTokens('firstDollar');
+        return new Response(null, { status: 204 });
+      }
+      if (pathname === '/app.js')
+        return new Response(js, {
+          headers: {
+            'content-type': 'text/javascript; charset=utf-8',
+            'cache-control': 'no-store',
+          },
+        });
+      if (request.method === 'GET' && !pathname.includes('.'))
+        return new Response(HTML, { headers: PAGE_HEADERS }); // SPA routes
+      return new Response('Not found', { status: 404 });
+    },
+    { port, host },
+  );
   const url = `http://${host}:${server.address().port}`;
   const redirectUri = `${url}${callback === 'spa' ? '/callback' : '/auth/callback'}`;
 
@@ -113,13 +140,24 @@ export async function startDemo({ port = 5173, env = process.env, callback = 'ed
   let emulatorServer;
   if (env.FD_APP_ID && env.FD_CLIENT_ID && env.FD_CLIENT_SECRET) {
     // Register `redirectUri` for the app in First Dollar's sandbox.
-    adapter = firstDollarApp({ appId, clientId: env.FD_CLIENT_ID, clientSecret: env.FD_CLIENT_SECRET, environment: 'sandbox' });
+    adapter = firstDollarApp({
+      appId,
+      clientId: env.FD_CLIENT_ID,
+      clientSecret: env.FD_CLIENT_SECRET,
+      environment: 'sandbox',
+    });
     graphql = firstDollarGraphQLEndpoint({ environment: 'sandbox', appId });
   } else {
     // The emulator only redirects to the redirect URI registered for the app: this server's.
-    emulator = createVendorEmulator({ firstDollar: { apps: [{ ...TEST_CREDENTIALS.firstDollarApp, redirectUri }] } });
+    emulator = createVendorEmulator({
+      firstDollar: { apps: [{ ...TEST_CREDENTIALS.firstDollarApp, redirectUri }] },
+    });
     emulatorServer = await listenEmulator(emulator, { port: 0, host });
-    adapter = firstDollarApp({ ...TEST_CREDENTIALS.firstDollarApp, apiBaseUrl: emulatorServer.url, consentBaseUrl: emulatorServer.url });
+    adapter = firstDollarApp({
+      ...TEST_CREDENTIALS.firstDollarApp,
+      apiBaseUrl: emulatorServer.url,
+      consentBaseUrl: emulatorServer.url,
+    });
     graphql = firstDollarGraphQLEndpoint({ apiBaseUrl: emulatorServer.url, appId });
   }
   auth = createAuthHandler({
@@ -130,7 +168,11 @@ export async function startDemo({ port = 5173, env = process.env, callback = 'ed
     cookie: { secure: false },
     proxy: { '/api/graphql': graphql },
     errorRedirect: '/',
-    onError: (error) => env.GRANTKIT_DEMO_QUIET || console.warn(`edge: ${error?.name ?? 'Error'} ${error?.code ?? ''} ${error?.message ?? error}`),
+    onError: (error) =>
+      env.GRANTKIT_DEMO_QUIET ||
+      console.warn(
+        `edge: ${error?.name ?? 'Error'} ${error?.code ?? ''} ${error?.message ?? error}`,
+      ),
   });
 
   return {

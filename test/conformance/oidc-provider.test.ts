@@ -75,14 +75,17 @@ async function authorize(adapter = adapterFor()): Promise<{ code: string; verifi
   return { code: back.searchParams.get('code') ?? '', verifier };
 }
 
-async function loggedIn(adapter = adapterFor()): Promise<{ client: TokenClient; tokens: TokenSet; storage: ReturnType<typeof memoryStorage> }> {
+async function loggedIn(
+  adapter = adapterFor(),
+): Promise<{ client: TokenClient; tokens: TokenSet; storage: ReturnType<typeof memoryStorage> }> {
   const { code, verifier } = await authorize(adapter);
   const storage = memoryStorage();
   const client = createTokenClient({ adapter, storage, key: 'session' });
   return { client, storage, tokens: await client.exchangeCode(code, { codeVerifier: verifier }) };
 }
 
-const userinfo = (accessToken: string) => fetch(`${op.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+const userinfo = (accessToken: string) =>
+  fetch(`${op.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
 
 /** No secret, code, verifier or token in anything an error shows. */
 function expectNoSecretIn(error: unknown, secrets: readonly string[]): void {
@@ -104,7 +107,12 @@ describe('generic oauth2 adapter against oidc-provider', () => {
   it('authorization code + PKCE (S256) + state: exchanges the code; the bearer token works at userinfo', async () => {
     const before = Date.now();
     const { client, tokens } = await loggedIn();
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', scope: 'openid', accessToken: expect.any(String), refreshToken: expect.any(String) });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      scope: 'openid',
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
     expect(tokens.expiresAt).toBeGreaterThanOrEqual(before + 3600_000 - 5_000); // oidc-provider's default AccessToken TTL
     expect(tokens.expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000 + 1_000);
     const me = await client.fetch(`${op.issuer}/me`);
@@ -126,7 +134,12 @@ describe('generic oauth2 adapter against oidc-provider', () => {
     const adapter = adapterFor();
     const { code, verifier } = await authorize(adapter);
     const storage = memoryStorage();
-    const client = createTokenClient({ adapter, storage, key: 'session', now: () => Date.now() + skew });
+    const client = createTokenClient({
+      adapter,
+      storage,
+      key: 'session',
+      now: () => Date.now() + skew,
+    });
     const first = await client.exchangeCode(code, { codeVerifier: verifier });
 
     // The access token looks expired an hour later: getAccessToken renews by itself.
@@ -153,17 +166,30 @@ describe('generic oauth2 adapter against oidc-provider', () => {
     await replay.setTokenSet({ ...first, expiresAt: 0 });
     const refused = await rejection(replay.getAccessToken());
     expect(refused).toBeInstanceOf(OAuthError);
-    expect(refused).toMatchObject({ code: 'reauthorization_required', error: 'invalid_grant', status: 400 });
+    expect(refused).toMatchObject({
+      code: 'reauthorization_required',
+      error: 'invalid_grant',
+      status: 400,
+    });
     expectNoSecretIn(refused, [first.refreshToken!, third.refreshToken!]);
     // oidc-provider's reuse detection then revokes the whole grant: grantkit's client sees the same typed error.
     expect(await isActive(op.issuer, third.refreshToken!)).toBe(false);
-    await expect(client.refresh()).rejects.toMatchObject({ code: 'reauthorization_required', error: 'invalid_grant' });
+    await expect(client.refresh()).rejects.toMatchObject({
+      code: 'reauthorization_required',
+      error: 'invalid_grant',
+    });
     expect((await storage.get('session'))?.refreshToken).toBe(third.refreshToken); // kept, not overwritten with worse
   });
 
   it('client_credentials with client_secret_basic and client_secret_post; renewal is a new grant', async () => {
     const basic = createTokenClient({
-      adapter: oauth2({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenEndpoint: `${op.issuer}/token`, revocationEndpoint: `${op.issuer}/token/revocation`, clientCredentials: true }),
+      adapter: oauth2({
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        tokenEndpoint: `${op.issuer}/token`,
+        revocationEndpoint: `${op.issuer}/token/revocation`,
+        clientCredentials: true,
+      }),
     });
     const set = await basic.getTokenSet();
     expect(set).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
@@ -175,35 +201,67 @@ describe('generic oauth2 adapter against oidc-provider', () => {
     expect(await isActive(op.issuer, renewed.accessToken)).toBe(false);
 
     const post = createTokenClient({
-      adapter: oauth2({ clientId: POST_CLIENT_ID, clientSecret: CLIENT_SECRET, clientAuth: 'client_secret_post', tokenEndpoint: `${op.issuer}/token`, clientCredentials: true }),
+      adapter: oauth2({
+        clientId: POST_CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        clientAuth: 'client_secret_post',
+        tokenEndpoint: `${op.issuer}/token`,
+        clientCredentials: true,
+      }),
     });
     expect(await post.getAccessToken()).toEqual(expect.any(String));
     // A wrong secret is invalid_client, typed. (oidc-provider takes basic and post interchangeably.)
-    const wrong = createTokenClient({ adapter: oauth2({ clientId: POST_CLIENT_ID, clientSecret: 'nope', clientAuth: 'client_secret_post', tokenEndpoint: `${op.issuer}/token`, clientCredentials: true }) });
+    const wrong = createTokenClient({
+      adapter: oauth2({
+        clientId: POST_CLIENT_ID,
+        clientSecret: 'nope',
+        clientAuth: 'client_secret_post',
+        tokenEndpoint: `${op.issuer}/token`,
+        clientCredentials: true,
+      }),
+    });
     const error = await rejection(wrong.getAccessToken());
-    expect(error).toMatchObject({ name: 'ClientRejectedError', code: 'client_rejected', error: 'invalid_client', status: 401 });
+    expect(error).toMatchObject({
+      name: 'ClientRejectedError',
+      code: 'client_rejected',
+      error: 'invalid_client',
+      status: 401,
+    });
     expectNoSecretIn(error, ['nope']);
   });
 
   it('revoke() on logout: refresh and access token revoked at the server, the set forgotten', async () => {
     const { client, storage, tokens } = await loggedIn();
-    expect(await client.revoke()).toEqual({ status: 'revoked', revoked: ['refresh_token', 'access_token'] });
+    expect(await client.revoke()).toEqual({
+      status: 'revoked',
+      revoked: ['refresh_token', 'access_token'],
+    });
     expect(await isActive(op.issuer, tokens.refreshToken!)).toBe(false);
     expect(await isActive(op.issuer, tokens.accessToken)).toBe(false);
     expect((await userinfo(tokens.accessToken)).status).toBe(401);
     expect(await storage.get('session')).toBeUndefined();
-    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'reauthorization_required' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
   });
 
   it('revoke() refused by the server (bad secret): typed invalid_client, the local set forgotten anyway', async () => {
     const { tokens } = await loggedIn();
     const storage = memoryStorage();
-    const wrong = createTokenClient({ adapter: adapterFor({ clientSecret: 'not the secret' }), storage, key: 'session' });
+    const wrong = createTokenClient({
+      adapter: adapterFor({ clientSecret: 'not the secret' }),
+      storage,
+      key: 'session',
+    });
     await wrong.setTokenSet(tokens);
     const result = await wrong.revoke();
     expect(result).toMatchObject({ status: 'failed', revoked: [] });
     expect(result.error).toBeInstanceOf(OAuthError);
-    expect(result.error).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
+    expect(result.error).toMatchObject({
+      code: 'client_rejected',
+      error: 'invalid_client',
+      status: 401,
+    });
     expectNoSecretIn(result.error, [tokens.refreshToken!, tokens.accessToken, 'not the secret']);
     expect(await storage.get('session')).toBeUndefined();
     expect(await isActive(op.issuer, tokens.refreshToken!)).toBe(true); // nothing was revoked
@@ -214,10 +272,21 @@ describe('generic oauth2 adapter against oidc-provider', () => {
       const { code, verifier } = await authorize();
       const client = createTokenClient({ adapter: adapterFor() });
       await client.exchangeCode(code, { codeVerifier: verifier });
-      for (const [again, label] of [[code, 'reused'], ['an-unknown-authorization-code', 'unknown']] as const) {
-        const error = await rejection(createTokenClient({ adapter: adapterFor() }).exchangeCode(again, { codeVerifier: verifier }));
+      for (const [again, label] of [
+        [code, 'reused'],
+        ['an-unknown-authorization-code', 'unknown'],
+      ] as const) {
+        const error = await rejection(
+          createTokenClient({ adapter: adapterFor() }).exchangeCode(again, {
+            codeVerifier: verifier,
+          }),
+        );
         expect(error, label).toBeInstanceOf(OAuthError);
-        expect(error, label).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', status: 400 });
+        expect(error, label).toMatchObject({
+          code: 'oauth_error',
+          error: 'invalid_grant',
+          status: 400,
+        });
         expect(isGrantkitError(error, 'oauth_error')).toBe(true);
         expectNoSecretIn(error, [again, verifier]);
       }
@@ -225,9 +294,18 @@ describe('generic oauth2 adapter against oidc-provider', () => {
 
     it('invalid_client for a bad client secret', async () => {
       const { code, verifier } = await authorize();
-      const error = await rejection(createTokenClient({ adapter: adapterFor({ clientSecret: 'a wrong secret' }) }).exchangeCode(code, { codeVerifier: verifier }));
+      const error = await rejection(
+        createTokenClient({ adapter: adapterFor({ clientSecret: 'a wrong secret' }) }).exchangeCode(
+          code,
+          { codeVerifier: verifier },
+        ),
+      );
       expect(error).toBeInstanceOf(OAuthError);
-      expect(error).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
+      expect(error).toMatchObject({
+        code: 'client_rejected',
+        error: 'invalid_client',
+        status: 401,
+      });
       expectNoSecretIn(error, [code, verifier, 'a wrong secret']);
     });
 
@@ -236,7 +314,9 @@ describe('generic oauth2 adapter against oidc-provider', () => {
         const { code, verifier } = await authorize();
         const wrong = verifierOf();
         const client = createTokenClient({ adapter: adapterFor() });
-        const error = await rejection(client.exchangeCode(code, wrong === undefined ? {} : { codeVerifier: wrong }));
+        const error = await rejection(
+          client.exchangeCode(code, wrong === undefined ? {} : { codeVerifier: wrong }),
+        );
         expect(error).toBeInstanceOf(OAuthError);
         expect(error).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', status: 400 });
         expectNoSecretIn(error, [code, verifier, wrong ?? '']);
@@ -245,7 +325,10 @@ describe('generic oauth2 adapter against oidc-provider', () => {
 
     it('an authorization request without PKCE is refused at the redirect, with the state echoed', async () => {
       const state = randomState();
-      const back = await walkAuthorization(adapterFor().authorizationUrl({ state }), new CookieJar());
+      const back = await walkAuthorization(
+        adapterFor().authorizationUrl({ state }),
+        new CookieJar(),
+      );
       expect(back.searchParams.get('error')).toBe('invalid_request');
       expect(back.searchParams.get('state')).toBe(state);
       expect(back.searchParams.get('code')).toBeNull();
@@ -264,7 +347,10 @@ describe('edge handler (generic adapter) against oidc-provider', () => {
     const form = new URLSearchParams(await request.clone().text());
     const response = await fetch(request);
     const path = new URL(request.url).pathname;
-    const answer = path === '/token' && response.ok ? ((await response.clone().json()) as Record<string, unknown>) : undefined;
+    const answer =
+      path === '/token' && response.ok
+        ? ((await response.clone().json()) as Record<string, unknown>)
+        : undefined;
     calls.push({ path, form, ...(answer ? { answer } : {}) });
     return response;
   };
@@ -321,7 +407,8 @@ describe('edge handler (generic adapter) against oidc-provider', () => {
     const session = await call('/auth/session');
     const text = await session.text();
     expect(JSON.parse(text)).toMatchObject({ authenticated: true, scope: 'openid' });
-    for (const token of [first.access_token, first.refresh_token]) expect(text).not.toContain(token);
+    for (const token of [first.access_token, first.refresh_token])
+      expect(text).not.toContain(token);
 
     const refreshed = await call('/auth/refresh', { method: 'POST' }, true);
     expect(refreshed.status).toBe(200);
@@ -353,13 +440,23 @@ describe('edge handler (generic adapter) against oidc-provider', () => {
     const { call, jar, toCallback } = setup();
     const back = await toCallback();
     const intent = jar.snapshot(); // the login-intent cookie, as an attacker who copied it would hold it
-    expect((await call(`${back.pathname}${back.search}`)).headers.get('location')).toBe('/dashboard');
+    expect((await call(`${back.pathname}${back.search}`)).headers.get('location')).toBe(
+      '/dashboard',
+    );
     const first = calls.at(-1)!.answer as { refresh_token: string };
 
-    const replayed = await setup().auth(new Request(new URL(`${back.pathname}${back.search}`, APP), { headers: { cookie: intent.header() } }));
+    const replayed = await setup().auth(
+      new Request(new URL(`${back.pathname}${back.search}`, APP), {
+        headers: { cookie: intent.header() },
+      }),
+    );
     expect(replayed?.status).toBe(302);
     expect(replayed?.headers.get('location')).toBe('/?error=exchange_refused');
-    expect(replayed?.headers.getSetCookie().some((c) => c.startsWith('grantkit=') && !c.startsWith('grantkit=;'))).toBe(false);
+    expect(
+      replayed?.headers
+        .getSetCookie()
+        .some((c) => c.startsWith('grantkit=') && !c.startsWith('grantkit=;')),
+    ).toBe(false);
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', status: 400 });
     expectNoSecretIn(reported[0], [back.searchParams.get('code')!]);

@@ -34,9 +34,12 @@ export interface RunningProvider {
 }
 
 export async function startProvider(): Promise<RunningProvider> {
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
+    res.writeHead(503).end();
   const server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen(0, '127.0.0.1', resolve),
+  );
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
@@ -67,7 +70,9 @@ export async function startProvider(): Promise<RunningProvider> {
       },
     ],
     findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -75,10 +80,15 @@ export async function startProvider(): Promise<RunningProvider> {
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },
     },
     pkce: { required: () => true },
-    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
     cookies: { keys: ['conformance-cookie-key-0123456789abcdef'] },
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'conformance', use: 'sig', alg: 'RS256' }] },
+    jwks: {
+      keys: [
+        { ...privateKey.export({ format: 'jwk' }), kid: 'conformance', use: 'sig', alg: 'RS256' },
+      ],
+    },
   });
 
   const running: RunningProvider = {
@@ -99,7 +109,8 @@ export async function startProvider(): Promise<RunningProvider> {
     if (req.url?.startsWith('/interaction/')) {
       interact(running, req, res).catch((error: unknown) => {
         running.serverErrors.push(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('interaction failed');
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('interaction failed');
       });
     } else app(req, res);
   };
@@ -107,12 +118,20 @@ export async function startProvider(): Promise<RunningProvider> {
 }
 
 /** A client may revoke or introspect only the tokens issued to it. */
-async function ownTokensOnly(_ctx: unknown, client: { clientId: string }, token: { clientId: string }): Promise<boolean> {
+async function ownTokensOnly(
+  _ctx: unknown,
+  client: { clientId: string },
+  token: { clientId: string },
+): Promise<boolean> {
   return token.clientId === client.clientId;
 }
 
 /** The user's side of an interaction: logs `ACCOUNT_ID` in, then consents to what was asked (or denies). */
-async function interact(running: RunningProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function interact(
+  running: RunningProvider,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { provider } = running;
   const details = await provider.interactionDetails(req, res);
   let result: Record<string, unknown>;
@@ -121,15 +140,25 @@ async function interact(running: RunningProvider, req: IncomingMessage, res: Ser
   } else if (details.prompt.name === 'consent' && running.denyConsent) {
     result = { error: 'access_denied', error_description: 'The user denied the request' };
   } else if (details.prompt.name === 'consent') {
-    const existing = details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
-    const grant = existing ?? new provider.Grant({ accountId: details.session?.accountId ?? ACCOUNT_ID, clientId: details.params.client_id });
+    const existing =
+      details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
+    const grant =
+      existing ??
+      new provider.Grant({
+        accountId: details.session?.accountId ?? ACCOUNT_ID,
+        clientId: details.params.client_id,
+      });
     const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {}))
+      grant.addResourceScope(indicator, scopes.join(' '));
     result = { consent: { grantId: await grant.save() } };
   } else {
-    result = { error: 'access_denied', error_description: `unexpected prompt ${details.prompt.name}` };
+    result = {
+      error: 'access_denied',
+      error_description: `unexpected prompt ${details.prompt.name}`,
+    };
   }
   await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
 }
@@ -148,7 +177,11 @@ export class CookieJar {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
-      const expired = attributes.some((a) => /^max-age=(0|-)/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) <= Date.now()));
+      const expired = attributes.some(
+        (a) =>
+          /^max-age=(0|-)/i.test(a) ||
+          (/^expires=/i.test(a) && Date.parse(a.slice(8)) <= Date.now()),
+      );
       if (value === '' || expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
@@ -174,11 +207,16 @@ export async function walkAuthorization(start: string, jar: CookieJar): Promise<
   let url = new URL(start);
   const origin = url.origin;
   for (let hop = 0; hop < 12; hop++) {
-    const response = await fetch(url, { redirect: 'manual', headers: jar.size ? { cookie: jar.header() } : {} });
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers: jar.size ? { cookie: jar.header() } : {},
+    });
     jar.store(response);
     const location = response.headers.get('location');
     if (response.status < 300 || response.status > 399 || location === null) {
-      throw new Error(`the provider answered ${response.status} at ${url.pathname}: ${(await response.text()).slice(0, 300)}`);
+      throw new Error(
+        `the provider answered ${response.status} at ${url.pathname}: ${(await response.text()).slice(0, 300)}`,
+      );
     }
     await response.body?.cancel();
     url = new URL(location, url);

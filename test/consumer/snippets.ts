@@ -1,5 +1,7 @@
 /** The ```ts and ```tsx blocks of a README, with the line each starts on. */
-export function extractSnippets(markdown: string): { lang: 'ts' | 'tsx'; line: number; code: string }[] {
+export function extractSnippets(
+  markdown: string,
+): { lang: 'ts' | 'tsx'; line: number; code: string }[] {
   const snippets: { lang: 'ts' | 'tsx'; line: number; code: string }[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -9,7 +11,11 @@ export function extractSnippets(markdown: string): { lang: 'ts' | 'tsx'; line: n
     while (++i < lines.length && !/^```\s*$/.test(lines[i]!));
     const code = lines.slice(start, i).join('\n');
     // Each snippet is a module of its own (its imports and top-level await stay local).
-    snippets.push({ lang: open[1] === 'tsx' ? 'tsx' : 'ts', line: start, code: /^\s*(import|export)\s/m.test(code) ? `${code}\n` : `${code}\nexport {};\n` });
+    snippets.push({
+      lang: open[1] === 'tsx' ? 'tsx' : 'ts',
+      line: start,
+      code: /^\s*(import|export)\s/m.test(code) ? `${code}\n` : `${code}\nexport {};\n`,
+    });
   }
   return snippets;
 }

@@ -12,12 +12,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../examples/react-spa/server.mjs';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const args = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const STEP = 15_000; // every wait is bounded
 
 const present = existsSync(chromiumPath);
-if (!present && process.env.GRANTKIT_CI === '1') throw new Error(`${chromiumPath} is missing, and GRANTKIT_CI=1 makes that a failure`);
+if (!present && process.env.GRANTKIT_CI === '1')
+  throw new Error(`${chromiumPath} is missing, and GRANTKIT_CI=1 makes that a failure`);
 if (!present) console.warn(`skipping the e2e flow: ${chromiumPath} is not installed`);
 
 describe.skipIf(!present)('React demo in Chromium', () => {
@@ -28,7 +38,12 @@ describe.skipIf(!present)('React demo in Chromium', () => {
   beforeAll(async () => {
     demo = await startDemo({ port: 0, env: { GRANTKIT_DEMO_QUIET: '1' } });
     profile = await mkdtemp(join(tmpdir(), 'grantkit-e2e-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args, timeout: 60_000 });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args,
+      timeout: 60_000,
+    });
     context.setDefaultTimeout(STEP);
     context.setDefaultNavigationTimeout(STEP);
   }, 90_000);
@@ -39,7 +54,8 @@ describe.skipIf(!present)('React demo in Chromium', () => {
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
-  const status = (page: Page, value: string) => page.locator(`#status[data-status="${value}"]`).waitFor();
+  const status = (page: Page, value: string) =>
+    page.locator(`#status[data-status="${value}"]`).waitFor();
 
   /** From the login button to the app, through the emulator's consent page. */
   async function consent(page: Page, button: '#login' | '#consent', url = demo.url) {
@@ -66,7 +82,9 @@ describe.skipIf(!present)('React demo in Chromium', () => {
 
     await page.click('#revoke');
     await status(page, 'consent_required');
-    await expect(page.locator('#consent-required h2').textContent()).resolves.toBe('Consent required');
+    await expect(page.locator('#consent-required h2').textContent()).resolves.toBe(
+      'Consent required',
+    );
 
     await consent(page, '#consent');
     await status(page, 'authenticated');
@@ -101,7 +119,11 @@ describe.skipIf(!present)('React demo in Chromium', () => {
     const page = await context.newPage();
     try {
       const exchanges: string[] = [];
-      page.on('request', (request) => new URL(request.url()).pathname === '/auth/exchange' && exchanges.push(request.method()));
+      page.on(
+        'request',
+        (request) =>
+          new URL(request.url()).pathname === '/auth/exchange' && exchanges.push(request.method()),
+      );
       await page.goto(spa.url);
       await status(page, 'unauthenticated');
       await page.click('#login');

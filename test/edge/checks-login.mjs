@@ -3,8 +3,12 @@
 
 const INTENT = '__Host-grantkit-login';
 const SESSION = '__Host-grantkit';
-const live = (setCookies, name) => setCookies.filter((c) => c.startsWith(`${name}=`) || c.startsWith(`${name}.`)).filter((c) => !/Max-Age=0\b/.test(c));
-const maxAgeOf = (setCookies, name) => Number(/Max-Age=(\d+)/.exec(setCookies.find((c) => c.startsWith(`${name}=`)) ?? '')?.[1]);
+const live = (setCookies, name) =>
+  setCookies
+    .filter((c) => c.startsWith(`${name}=`) || c.startsWith(`${name}.`))
+    .filter((c) => !/Max-Age=0\b/.test(c));
+const maxAgeOf = (setCookies, name) =>
+  Number(/Max-Age=(\d+)/.exec(setCookies.find((c) => c.startsWith(`${name}=`)) ?? '')?.[1]);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** @param {Record<string, any>} t the suite's browser, vendor and helpers */
@@ -14,26 +18,55 @@ export function loginChecks(t) {
     async 'cookie bomb: a login writes one bounded intent cookie whatever returnTo holds, and replaces an older intent'() {
       // 2,040 three-byte characters pass a length check of the decoded value, then encode 9× longer.
       const bomb = `/${'€'.repeat(2040)}`;
-      const stale = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`${INTENT}.${i + 1}`, 'x'.repeat(100)]));
-      const res = await call(`/auth/login?returnTo=${encodeURIComponent(bomb)}`, { cookies: stale });
+      const stale = Object.fromEntries(
+        Array.from({ length: 7 }, (_, i) => [`${INTENT}.${i + 1}`, 'x'.repeat(100)]),
+      );
+      const res = await call(`/auth/login?returnTo=${encodeURIComponent(bomb)}`, {
+        cookies: stale,
+      });
       assert(res.status === 302, `status ${res.status}`);
       const written = live(res.setCookies, INTENT);
       const bytes = written.reduce((n, c) => n + c.length, 0);
-      assert(written.length === 1 && bytes < 4096, `${written.length} intent cookies, ${bytes} bytes`);
-      for (let i = 1; i <= 7; i++) assert(res.setCookies.some((c) => c.startsWith(`${INTENT}.${i}=;`) && /Max-Age=0\b/.test(c)), `stale chunk .${i} kept`);
+      assert(
+        written.length === 1 && bytes < 4096,
+        `${written.length} intent cookies, ${bytes} bytes`,
+      );
+      for (let i = 1; i <= 7; i++)
+        assert(
+          res.setCookies.some((c) => c.startsWith(`${INTENT}.${i}=;`) && /Max-Age=0\b/.test(c)),
+          `stale chunk .${i} kept`,
+        );
     },
     async 'login CSRF: a cross-site navigation cannot start a login, so it cannot plant a code either'() {
-      for (const headers of [{ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }, { 'sec-fetch-site': 'same-site' }, { referer: 'https://evil.example/page' }]) {
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+        { 'sec-fetch-site': 'same-site' },
+        { referer: 'https://evil.example/page' },
+      ]) {
         const popup = await call('/auth/login', { headers });
-        assert(live(popup.setCookies, INTENT).length === 0, `intent planted by ${JSON.stringify(headers)}`);
-        assert(popup.status === 302 && popup.headers.get('location') === '/error?error=login_cross_site', `${popup.status} ${popup.headers.get('location')}`);
+        assert(
+          live(popup.setCookies, INTENT).length === 0,
+          `intent planted by ${JSON.stringify(headers)}`,
+        );
+        assert(
+          popup.status === 302 && popup.headers.get('location') === '/error?error=login_cross_site',
+          `${popup.status} ${popup.headers.get('location')}`,
+        );
         const code = emu.issueCode('firstDollar', app.appId); // the attacker's own code
         const cb = await call(`/auth/callback?code=${code}`, { cookies: jar(popup.setCookies) });
         assert(!live(cb.setCookies, SESSION).length, 'the attacker logged the victim in');
       }
-      for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { referer: `${t.origin}/home` }, {}]) {
+      for (const headers of [
+        { 'sec-fetch-site': 'same-origin' },
+        { 'sec-fetch-site': 'none' },
+        { referer: `${t.origin}/home` },
+        {},
+      ]) {
         const res = await call('/auth/login', { headers });
-        assert(res.status === 302 && live(res.setCookies, INTENT).length === 1, `own login refused with ${JSON.stringify(headers)}`);
+        assert(
+          res.status === 302 && live(res.setCookies, INTENT).length === 1,
+          `own login refused with ${JSON.stringify(headers)}`,
+        );
       }
     },
     async 'method and path names of Object.prototype are neither routes nor methods'() {
@@ -46,7 +79,10 @@ export function loginChecks(t) {
         }
         const res = await call('/auth/login', { method: request.method });
         if (res.status === 501 && !res.text.startsWith('{')) continue; // the server in front refused it (workerd's): the handler never saw it
-        assert(res.status === 405 && JSON.parse(res.text).error === 'method_not_allowed', `${method}: ${res.status} ${res.text.slice(0, 80)}`);
+        assert(
+          res.status === 405 && JSON.parse(res.text).error === 'method_not_allowed',
+          `${method}: ${res.status} ${res.text.slice(0, 80)}`,
+        );
       }
       for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
         const res = await call(`/auth/${name}`);
@@ -66,8 +102,14 @@ export function loginChecks(t) {
       const { cookies } = await t.loggedIn();
       const session = cookies[SESSION];
       const code = emu.issueCode('firstDollar', app.appId);
-      const asIntent = await call(`/auth/callback?code=${code}`, { cookies: { [INTENT]: session } });
-      assert(asIntent.headers.get('location') === '/error?error=login_intent_missing' && !live(asIntent.setCookies, SESSION).length, `session opened as intent: ${asIntent.headers.get('location')}`);
+      const asIntent = await call(`/auth/callback?code=${code}`, {
+        cookies: { [INTENT]: session },
+      });
+      assert(
+        asIntent.headers.get('location') === '/error?error=login_intent_missing' &&
+          !live(asIntent.setCookies, SESSION).length,
+        `session opened as intent: ${asIntent.headers.get('location')}`,
+      );
       const login = await call('/auth/login');
       const intent = jar(login.setCookies)[INTENT];
       const asSession = await call('/auth/session', { cookies: { [SESSION]: intent } });

@@ -10,7 +10,12 @@ export type EdgeResult = { name: string; ok: boolean; error?: string };
  * named test, so a failure names the check and the runtime. `run` resolving `undefined` skips them
  * (a runtime missing outside CI).
  */
-export function describeEdgeSuite(title: string, options: { serverSide?: boolean }, run: () => Promise<EdgeResult[] | undefined>, timeout = 120_000): void {
+export function describeEdgeSuite(
+  title: string,
+  options: { serverSide?: boolean },
+  run: () => Promise<EdgeResult[] | undefined>,
+  timeout = 120_000,
+): void {
   describe(title, () => {
     let outcome: Map<string, EdgeResult> | undefined;
     let failure: unknown;

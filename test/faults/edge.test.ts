@@ -8,7 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { createAuthHandler, CSRF_HEADER, type AuthHandlerOptions } from '@grantkit/edge';
 import { firstDollarApp } from '@grantkit/core';
 import type { Fault } from '@grantkit/core/testing';
-import { BASE, CANARY, HTML_PAGE, RETRIES, TIMEOUT_MS, app, expectNoSecrets, faults, recorder, retry, type Recorder } from './harness';
+import {
+  BASE,
+  CANARY,
+  HTML_PAGE,
+  RETRIES,
+  TIMEOUT_MS,
+  app,
+  expectNoSecrets,
+  faults,
+  recorder,
+  retry,
+  type Recorder,
+} from './harness';
 
 const TOKEN = '/v0/auth/token';
 const UPSTREAM = `/app/${app.appId}/graphql`;
@@ -41,15 +53,49 @@ function edge(extra: Partial<AuthHandlerOptions> = {}) {
     ...extra,
   });
   const seen: string[] = [];
-  const call = async (path: string, init: { method?: string; cookies?: Jar; body?: string; signal?: AbortSignal; readBody?: boolean } = {}): Promise<Answer> => {
-    const cookie = Object.entries(init.cookies ?? {}).map(([k, v]) => `${k}=${v}`).join('; ');
+  const call = async (
+    path: string,
+    init: {
+      method?: string;
+      cookies?: Jar;
+      body?: string;
+      signal?: AbortSignal;
+      readBody?: boolean;
+    } = {},
+  ): Promise<Answer> => {
+    const cookie = Object.entries(init.cookies ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ');
     const post = init.method === 'POST';
-    const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(post ? { origin: ORIGIN, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' } : {}) };
-    const request = new Request(`${ORIGIN}${path}`, { method: init.method ?? 'GET', headers, redirect: 'manual', ...(init.body ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal } : {}) });
+    const headers: Record<string, string> = {
+      ...(cookie ? { cookie } : {}),
+      ...(post
+        ? {
+            origin: ORIGIN,
+            [CSRF_HEADER]: '1',
+            'sec-fetch-site': 'same-origin',
+            'content-type': 'application/json',
+          }
+        : {}),
+    };
+    const request = new Request(`${ORIGIN}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      redirect: 'manual',
+      ...(init.body ? { body: init.body } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
     const res = (await handler(request))!;
     const text = init.readBody === false ? '' : await res.text();
-    seen.push(`${res.status}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${text}`);
-    return { status: res.status, headers: res.headers, text, setCookies: res.headers.getSetCookie() };
+    seen.push(
+      `${res.status}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${text}`,
+    );
+    return {
+      status: res.status,
+      headers: res.headers,
+      text,
+      setCookies: res.headers.getSetCookie(),
+    };
   };
   const jar = (setCookies: readonly string[], into: Jar = {}): Jar => {
     for (const line of setCookies) {
@@ -69,7 +115,12 @@ function edge(extra: Partial<AuthHandlerOptions> = {}) {
     return jar(cb.setCookies, cookies);
   };
   const ping = (cookies: Jar, extra: { signal?: AbortSignal; readBody?: boolean } = {}) =>
-    call('/api/graphql', { method: 'POST', cookies, body: JSON.stringify({ query: 'query { ping }' }), ...extra });
+    call('/api/graphql', {
+      method: 'POST',
+      cookies,
+      body: JSON.stringify({ query: 'query { ping }' }),
+      ...extra,
+    });
   /** Everything the browser received: no secret, vendor token or code in clear. */
   const expectNothingLeaked = () => expectNoSecrets(seen.join('\n'), rec.secrets());
   return { ...rec, call, jar, login, ping, expectNothingLeaked };
@@ -94,18 +145,106 @@ interface ProxyRow {
 
 const pong = { data: { ping: 'pong' } };
 const rows: ProxyRow[] = [
-  { name: 'refresh: 500 every attempt', refresh: true, faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { status: 502, error: 'oauth_error' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
-  { name: 'refresh: 502 HTML page every attempt', refresh: true, faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS }, expect: { status: 502, error: 'http_error' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
-  { name: 'refresh: 503 once, absorbed by a retry', refresh: true, faults: { path: TOKEN, status: 503 }, expect: { status: 200, body: pong }, cookie: 'renewed', requests: { upstream: 2, token: 2 }, recovery: 0 },
-  { name: 'refresh: timeout every attempt', refresh: true, faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { status: 504, error: 'timeout' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
-  { name: 'refresh: connection reset every attempt', refresh: true, faults: { path: TOKEN, drop: true, times: ALWAYS }, expect: { status: 502, error: 'network_error' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
-  { name: 'refresh: truncated JSON', refresh: true, faults: { path: TOKEN, malformedJson: true }, expect: { status: 502, error: 'invalid_response' }, cookie: 'kept', requests: { upstream: 1, token: 1 }, recovery: 1 },
-  { name: 'refresh: 200 without access_token', refresh: true, faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } }, expect: { status: 502, error: 'invalid_response' }, cookie: 'kept', requests: { upstream: 1, token: 1 }, recovery: 1 },
-  { name: 'refresh: answer without a new refresh token (rotation only sometimes)', refresh: true, faults: { path: TOKEN, keepRefreshToken: true }, expect: { status: 200, body: pong }, cookie: 'renewed', requests: { upstream: 2, token: 1 }, recovery: 0 },
-  { name: 'refresh: 429 with Retry-After every attempt', refresh: true, faults: { path: TOKEN, status: 429, retryAfter: 1, times: ALWAYS }, expect: { status: 502, error: 'oauth_error' }, cookie: 'kept', requests: { upstream: 1, token: ATTEMPTS }, recovery: 1 },
+  {
+    name: 'refresh: 500 every attempt',
+    refresh: true,
+    faults: { path: TOKEN, status: 500, times: ALWAYS },
+    expect: { status: 502, error: 'oauth_error' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: ATTEMPTS },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: 502 HTML page every attempt',
+    refresh: true,
+    faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS },
+    expect: { status: 502, error: 'http_error' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: ATTEMPTS },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: 503 once, absorbed by a retry',
+    refresh: true,
+    faults: { path: TOKEN, status: 503 },
+    expect: { status: 200, body: pong },
+    cookie: 'renewed',
+    requests: { upstream: 2, token: 2 },
+    recovery: 0,
+  },
+  {
+    name: 'refresh: timeout every attempt',
+    refresh: true,
+    faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS },
+    expect: { status: 504, error: 'timeout' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: ATTEMPTS },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: connection reset every attempt',
+    refresh: true,
+    faults: { path: TOKEN, drop: true, times: ALWAYS },
+    expect: { status: 502, error: 'network_error' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: ATTEMPTS },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: truncated JSON',
+    refresh: true,
+    faults: { path: TOKEN, malformedJson: true },
+    expect: { status: 502, error: 'invalid_response' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 1 },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: 200 without access_token',
+    refresh: true,
+    faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } },
+    expect: { status: 502, error: 'invalid_response' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 1 },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: answer without a new refresh token (rotation only sometimes)',
+    refresh: true,
+    faults: { path: TOKEN, keepRefreshToken: true },
+    expect: { status: 200, body: pong },
+    cookie: 'renewed',
+    requests: { upstream: 2, token: 1 },
+    recovery: 0,
+  },
+  {
+    name: 'refresh: 429 with Retry-After every attempt',
+    refresh: true,
+    faults: { path: TOKEN, status: 429, retryAfter: 1, times: ALWAYS },
+    expect: { status: 502, error: 'oauth_error' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: ATTEMPTS },
+    recovery: 1,
+  },
   // Issue #11: a refused client (wrong secret) is the operator's problem: 502, the session is kept.
-  { name: 'refresh: 400 invalid_client keeps the session (502 client_rejected)', refresh: true, faults: { path: TOKEN, status: 400, body: { error: 'invalid_client' } }, expect: { status: 502, error: 'client_rejected' }, cookie: 'kept', requests: { upstream: 1, token: 1 }, recovery: 1 },
-  { name: 'refresh: 400 invalid_grant clears the session', refresh: true, faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant' } }, expect: { status: 401, error: 'reauthorization_required' }, cookie: 'cleared', requests: { upstream: 1, token: 1 }, recovery: 0 },
+  {
+    name: 'refresh: 400 invalid_client keeps the session (502 client_rejected)',
+    refresh: true,
+    faults: { path: TOKEN, status: 400, body: { error: 'invalid_client' } },
+    expect: { status: 502, error: 'client_rejected' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 1 },
+    recovery: 1,
+  },
+  {
+    name: 'refresh: 400 invalid_grant clears the session',
+    refresh: true,
+    faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant' } },
+    expect: { status: 401, error: 'reauthorization_required' },
+    cookie: 'cleared',
+    requests: { upstream: 1, token: 1 },
+    recovery: 0,
+  },
   {
     name: 'refresh: 401 consent revoked clears the session',
     refresh: true,
@@ -116,11 +255,56 @@ const rows: ProxyRow[] = [
     requests: { upstream: 1, token: 1 },
     recovery: 0,
   },
-  { name: 'upstream: 503', refresh: false, faults: { path: UPSTREAM, status: 503, body: { errors: [{ message: 'Service Unavailable' }] } }, expect: { status: 503, body: { errors: [{ message: 'Service Unavailable' }] } }, cookie: 'kept', requests: { upstream: 1, token: 0 }, recovery: 0 },
-  { name: 'upstream: 502 HTML page', refresh: false, faults: { path: UPSTREAM, status: 502, text: HTML_PAGE }, expect: { status: 502 }, cookie: 'kept', requests: { upstream: 1, token: 0 }, recovery: 0 },
-  { name: 'upstream: connection reset', refresh: false, faults: { path: UPSTREAM, drop: true }, expect: { status: 502, error: 'network_error' }, cookie: 'kept', requests: { upstream: 1, token: 0 }, recovery: 0 },
-  { name: 'upstream: latency spike', refresh: false, faults: { path: UPSTREAM, latencyMs: 30 }, expect: { status: 200, body: pong }, cookie: 'kept', requests: { upstream: 1, token: 0 }, recovery: 0 },
-  { name: 'upstream: 401 every time: one refresh, then the 401 passes through', refresh: false, faults: { path: UPSTREAM, status: 401, body: { errors: [{ message: 'Unauthorized' }] }, times: 2 }, expect: { status: 401, body: { errors: [{ message: 'Unauthorized' }] } }, cookie: 'renewed', requests: { upstream: 2, token: 1 }, recovery: 0 },
+  {
+    name: 'upstream: 503',
+    refresh: false,
+    faults: { path: UPSTREAM, status: 503, body: { errors: [{ message: 'Service Unavailable' }] } },
+    expect: { status: 503, body: { errors: [{ message: 'Service Unavailable' }] } },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 0 },
+    recovery: 0,
+  },
+  {
+    name: 'upstream: 502 HTML page',
+    refresh: false,
+    faults: { path: UPSTREAM, status: 502, text: HTML_PAGE },
+    expect: { status: 502 },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 0 },
+    recovery: 0,
+  },
+  {
+    name: 'upstream: connection reset',
+    refresh: false,
+    faults: { path: UPSTREAM, drop: true },
+    expect: { status: 502, error: 'network_error' },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 0 },
+    recovery: 0,
+  },
+  {
+    name: 'upstream: latency spike',
+    refresh: false,
+    faults: { path: UPSTREAM, latencyMs: 30 },
+    expect: { status: 200, body: pong },
+    cookie: 'kept',
+    requests: { upstream: 1, token: 0 },
+    recovery: 0,
+  },
+  {
+    name: 'upstream: 401 every time: one refresh, then the 401 passes through',
+    refresh: false,
+    faults: {
+      path: UPSTREAM,
+      status: 401,
+      body: { errors: [{ message: 'Unauthorized' }] },
+      times: 2,
+    },
+    expect: { status: 401, body: { errors: [{ message: 'Unauthorized' }] } },
+    cookie: 'renewed',
+    requests: { upstream: 2, token: 1 },
+    recovery: 0,
+  },
 ];
 
 describe('fault matrix: edge proxy (createAuthHandler, cookie sessions)', () => {
@@ -137,7 +321,8 @@ describe('fault matrix: edge proxy (createAuthHandler, cookie sessions)', () => 
 
       const res = await e.ping(cookies);
       expect(res.status).toBe(row.expect.status);
-      if (row.expect.error !== undefined) expect(JSON.parse(res.text)).toMatchObject({ error: row.expect.error });
+      if (row.expect.error !== undefined)
+        expect(JSON.parse(res.text)).toMatchObject({ error: row.expect.error });
       if (row.expect.body !== undefined) expect(JSON.parse(res.text)).toEqual(row.expect.body);
       expect(e.emu.count({ path: UPSTREAM })).toBe(row.requests.upstream);
       expect(e.emu.count({ path: TOKEN })).toBe(row.requests.token);
@@ -150,7 +335,8 @@ describe('fault matrix: edge proxy (createAuthHandler, cookie sessions)', () => 
       e.emu.clearFaults();
       row.heal?.(e);
       e.emu.clearRequests();
-      const next = row.cookie === 'cleared' ? await e.login() : e.jar(res.setCookies, { ...cookies });
+      const next =
+        row.cookie === 'cleared' ? await e.login() : e.jar(res.setCookies, { ...cookies });
       if (row.cookie === 'cleared') e.emu.clearRequests();
       const again = await e.ping(next);
       expect(again.status).toBe(200);
@@ -290,11 +476,37 @@ describe('fault matrix: edge POST refresh', () => {
 });
 
 describe('fault matrix: edge callback (code exchange)', () => {
-  const cases: { name: string; faults?: Fault; arrange?: (e: ReturnType<typeof edge>) => void; location: string; requests: number }[] = [
-    { name: 'exchange 500 every attempt → error redirect', faults: { path: TOKEN, status: 500, times: ALWAYS }, location: '/error?error=exchange_refused', requests: ATTEMPTS },
-    { name: 'exchange timeout every attempt → error redirect', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, location: '/error?error=timeout', requests: ATTEMPTS },
-    { name: 'exchange connection reset → error redirect', faults: { path: TOKEN, drop: true, times: ALWAYS }, location: '/error?error=network_error', requests: ATTEMPTS },
-    { name: 'exchange 401 consent revoked → back to consent', arrange: (e) => e.emu.revokeConsent(app.appId), location: CONSENT_URL, requests: 1 },
+  const cases: {
+    name: string;
+    faults?: Fault;
+    arrange?: (e: ReturnType<typeof edge>) => void;
+    location: string;
+    requests: number;
+  }[] = [
+    {
+      name: 'exchange 500 every attempt → error redirect',
+      faults: { path: TOKEN, status: 500, times: ALWAYS },
+      location: '/error?error=exchange_refused',
+      requests: ATTEMPTS,
+    },
+    {
+      name: 'exchange timeout every attempt → error redirect',
+      faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS },
+      location: '/error?error=timeout',
+      requests: ATTEMPTS,
+    },
+    {
+      name: 'exchange connection reset → error redirect',
+      faults: { path: TOKEN, drop: true, times: ALWAYS },
+      location: '/error?error=network_error',
+      requests: ATTEMPTS,
+    },
+    {
+      name: 'exchange 401 consent revoked → back to consent',
+      arrange: (e) => e.emu.revokeConsent(app.appId),
+      location: CONSENT_URL,
+      requests: 1,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {

@@ -13,7 +13,13 @@ import {
   type TokenSet,
   type TokenStorage,
 } from '@grantkit/core';
-import { createVendorEmulator, TEST_CREDENTIALS, type EmulatorOptions, type Fault, type VendorEmulator } from '@grantkit/core/testing';
+import {
+  createVendorEmulator,
+  TEST_CREDENTIALS,
+  type EmulatorOptions,
+  type Fault,
+  type VendorEmulator,
+} from '@grantkit/core/testing';
 
 export const BASE = 'https://vendor.test';
 export const T0 = Date.UTC(2030, 0, 1);
@@ -34,7 +40,8 @@ export const RETRIES = 2;
 export const MAX_RETRY_AFTER_MS = 150;
 export const retry = { limit: RETRIES, backoffLimit: 5, maxRetryAfter: MAX_RETRY_AFTER_MS };
 
-export const HTML_PAGE = '<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
+export const HTML_PAGE =
+  '<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
 
 export interface Recorder {
   emu: VendorEmulator;
@@ -55,7 +62,8 @@ export function recorder(options: EmulatorOptions = {}): Recorder {
   const record = async (response: Response) => {
     try {
       const body = (await response.clone().json()) as Record<string, unknown>;
-      for (const field of ['access_token', 'refresh_token', 'token']) if (typeof body[field] === 'string') issued.add(body[field]);
+      for (const field of ['access_token', 'refresh_token', 'token'])
+        if (typeof body[field] === 'string') issued.add(body[field]);
     } catch {
       // Not JSON (an injected page) or a reset body: nothing was issued to this caller.
     }
@@ -123,11 +131,19 @@ type HarnessOptions = { emulator?: EmulatorOptions; skewMs?: number };
 function harness(adapter: Adapter, key: string, options: HarnessOptions): CoreHarness {
   const rec = recorder(options.emulator);
   const storage = inspectableStorage(key);
-  const client = createTokenClient({ adapter, fetch: rec.fetch, storage, now: () => rec.emu.clock.now() + (options.skewMs ?? 0), timeout: TIMEOUT_MS, retry });
+  const client = createTokenClient({
+    adapter,
+    fetch: rec.fetch,
+    storage,
+    now: () => rec.emu.clock.now() + (options.skewMs ?? 0),
+    timeout: TIMEOUT_MS,
+    retry,
+  });
   return { ...rec, storage, client };
 }
 
-export const partnerHarness = (options: HarnessOptions = {}): CoreHarness => harness(firstDollarPartner({ ...partner, apiBaseUrl: BASE }), PARTNER_KEY, options);
+export const partnerHarness = (options: HarnessOptions = {}): CoreHarness =>
+  harness(firstDollarPartner({ ...partner, apiBaseUrl: BASE }), PARTNER_KEY, options);
 
 export const appHarness = (options: HarnessOptions = {}): CoreHarness =>
   harness(firstDollarApp({ ...app, apiBaseUrl: BASE, consentBaseUrl: BASE }), APP_KEY, options);
@@ -147,7 +163,11 @@ export interface ExpectedError {
 }
 
 /** Asserts the typed error and that no secret, token or code is in its message, String() or JSON. */
-export function expectTypedError(error: unknown, expected: ExpectedError, secrets: readonly string[]): void {
+export function expectTypedError(
+  error: unknown,
+  expected: ExpectedError,
+  secrets: readonly string[],
+): void {
   expect(isGrantkitError(error), `not a GrantkitError: ${String(error)}`).toBe(true);
   const e = error as GrantkitError & { error?: string };
   expect({ code: e.code, name: e.name }).toEqual({ code: expected.code, name: expected.name });
@@ -160,7 +180,11 @@ export function expectTypedError(error: unknown, expected: ExpectedError, secret
 export function expectNoSecrets(text: string, secrets: readonly string[]): void {
   for (const secret of secrets) {
     const pieces = secret.length > 24 ? [secret.slice(0, 24), secret.slice(-24)] : [secret];
-    for (const piece of pieces) expect(text.includes(piece), `a secret, token or code leaked into: ${text.slice(0, 300)}`).toBe(false);
+    for (const piece of pieces)
+      expect(
+        text.includes(piece),
+        `a secret, token or code leaked into: ${text.slice(0, 300)}`,
+      ).toBe(false);
   }
 }
 
@@ -170,6 +194,7 @@ export async function failure(p: Promise<unknown>): Promise<unknown> {
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
-  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)?.slice(0, 200)}`);
+  if (outcome.ok)
+    throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)?.slice(0, 200)}`);
   return outcome.error;
 }

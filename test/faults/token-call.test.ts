@@ -60,30 +60,181 @@ async function pingWith(h: CoreHarness, token: string, path = '/graphql'): Promi
 }
 
 const tokenCallRows: Row[] = [
-  { name: '500 server_error, every attempt', faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 500, error: 'server_error' }, requests: ATTEMPTS },
-  { name: '500 once, then the retry succeeds', faults: { path: TOKEN, status: 500 }, expect: 'ok', requests: 2 },
-  { name: '502 HTML error page, every attempt', faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS }, expect: { code: 'http_error', name: 'OAuthError', status: 502, error: 'http_502' }, requests: ATTEMPTS },
-  { name: '503 temporarily_unavailable, every attempt', faults: { path: TOKEN, status: 503, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 503, error: 'temporarily_unavailable' }, requests: ATTEMPTS },
-  { name: 'timeout (vendor slower than the timeout), every attempt', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { code: 'timeout', name: 'GrantkitError' }, requests: ATTEMPTS },
-  { name: 'connection reset before the answer, every attempt', faults: { path: TOKEN, drop: true, times: ALWAYS }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: ATTEMPTS },
-  { name: 'connection reset while reading the answer (token issued, answer lost)', faults: { path: TOKEN, reset: true }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: 1 },
-  { name: 'latency spike below the timeout', faults: { path: TOKEN, latencyMs: 15 }, expect: 'ok', requests: 1 },
-  { name: 'latency spike above the timeout, once', faults: { path: TOKEN, latencyMs: 2000 }, expect: 'ok', requests: 2 },
-  { name: '200 with truncated JSON', faults: { path: TOKEN, malformedJson: true }, expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 }, requests: 1 },
-  { name: '200 with malformed JSON', faults: { path: TOKEN, text: `{"access_token": ${CANARY}}`, contentType: 'application/json' }, expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 }, requests: 1 },
-  { name: '200 HTML page (a captive portal)', faults: { path: TOKEN, status: 200, text: HTML_PAGE }, expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 }, requests: 1 },
-  { name: '200 without access_token', faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '200 without expires_in (opaque token: the documented hour)', faults: { path: TOKEN, body: { access_token: opaque('noexp'), refresh_token: `rt-${CANARY}` } }, expect: 'ok', requests: 1, lifetime: HOUR, recovery: 2 },
-  { name: '200 with expires_in as a string', faults: { path: TOKEN, body: { access_token: opaque('str'), expires_in: '1800' } }, expect: 'ok', requests: 1, lifetime: HOUR / 2 },
-  { name: '200 with a non-numeric expires_in (documented hour)', faults: { path: TOKEN, body: { access_token: opaque('nan'), expires_in: 'soon' } }, expect: 'ok', requests: 1, lifetime: HOUR },
-  { name: '200 with a negative expires_in', faults: { path: TOKEN, body: { access_token: opaque('neg'), expires_in: -3600 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '200 with an expires_in past any finite time (1e306 s): the documented hour', faults: { path: TOKEN, body: { access_token: opaque('inf'), expires_in: 1e306 } }, expect: 'ok', requests: 1, lifetime: HOUR },
+  {
+    name: '500 server_error, every attempt',
+    faults: { path: TOKEN, status: 500, times: ALWAYS },
+    expect: { code: 'oauth_error', name: 'OAuthError', status: 500, error: 'server_error' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '500 once, then the retry succeeds',
+    faults: { path: TOKEN, status: 500 },
+    expect: 'ok',
+    requests: 2,
+  },
+  {
+    name: '502 HTML error page, every attempt',
+    faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS },
+    expect: { code: 'http_error', name: 'OAuthError', status: 502, error: 'http_502' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '503 temporarily_unavailable, every attempt',
+    faults: { path: TOKEN, status: 503, times: ALWAYS },
+    expect: {
+      code: 'oauth_error',
+      name: 'OAuthError',
+      status: 503,
+      error: 'temporarily_unavailable',
+    },
+    requests: ATTEMPTS,
+  },
+  {
+    name: 'timeout (vendor slower than the timeout), every attempt',
+    faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS },
+    expect: { code: 'timeout', name: 'GrantkitError' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: 'connection reset before the answer, every attempt',
+    faults: { path: TOKEN, drop: true, times: ALWAYS },
+    expect: { code: 'network_error', name: 'GrantkitError' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: 'connection reset while reading the answer (token issued, answer lost)',
+    faults: { path: TOKEN, reset: true },
+    expect: { code: 'network_error', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: 'latency spike below the timeout',
+    faults: { path: TOKEN, latencyMs: 15 },
+    expect: 'ok',
+    requests: 1,
+  },
+  {
+    name: 'latency spike above the timeout, once',
+    faults: { path: TOKEN, latencyMs: 2000 },
+    expect: 'ok',
+    requests: 2,
+  },
+  {
+    name: '200 with truncated JSON',
+    faults: { path: TOKEN, malformedJson: true },
+    expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 },
+    requests: 1,
+  },
+  {
+    name: '200 with malformed JSON',
+    faults: { path: TOKEN, text: `{"access_token": ${CANARY}}`, contentType: 'application/json' },
+    expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 },
+    requests: 1,
+  },
+  {
+    name: '200 HTML page (a captive portal)',
+    faults: { path: TOKEN, status: 200, text: HTML_PAGE },
+    expect: { code: 'invalid_response', name: 'GrantkitError', status: 200 },
+    requests: 1,
+  },
+  {
+    name: '200 without access_token',
+    faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: '200 without expires_in (opaque token: the documented hour)',
+    faults: { path: TOKEN, body: { access_token: opaque('noexp'), refresh_token: `rt-${CANARY}` } },
+    expect: 'ok',
+    requests: 1,
+    lifetime: HOUR,
+    recovery: 2,
+  },
+  {
+    name: '200 with expires_in as a string',
+    faults: { path: TOKEN, body: { access_token: opaque('str'), expires_in: '1800' } },
+    expect: 'ok',
+    requests: 1,
+    lifetime: HOUR / 2,
+  },
+  {
+    name: '200 with a non-numeric expires_in (documented hour)',
+    faults: { path: TOKEN, body: { access_token: opaque('nan'), expires_in: 'soon' } },
+    expect: 'ok',
+    requests: 1,
+    lifetime: HOUR,
+  },
+  {
+    name: '200 with a negative expires_in',
+    faults: { path: TOKEN, body: { access_token: opaque('neg'), expires_in: -3600 } },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: '200 with an expires_in past any finite time (1e306 s): the documented hour',
+    faults: { path: TOKEN, body: { access_token: opaque('inf'), expires_in: 1e306 } },
+    expect: 'ok',
+    requests: 1,
+    lifetime: HOUR,
+  },
   // Issue #11: a refused client is the operator's problem (client_rejected), never oauth_error or re-authorization.
-  { name: '401 invalid_client (secret rotated at the vendor)', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 1 },
-  { name: '400 unauthorized_client (the grant is not allowed for this client)', faults: { path: TOKEN, status: 400, body: { error: 'unauthorized_client' } }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 400, error: 'unauthorized_client' }, requests: 1 },
-  { name: '400 with an error_description echoing the secret', faults: { path: TOKEN, status: 400, body: { error: 'invalid_request', error_description: `client_secret ${partner.clientSecret} is malformed` } }, expect: { code: 'oauth_error', name: 'OAuthError', status: 400, error: 'invalid_request' }, requests: 1 },
-  { name: '429 with Retry-After, every attempt', faults: { path: TOKEN, status: 429, retryAfter: 30, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 429, error: 'temporarily_unavailable' }, requests: ATTEMPTS },
-  { name: '429 without Retry-After, once', faults: { path: TOKEN, status: 429 }, expect: 'ok', requests: 2 },
+  {
+    name: '401 invalid_client (secret rotated at the vendor)',
+    faults: {
+      path: TOKEN,
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'Invalid client credentials' },
+    },
+    expect: {
+      code: 'client_rejected',
+      name: 'ClientRejectedError',
+      status: 401,
+      error: 'invalid_client',
+    },
+    requests: 1,
+  },
+  {
+    name: '400 unauthorized_client (the grant is not allowed for this client)',
+    faults: { path: TOKEN, status: 400, body: { error: 'unauthorized_client' } },
+    expect: {
+      code: 'client_rejected',
+      name: 'ClientRejectedError',
+      status: 400,
+      error: 'unauthorized_client',
+    },
+    requests: 1,
+  },
+  {
+    name: '400 with an error_description echoing the secret',
+    faults: {
+      path: TOKEN,
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description: `client_secret ${partner.clientSecret} is malformed`,
+      },
+    },
+    expect: { code: 'oauth_error', name: 'OAuthError', status: 400, error: 'invalid_request' },
+    requests: 1,
+  },
+  {
+    name: '429 with Retry-After, every attempt',
+    faults: { path: TOKEN, status: 429, retryAfter: 30, times: ALWAYS },
+    expect: {
+      code: 'oauth_error',
+      name: 'OAuthError',
+      status: 429,
+      error: 'temporarily_unavailable',
+    },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '429 without Retry-After, once',
+    faults: { path: TOKEN, status: 429 },
+    expect: 'ok',
+    requests: 2,
+  },
 ];
 
 describe('fault matrix: client_credentials token call (First Dollar Partner)', () => {
@@ -130,7 +281,11 @@ describe('fault matrix: client_credentials token call (First Dollar Partner)', (
     expect(h.storage.peek()?.expiresAt).toBe(h.emu.clock.now() + 1e13);
     h.emu.clearRequests();
     // The vendor never issued that token: the API answers 401, the client renews once and retries once.
-    const res = await h.client.fetch(`${BASE}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query { ping }' }) });
+    const res = await h.client.fetch(`${BASE}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query { ping }' }),
+    });
     expect(res.status).toBe(200);
     expect(h.emu.count({ path: '/graphql' })).toBe(2);
     expect(h.emu.count({ path: TOKEN, grant: 'client_credentials', status: 200 })).toBe(1);
@@ -148,7 +303,8 @@ describe('fault matrix: client_credentials token call (First Dollar Partner)', (
     // A background renewal runs on its own: wait (bounded) until the vendor saw `n` requests, then a
     // little longer, so an extra request would still be counted.
     const settle = async (n = 0) => {
-      for (let waited = 0; h.emu.count({ path: TOKEN }) < n && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let waited = 0; h.emu.count({ path: TOKEN }) < n && waited < 5000; waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 40));
     };
     for (let i = 0; i < 50; i++) expect(await h.client.getAccessToken()).toBe(token);
@@ -203,35 +359,155 @@ interface RefreshRow extends Omit<Row, 'faults'> {
 }
 
 const refreshRows: RefreshRow[] = [
-  { name: '500 server_error, every attempt', faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 500, error: 'server_error' }, requests: ATTEMPTS },
-  { name: '502 HTML error page, every attempt', faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS }, expect: { code: 'http_error', name: 'OAuthError', status: 502 }, requests: ATTEMPTS },
-  { name: '503 once, then the retry succeeds', faults: { path: TOKEN, status: 503 }, expect: 'ok', requests: 2 },
-  { name: 'timeout, every attempt', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { code: 'timeout', name: 'GrantkitError' }, requests: ATTEMPTS },
-  { name: 'connection reset before the answer, every attempt', faults: { path: TOKEN, drop: true, times: ALWAYS }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: ATTEMPTS },
-  { name: 'latency spike above the timeout, once', faults: { path: TOKEN, latencyMs: 2000 }, expect: 'ok', requests: 2 },
-  { name: '200 with truncated JSON', faults: { path: TOKEN, malformedJson: true }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '200 without access_token (a refresh token only)', faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '200 with a negative expires_in', faults: { path: TOKEN, body: { access_token: opaque('neg'), refresh_token: CANARY, expires_in: -60 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '200 with a zero expires_in', faults: { path: TOKEN, body: { access_token: opaque('zero'), expires_in: 0 } }, expect: { code: 'invalid_response', name: 'GrantkitError' }, requests: 1 },
-  { name: '400 invalid_grant (refresh token refused)', faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant', error_description: 'The refresh token is invalid' } }, expect: { code: 'reauthorization_required', name: 'ReauthorizationRequiredError', status: 400, error: 'invalid_grant' }, requests: 1 },
   {
-    name: '400 invalid_grant whose description echoes the refresh token',
-    arrange: (h) => h.emu.fault({ path: TOKEN, status: 400, body: { error: 'invalid_grant', error_description: `refresh_token ${h.storage.peek()!.refreshToken} was already used` } }),
-    expect: { code: 'reauthorization_required', name: 'ReauthorizationRequiredError', status: 400, error: 'invalid_grant' },
+    name: '500 server_error, every attempt',
+    faults: { path: TOKEN, status: 500, times: ALWAYS },
+    expect: { code: 'oauth_error', name: 'OAuthError', status: 500, error: 'server_error' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '502 HTML error page, every attempt',
+    faults: { path: TOKEN, status: 502, text: HTML_PAGE, times: ALWAYS },
+    expect: { code: 'http_error', name: 'OAuthError', status: 502 },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '503 once, then the retry succeeds',
+    faults: { path: TOKEN, status: 503 },
+    expect: 'ok',
+    requests: 2,
+  },
+  {
+    name: 'timeout, every attempt',
+    faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS },
+    expect: { code: 'timeout', name: 'GrantkitError' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: 'connection reset before the answer, every attempt',
+    faults: { path: TOKEN, drop: true, times: ALWAYS },
+    expect: { code: 'network_error', name: 'GrantkitError' },
+    requests: ATTEMPTS,
+  },
+  {
+    name: 'latency spike above the timeout, once',
+    faults: { path: TOKEN, latencyMs: 2000 },
+    expect: 'ok',
+    requests: 2,
+  },
+  {
+    name: '200 with truncated JSON',
+    faults: { path: TOKEN, malformedJson: true },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
     requests: 1,
   },
-  { name: '401 invalid_client (the docs: 401 = consent again)', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' } }, expect: { code: 'consent_required', name: 'ConsentRequiredError', status: 401, error: 'invalid_client' }, requests: 1 },
+  {
+    name: '200 without access_token (a refresh token only)',
+    faults: { path: TOKEN, body: { refresh_token: CANARY, expires_in: 3600 } },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: '200 with a negative expires_in',
+    faults: {
+      path: TOKEN,
+      body: { access_token: opaque('neg'), refresh_token: CANARY, expires_in: -60 },
+    },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: '200 with a zero expires_in',
+    faults: { path: TOKEN, body: { access_token: opaque('zero'), expires_in: 0 } },
+    expect: { code: 'invalid_response', name: 'GrantkitError' },
+    requests: 1,
+  },
+  {
+    name: '400 invalid_grant (refresh token refused)',
+    faults: {
+      path: TOKEN,
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The refresh token is invalid' },
+    },
+    expect: {
+      code: 'reauthorization_required',
+      name: 'ReauthorizationRequiredError',
+      status: 400,
+      error: 'invalid_grant',
+    },
+    requests: 1,
+  },
+  {
+    name: '400 invalid_grant whose description echoes the refresh token',
+    arrange: (h) =>
+      h.emu.fault({
+        path: TOKEN,
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: `refresh_token ${h.storage.peek()!.refreshToken} was already used`,
+        },
+      }),
+    expect: {
+      code: 'reauthorization_required',
+      name: 'ReauthorizationRequiredError',
+      status: 400,
+      error: 'invalid_grant',
+    },
+    requests: 1,
+  },
+  {
+    name: '401 invalid_client (the docs: 401 = consent again)',
+    faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' } },
+    expect: {
+      code: 'consent_required',
+      name: 'ConsentRequiredError',
+      status: 401,
+      error: 'invalid_client',
+    },
+    requests: 1,
+  },
   // Issue #11: outside First Dollar's documented 401, a refused client keeps the tokens (client_rejected).
-  { name: '400 invalid_client on refresh (a wrong secret: the tokens stay)', faults: { path: TOKEN, status: 400, body: { error: 'invalid_client', error_description: 'Client authentication failed' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 400, error: 'invalid_client' }, requests: 1 },
+  {
+    name: '400 invalid_client on refresh (a wrong secret: the tokens stay)',
+    faults: {
+      path: TOKEN,
+      status: 400,
+      body: { error: 'invalid_client', error_description: 'Client authentication failed' },
+      times: ALWAYS,
+    },
+    expect: {
+      code: 'client_rejected',
+      name: 'ClientRejectedError',
+      status: 400,
+      error: 'invalid_client',
+    },
+    requests: 1,
+  },
   {
     name: '401 consent revoked by the user',
     arrange: (h) => h.emu.revokeConsent(app.appId),
     heal: (h) => h.emu.grantConsent(app.appId),
-    expect: { code: 'consent_required', name: 'ConsentRequiredError', status: 401, error: 'invalid_grant' },
+    expect: {
+      code: 'consent_required',
+      name: 'ConsentRequiredError',
+      status: 401,
+      error: 'invalid_grant',
+    },
     requests: 1,
   },
-  { name: '429 with Retry-After, every attempt', faults: { path: TOKEN, status: 429, retryAfter: 1, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 429 }, requests: ATTEMPTS },
-  { name: '429 without Retry-After, every attempt', faults: { path: TOKEN, status: 429, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 429 }, requests: ATTEMPTS },
+  {
+    name: '429 with Retry-After, every attempt',
+    faults: { path: TOKEN, status: 429, retryAfter: 1, times: ALWAYS },
+    expect: { code: 'oauth_error', name: 'OAuthError', status: 429 },
+    requests: ATTEMPTS,
+  },
+  {
+    name: '429 without Retry-After, every attempt',
+    faults: { path: TOKEN, status: 429, times: ALWAYS },
+    expect: { code: 'oauth_error', name: 'OAuthError', status: 429 },
+    requests: ATTEMPTS,
+  },
   {
     // The vendor rotated the refresh token but the answer never arrived: the refresh token the client
     // still holds is now a reused one. First Dollar answers 401, which its docs define as "consent again".
@@ -266,13 +542,15 @@ describe('fault matrix: refresh (First Dollar OAuth App, no fallback grant)', ()
 
       const error = await failure(h.client.getAccessToken());
       expectTypedError(error, row.expect, h.secrets());
-      if (row.expect.code === 'consent_required') expect(error).toMatchObject({ consentUrl: `${BASE}/oauth/app/${app.appId}/` });
+      if (row.expect.code === 'consent_required')
+        expect(error).toMatchObject({ consentUrl: `${BASE}/oauth/app/${app.appId}/` });
       expect(h.emu.count({ path: TOKEN })).toBe(row.requests);
       // The stored set is exactly the one from before the fault: the refresh token was not lost.
       expect(h.storage.peek()).toEqual(before);
       expect(h.storage.writes).toBe(1);
       // Asking again while a lasting fault holds costs exactly one more renewal, never a loop.
-      const lasting = [row.faults ?? []].flat().some((f) => f.times === ALWAYS) || row.heal !== undefined;
+      const lasting =
+        [row.faults ?? []].flat().some((f) => f.times === ALWAYS) || row.heal !== undefined;
       if (lasting) {
         h.emu.clearRequests();
         expectTypedError(await failure(h.client.getAccessToken()), row.expect, h.secrets());
@@ -285,7 +563,16 @@ describe('fault matrix: refresh (First Dollar OAuth App, no fallback grant)', ()
       await row.heal?.(h);
       if (row.recoversBy === 'consent') {
         const again = await failure(h.client.getAccessToken());
-        expectTypedError(again, { code: 'consent_required', name: 'ConsentRequiredError', status: 401, error: 'invalid_grant' }, h.secrets());
+        expectTypedError(
+          again,
+          {
+            code: 'consent_required',
+            name: 'ConsentRequiredError',
+            status: 401,
+            error: 'invalid_grant',
+          },
+          h.secrets(),
+        );
         expect(h.emu.count({ path: TOKEN })).toBe(1);
         expect(h.storage.peek()).toEqual(before);
         await h.client.exchangeCode(h.code());
@@ -339,7 +626,16 @@ describe('fault matrix: refresh (First Dollar OAuth App, no fallback grant)', ()
     h.emu.clock.advance(HOUR);
     h.emu.clearRequests();
     const error = await failure(client.getAccessToken());
-    expectTypedError(error, { code: 'consent_required', name: 'ConsentRequiredError', status: 401, error: 'invalid_grant' }, h.secrets());
+    expectTypedError(
+      error,
+      {
+        code: 'consent_required',
+        name: 'ConsentRequiredError',
+        status: 401,
+        error: 'invalid_grant',
+      },
+      h.secrets(),
+    );
     expect(h.emu.count({ path: TOKEN })).toBe(1);
     expect(staleStorage.peek()).toEqual(stale);
     // The first instance is unharmed by the other's reuse.
@@ -351,11 +647,46 @@ describe('fault matrix: refresh (First Dollar OAuth App, no fallback grant)', ()
 
 describe('fault matrix: refresh with a fallback grant (First Dollar Partner)', () => {
   const rows: (RefreshRow & { grants: { refresh: number; cc: number } })[] = [
-    { name: '400 invalid_grant on refresh falls back to client_credentials', faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant' } }, expect: 'ok', requests: 2, grants: { refresh: 1, cc: 1 } },
-    { name: '500 on every call: refresh and fallback both bounded', faults: { path: TOKEN, status: 500, times: ALWAYS }, expect: { code: 'oauth_error', name: 'OAuthError', status: 500 }, requests: 2 * ATTEMPTS, grants: { refresh: ATTEMPTS, cc: ATTEMPTS } },
-    { name: 'timeout on refresh: no fallback for a transport failure', faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS }, expect: { code: 'timeout', name: 'GrantkitError' }, requests: ATTEMPTS, grants: { refresh: ATTEMPTS, cc: 0 } },
-    { name: 'refresh token reused after a lost rotation: fallback recovers', faults: { path: TOKEN, reset: true }, expect: { code: 'network_error', name: 'GrantkitError' }, requests: 1, grants: { refresh: 1, cc: 0 } },
-    { name: '401 invalid_client on every call (wrong secret): client_rejected after the refresh alone (the fallback grant sends the same credentials), nothing lost', faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' }, times: ALWAYS }, expect: { code: 'client_rejected', name: 'ClientRejectedError', status: 401, error: 'invalid_client' }, requests: 1, grants: { refresh: 1, cc: 0 } },
+    {
+      name: '400 invalid_grant on refresh falls back to client_credentials',
+      faults: { path: TOKEN, status: 400, body: { error: 'invalid_grant' } },
+      expect: 'ok',
+      requests: 2,
+      grants: { refresh: 1, cc: 1 },
+    },
+    {
+      name: '500 on every call: refresh and fallback both bounded',
+      faults: { path: TOKEN, status: 500, times: ALWAYS },
+      expect: { code: 'oauth_error', name: 'OAuthError', status: 500 },
+      requests: 2 * ATTEMPTS,
+      grants: { refresh: ATTEMPTS, cc: ATTEMPTS },
+    },
+    {
+      name: 'timeout on refresh: no fallback for a transport failure',
+      faults: { path: TOKEN, latencyMs: 2000, times: ALWAYS },
+      expect: { code: 'timeout', name: 'GrantkitError' },
+      requests: ATTEMPTS,
+      grants: { refresh: ATTEMPTS, cc: 0 },
+    },
+    {
+      name: 'refresh token reused after a lost rotation: fallback recovers',
+      faults: { path: TOKEN, reset: true },
+      expect: { code: 'network_error', name: 'GrantkitError' },
+      requests: 1,
+      grants: { refresh: 1, cc: 0 },
+    },
+    {
+      name: '401 invalid_client on every call (wrong secret): client_rejected after the refresh alone (the fallback grant sends the same credentials), nothing lost',
+      faults: { path: TOKEN, status: 401, body: { error: 'invalid_client' }, times: ALWAYS },
+      expect: {
+        code: 'client_rejected',
+        name: 'ClientRejectedError',
+        status: 401,
+        error: 'invalid_client',
+      },
+      requests: 1,
+      grants: { refresh: 1, cc: 0 },
+    },
   ];
   for (const row of rows) {
     it(row.name, async () => {
@@ -390,7 +721,10 @@ describe('fault matrix: refresh with a fallback grant (First Dollar Partner)', (
 describe('fault matrix: clock skew of ±10 minutes', () => {
   // Ahead: the JWT `exp` (vendor time) wins and renewals come 10 minutes early (at 50, 100, 150 min);
   // behind: `expires_in` (relative) wins and renewals come on time (at 60, 120 min).
-  for (const [skewMs, expected] of [[10 * 60_000, 3], [-10 * 60_000, 2]] as const) {
+  for (const [skewMs, expected] of [
+    [10 * 60_000, 3],
+    [-10 * 60_000, 2],
+  ] as const) {
     it(`client clock ${skewMs > 0 ? 'ahead' : 'behind'} by 10 minutes: never sends an expired token, ${expected} refreshes in 3 hours`, async () => {
       const h = appHarness({ skewMs });
       await h.client.exchangeCode(h.code());
@@ -412,7 +746,10 @@ describe('fault matrix: clock skew of ±10 minutes', () => {
 
   // First Orion v1 answers `expires_at` (the vendor's clock) next to `expires_in`, and renews 10
   // minutes early: a client 10 minutes behind used to start renewing only at the real expiry.
-  for (const [skewMs, expected] of [[10 * 60_000, 4], [-10 * 60_000, 3]] as const) {
+  for (const [skewMs, expected] of [
+    [10 * 60_000, 4],
+    [-10 * 60_000, 3],
+  ] as const) {
     it(`First Orion v1, client clock ${skewMs > 0 ? 'ahead' : 'behind'} by 10 minutes: never an expired token, ${expected} renewals in 3 hours`, async () => {
       const rec = recorder();
       const client = createTokenClient({

@@ -16,7 +16,12 @@ export const SESSION_COOKIE = '__Host-grantkit';
 export const INTENT_COOKIE = '__Host-grantkit-login';
 export const FD_APP = TEST_CREDENTIALS.firstDollarApp;
 export const CONSENT_URL = `https://my.dev.firstdollar.com/oauth/app/${FD_APP.appId}/`;
-export const SAME = { origin: ORIGIN, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
+export const SAME = {
+  origin: ORIGIN,
+  [CSRF_HEADER]: '1',
+  'sec-fetch-site': 'same-origin',
+  'content-type': 'application/json',
+};
 
 export interface Answer {
   status: number;
@@ -32,17 +37,30 @@ export function createHarness() {
   // Watch every token the vendor issues, so a test can prove none reaches the browser.
   const vendorFetch: typeof fetch = async (input, init) => {
     const response = await emu.fetch(input, init);
-    if (response.ok && /\/(v0\/auth|oauth2)\/token$/.test(new URL(input instanceof Request ? input.url : String(input)).pathname)) {
+    if (
+      response.ok &&
+      /\/(v0\/auth|oauth2)\/token$/.test(
+        new URL(input instanceof Request ? input.url : String(input)).pathname,
+      )
+    ) {
       const body = (await response.clone().json()) as Record<string, unknown>;
-      for (const k of ['access_token', 'refresh_token']) if (typeof body[k] === 'string') issued.add(body[k]);
+      for (const k of ['access_token', 'refresh_token'])
+        if (typeof body[k] === 'string') issued.add(body[k]);
     }
     return response;
   };
-  const common = { secret: SESSION_SECRET, fetch: vendorFetch, errorRedirect: ERROR_REDIRECT, retry: { limit: 0 } };
+  const common = {
+    secret: SESSION_SECRET,
+    fetch: vendorFetch,
+    errorRedirect: ERROR_REDIRECT,
+    retry: { limit: 0 },
+  };
   const fd = createAuthHandler({
     ...common,
     adapter: firstDollarApp({ ...FD_APP, apiBaseUrl: VENDOR }),
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: FD_APP.appId }) },
+    proxy: {
+      '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: FD_APP.appId }),
+    },
   });
   const o2 = TEST_CREDENTIALS.oauth2;
   const generic = createAuthHandler({
@@ -58,14 +76,33 @@ export function createHarness() {
   const secrets = [FD_APP.clientSecret, o2.clientSecret, SESSION_SECRET];
 
   type Handler = typeof fd;
-  const call = async (handler: Handler, pathAndQuery: string, init: { method?: string; cookie?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> => {
+  const call = async (
+    handler: Handler,
+    pathAndQuery: string,
+    init: {
+      method?: string;
+      cookie?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    } = {},
+  ): Promise<Answer> => {
     const headers = new Headers(init.headers);
     if (init.cookie) headers.set('cookie', init.cookie);
-    const request = new Request(`${ORIGIN}${pathAndQuery}`, { method: init.method ?? 'GET', headers, body: init.body ?? null, redirect: 'manual' });
+    const request = new Request(`${ORIGIN}${pathAndQuery}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body ?? null,
+      redirect: 'manual',
+    });
     const response = await handler(request);
     if (!response) throw new Error(`fell through: ${pathAndQuery.slice(0, 80)}`);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, setCookies: response.headers.getSetCookie() };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      setCookies: response.headers.getSetCookie(),
+    };
   };
 
   /** Name=value pairs of Set-Cookie lines that set (not delete) a cookie. */
@@ -79,7 +116,8 @@ export function createHarness() {
     }
     return into;
   };
-  const cookieHeader = (cookies: Map<string, string>) => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const cookieHeader = (cookies: Map<string, string>) =>
+    [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 
   /** GET login with a raw query string; returns the intent cookies. */
   const login = async (handler: Handler, query = '') => {
@@ -110,7 +148,8 @@ export function createHarness() {
     const all = `${res.status}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${res.text}`;
     for (const s of secrets) expect(all.includes(s), 'a secret reached the browser').toBe(false);
     // Vendor tokens: look each token-shaped piece up (scanning for every issued token grows quadratically).
-    for (const piece of all.split(/[^A-Za-z0-9._~+/-]+/)) expect(issued.has(piece), 'a vendor token reached the browser').toBe(false);
+    for (const piece of all.split(/[^A-Za-z0-9._~+/-]+/))
+      expect(issued.has(piece), 'a vendor token reached the browser').toBe(false);
   };
 
   /** Fails unless a non-redirect answer is JSON `{ error: string, message: string }`. */
@@ -121,7 +160,20 @@ export function createHarness() {
     expect(typeof body.message).toBe('string');
   };
 
-  return { emu, fd, generic, call, jar, cookieHeader, login, authorize, loggedIn, assertNoSecret, assertJsonError, issued };
+  return {
+    emu,
+    fd,
+    generic,
+    call,
+    jar,
+    cookieHeader,
+    login,
+    authorize,
+    loggedIn,
+    assertNoSecret,
+    assertJsonError,
+    issued,
+  };
 }
 
 /**
@@ -129,9 +181,11 @@ export function createHarness() {
  * resolves against the page to the same origin (not `//host`, `/\host`, a scheme, or controls).
  */
 export function isSameOriginPath(location: string): boolean {
-  if (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')) return false;
+  if (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\'))
+    return false;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(location)) return false;
-  for (const base of [`${ORIGIN}/`, `${ORIGIN}/deep/page?q=1#h`]) if (new URL(location, base).origin !== ORIGIN) return false;
+  for (const base of [`${ORIGIN}/`, `${ORIGIN}/deep/page?q=1#h`])
+    if (new URL(location, base).origin !== ORIGIN) return false;
   return true;
 }

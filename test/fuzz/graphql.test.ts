@@ -12,7 +12,14 @@ const SECRET = 'fz-gql-client-secret-41d2';
 const API = 'https://api.dev.firstdollar.com';
 /** Replaced by the Authorization header the API call carried: an API that quotes it in an error. */
 const ECHO = '{{AUTHORIZATION}}';
-const CODES = new Set(['unauthorized', 'http_error', 'invalid_response', 'graphql_error', 'graphql_domain_error', 'network_error']);
+const CODES = new Set([
+  'unauthorized',
+  'http_error',
+  'invalid_response',
+  'graphql_error',
+  'graphql_domain_error',
+  'network_error',
+]);
 
 const domainError = fc.record(
   {
@@ -36,24 +43,79 @@ const data = fc.letrec((tie) => ({
 
 /** A document nested `depth` levels deep, written directly (JSON.stringify would itself overflow). */
 const deep = fc
-  .record({ depth: fc.integer({ min: 2_000, max: 30_000 }), shape: fc.constantFrom('array', 'object'), error: fc.boolean() })
+  .record({
+    depth: fc.integer({ min: 2_000, max: 30_000 }),
+    shape: fc.constantFrom('array', 'object'),
+    error: fc.boolean(),
+  })
   .map(({ depth, shape, error }) => {
-    const leaf = error ? '{"__typename":"BadRequestError","code":"DEEP","message":"deep","retryable":false}' : '1';
-    return shape === 'array' ? `{"data":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}` : `{"data":${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}}`;
+    const leaf = error
+      ? '{"__typename":"BadRequestError","code":"DEEP","message":"deep","retryable":false}'
+      : '1';
+    return shape === 'array'
+      ? `{"data":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}`
+      : `{"data":${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}}`;
   });
 
 const text = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ data, errors: fc.oneof(fc.array(fc.record({ message: fc.oneof(fc.string(), jsonish, fc.constant(`invalid authorization: ${ECHO}`)), path: jsonish }, { requiredKeys: [] }), { maxLength: 3 }), jsonish) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record(
+        {
+          data,
+          errors: fc.oneof(
+            fc.array(
+              fc.record(
+                {
+                  message: fc.oneof(
+                    fc.string(),
+                    jsonish,
+                    fc.constant(`invalid authorization: ${ECHO}`),
+                  ),
+                  path: jsonish,
+                },
+                { requiredKeys: [] },
+              ),
+              { maxLength: 3 },
+            ),
+            jsonish,
+          ),
+        },
+        { requiredKeys: [] },
+      )
+      .map((b) => JSON.stringify(b)),
+  },
   { weight: 2, arbitrary: jsonish.map((b) => JSON.stringify(b) ?? '') },
   { weight: 1, arbitrary: nastyString },
   { weight: 1, arbitrary: deep },
-  { weight: 1, arbitrary: fc.constantFrom('', '{"data":', '<html>502</html>', 'null', '{"data":null}', '{"errors":[]}', '{"data":{"ping":"pong"}}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '{"data":',
+      '<html>502</html>',
+      'null',
+      '{"data":null}',
+      '{"errors":[]}',
+      '{"data":{"ping":"pong"}}',
+    ),
+  },
 );
 
 const answer = fc.record({
-  status: fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, fc.constantFrom(201, 204, 400, 401, 403, 404, 429, 500, 502, 503), fc.integer({ min: 200, max: 599 })),
+  status: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(200) },
+    fc.constantFrom(201, 204, 400, 401, 403, 404, 429, 500, 502, 503),
+    fc.integer({ min: 200, max: 599 }),
+  ),
   text,
-  contentType: fc.constantFrom('application/json', 'application/graphql-response+json', 'text/html', undefined),
+  contentType: fc.constantFrom(
+    'application/json',
+    'application/graphql-response+json',
+    'text/html',
+    undefined,
+  ),
 });
 
 /** Greatest bracket depth of a JSON text (strings ignored). */
@@ -78,63 +140,86 @@ type Answer = { status: number; text: string; contentType: string | undefined };
 afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
 
 describe('the GraphQL client on random answers', () => {
-
-  it('resolves the answer\'s data or rejects a typed error without a secret', async () => {
-    let echoes = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
-        let issued = 0;
-        const tokens: string[] = [];
-        let g = 0;
-        const seen: Answer[] = [];
-        const fetch = async (input: RequestInfo | URL): Promise<Response> => {
-          const url = new URL(input instanceof Request ? input.url : String(input));
-          if (url.pathname === '/v0/auth/token') {
-            // Vendor-sized tokens (First Dollar's are JWTs of ~1 KB): 48 base64url characters.
-            const token = `fz-gql-access-${++issued}-${'x'.repeat(8)}${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
-            tokens.push(token);
-            return Response.json({ access_token: token, expires_in: 3600, refresh_token: token.replace('access', 'refresh') });
+  it(
+    "resolves the answer's data or rejects a typed error without a secret",
+    async () => {
+      let echoes = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 4 }), async (answers) => {
+          let issued = 0;
+          const tokens: string[] = [];
+          let g = 0;
+          const seen: Answer[] = [];
+          const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+            const url = new URL(input instanceof Request ? input.url : String(input));
+            if (url.pathname === '/v0/auth/token') {
+              // Vendor-sized tokens (First Dollar's are JWTs of ~1 KB): 48 base64url characters.
+              const token = `fz-gql-access-${++issued}-${'x'.repeat(8)}${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
+              tokens.push(token);
+              return Response.json({
+                access_token: token,
+                expires_in: 3600,
+                refresh_token: token.replace('access', 'refresh'),
+              });
+            }
+            let a = answers[Math.min(g++, answers.length - 1)]!;
+            if (a.text.includes(ECHO)) {
+              const authorization = new Request(input).headers.get('authorization') ?? '';
+              if (authorization) echoes++;
+              a = { ...a, text: a.text.replaceAll(ECHO, authorization) };
+            }
+            seen.push(a);
+            const headers = a.contentType ? { 'content-type': a.contentType } : undefined;
+            return new Response(a.status === 204 ? null : a.text, { status: a.status, headers });
+          };
+          const tokenClient = createTokenClient({
+            adapter: firstDollarPartner({ clientId: 'fz-partner', clientSecret: SECRET }),
+            fetch,
+            retry: { limit: 0 },
+          });
+          const graphql = createGraphQLClient({
+            tokenClient,
+            endpoint: `${API}/graphql`,
+            retries: 1,
+            retryDelay: 0,
+          });
+          let result: unknown;
+          // Bounded: two attempts (retries: 1), each at most one renewal and one resend after a 401.
+          const bounded = () => {
+            expect(g, 'API calls').toBeLessThanOrEqual(4);
+            expect(issued, 'token requests').toBeLessThanOrEqual(3);
+          };
+          try {
+            result = await graphql.request('query { ping }', { x: 1 });
+          } catch (error) {
+            bounded();
+            assertTypedAndClean(error, [
+              SECRET,
+              ...tokens,
+              ...tokens.map((t) => t.replace('access', 'refresh')),
+            ]);
+            expect(CODES.has(error.code), error.code).toBe(true);
+            const last = seen[seen.length - 1]!;
+            if (last.status === 401) expect(error.code).toBe('unauthorized');
+            return;
           }
-          let a = answers[Math.min(g++, answers.length - 1)]!;
-          if (a.text.includes(ECHO)) {
-            const authorization = new Request(input).headers.get('authorization') ?? '';
-            if (authorization) echoes++;
-            a = { ...a, text: a.text.replaceAll(ECHO, authorization) };
-          }
-          seen.push(a);
-          const headers = a.contentType ? { 'content-type': a.contentType } : undefined;
-          return new Response(a.status === 204 ? null : a.text, { status: a.status, headers });
-        };
-        const tokenClient = createTokenClient({ adapter: firstDollarPartner({ clientId: 'fz-partner', clientSecret: SECRET }), fetch, retry: { limit: 0 } });
-        const graphql = createGraphQLClient({ tokenClient, endpoint: `${API}/graphql`, retries: 1, retryDelay: 0 });
-        let result: unknown;
-        // Bounded: two attempts (retries: 1), each at most one renewal and one resend after a 401.
-        const bounded = () => {
-          expect(g, 'API calls').toBeLessThanOrEqual(4);
-          expect(issued, 'token requests').toBeLessThanOrEqual(3);
-        };
-        try {
-          result = await graphql.request('query { ping }', { x: 1 });
-        } catch (error) {
           bounded();
-          assertTypedAndClean(error, [SECRET, ...tokens, ...tokens.map((t) => t.replace('access', 'refresh'))]);
-          expect(CODES.has(error.code), error.code).toBe(true);
+          // Resolved: the last answer was a 2xx JSON object whose `data` is what came back.
           const last = seen[seen.length - 1]!;
-          if (last.status === 401) expect(error.code).toBe('unauthorized');
-          return;
-        }
-        bounded();
-        // Resolved: the last answer was a 2xx JSON object whose `data` is what came back.
-        const last = seen[seen.length - 1]!;
-        expect(last.status >= 200 && last.status < 300).toBe(true);
-        const body = JSON.parse(last.text) as { data?: unknown; errors?: unknown };
-        // Deep documents: compare the shape only (a recursive deep-equal would itself overflow).
-        if (nesting(last.text) < 1000) expect(result).toEqual(body.data);
-        else expect(typeof result).toBe(typeof body.data);
-        expect(Array.isArray(body.errors) && body.errors.length > 0).toBe(false);
-      }),
-      params('graphql', 1000),
-    );
-    expect(echoes, 'no answer quoted the token back: the secret check was not exercised').toBeGreaterThan(0);
-  }, timeout);
+          expect(last.status >= 200 && last.status < 300).toBe(true);
+          const body = JSON.parse(last.text) as { data?: unknown; errors?: unknown };
+          // Deep documents: compare the shape only (a recursive deep-equal would itself overflow).
+          if (nesting(last.text) < 1000) expect(result).toEqual(body.data);
+          else expect(typeof result).toBe(typeof body.data);
+          expect(Array.isArray(body.errors) && body.errors.length > 0).toBe(false);
+        }),
+        params('graphql', 1000),
+      );
+      expect(
+        echoes,
+        'no answer quoted the token back: the secret check was not exercised',
+      ).toBeGreaterThan(0);
+    },
+    timeout,
+  );
 });

@@ -3,19 +3,39 @@
 // Node SDK registers) so spans nest under the active one.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 
 class AlsContextManager implements ContextManager {
   private readonly als = new AsyncLocalStorage<Context>();
   active(): Context {
     return this.als.getStore() ?? ROOT_CONTEXT;
   }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     return this.als.run(ctx, () => fn.call(thisArg, ...args));
   }
   bind<T>(ctx: Context, target: T): T {
-    return typeof target === 'function' ? (((...args: unknown[]) => this.with(ctx, () => (target as (...a: unknown[]) => unknown)(...args))) as T) : target;
+    return typeof target === 'function'
+      ? (((...args: unknown[]) =>
+          this.with(ctx, () => (target as (...a: unknown[]) => unknown)(...args))) as T)
+      : target;
   }
   enable(): this {
     return this;
@@ -53,7 +73,13 @@ export function otelHarness() {
     spans: (): ReadableSpan[] => exporter.getFinishedSpans(),
     span(name: string): ReadableSpan {
       const found = exporter.getFinishedSpans().filter((s) => s.name === name);
-      if (found.length !== 1) throw new Error(`expected one span ${name}, got ${found.length}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+      if (found.length !== 1)
+        throw new Error(
+          `expected one span ${name}, got ${found.length}: ${exporter
+            .getFinishedSpans()
+            .map((s) => s.name)
+            .join(', ')}`,
+        );
       return found[0]!;
     },
     async metrics(): Promise<MetricData[]> {
@@ -67,7 +93,15 @@ export function otelHarness() {
     },
     /** Everything exported, as text, for the canary scan: spans (names, attributes, events, status, links) and metrics. */
     async dump(): Promise<string> {
-      const spans = exporter.getFinishedSpans().map((s) => ({ name: s.name, kind: s.kind, attributes: s.attributes, events: s.events, status: s.status, links: s.links, resource: s.resource.attributes }));
+      const spans = exporter.getFinishedSpans().map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        attributes: s.attributes,
+        events: s.events,
+        status: s.status,
+        links: s.links,
+        resource: s.resource.attributes,
+      }));
       return JSON.stringify({ spans, metrics: await this.metrics() });
     },
   };

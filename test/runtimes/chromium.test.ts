@@ -5,9 +5,26 @@ import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { createVendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator } from '@grantkit/core/testing/node';
-import { available, bundle, chromiumPath, credentials, expected, fixture, hasChromium } from './harness';
+import {
+  available,
+  bundle,
+  chromiumPath,
+  credentials,
+  expected,
+  fixture,
+  hasChromium,
+} from './harness';
 
-export const chromiumArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const chromiumArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 it('Chromium: the built packages run the scenario in a page served from 127.0.0.1', async () => {
   if (!available('chromium', hasChromium())) return;
@@ -16,17 +33,30 @@ it('Chromium: the built packages run the scenario in a page served from 127.0.0.
   const server = await listenEmulator(emulator, {
     fallback: (req) => {
       const path = new URL(req.url).pathname;
-      if (path === '/') return new Response(`<!doctype html><title>grantkit runtime</title><script type="module" src="/bundle.js"></script>`, { headers: { 'content-type': 'text/html' } });
-      if (path === '/bundle.js') return new Response(js, { headers: { 'content-type': 'text/javascript' } });
+      if (path === '/')
+        return new Response(
+          `<!doctype html><title>grantkit runtime</title><script type="module" src="/bundle.js"></script>`,
+          { headers: { 'content-type': 'text/html' } },
+        );
+      if (path === '/bundle.js')
+        return new Response(js, { headers: { 'content-type': 'text/javascript' } });
       return null;
     },
   });
   const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    args: chromiumArgs,
+    headless: true,
+  });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${server.url}/#${encodeURIComponent(JSON.stringify(credentials))}`);
-    const handle = await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, undefined, { timeout: 30_000 });
+    const handle = await page.waitForFunction(
+      () => (window as unknown as { __result?: unknown }).__result,
+      undefined,
+      { timeout: 30_000 },
+    );
     const result = (await handle.jsonValue()) as Record<string, unknown>;
     console.log(`chromium ${context.browser()?.version() ?? ''}:`, JSON.stringify(result));
     expect(result).toEqual(expected);

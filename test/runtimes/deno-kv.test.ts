@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVendorEmulator, TEST_CREDENTIALS, type VendorEmulator } from '@grantkit/core/testing';
+import {
+  createVendorEmulator,
+  TEST_CREDENTIALS,
+  type VendorEmulator,
+} from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { findLeaks } from '../security/canary-scan';
 import { available, credentials, fixture, root } from './harness';
@@ -41,20 +45,41 @@ afterAll(async () => {
 });
 
 const args = (file: string, ...rest: string[]) => [
-  'run', '--unstable-kv', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', `--allow-write=${dir}`, '--allow-env',
-  fixture(file), ...rest,
+  'run',
+  '--unstable-kv',
+  '--node-modules-dir=manual',
+  '--no-remote',
+  '--allow-net=127.0.0.1',
+  '--allow-read',
+  `--allow-write=${dir}`,
+  '--allow-env',
+  fixture(file),
+  ...rest,
 ];
-const env = (extra: Record<string, string> = {}) => ({ ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: denoDir, ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  DENO_NO_UPDATE_CHECK: '1',
+  DENO_DIR: denoDir,
+  ...extra,
+});
 const lastLine = (stdout: string) => stdout.trim().split('\n').pop() ?? '';
 
 async function denoRun<T>(file: string, ...rest: string[]): Promise<T> {
-  const { stdout } = await run(deno, args(file, ...rest), { cwd: root, env: env(), timeout: 60_000 });
+  const { stdout } = await run(deno, args(file, ...rest), {
+    cwd: root,
+    env: env(),
+    timeout: 60_000,
+  });
   return JSON.parse(lastLine(stdout)) as T;
 }
 
 describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
   it('conformance: lock owner, dead holder replaced after the TTL, CAS on versionstamps, exact TTL expiry, sealed values', async () => {
-    const checks = await denoRun<Record<string, [unknown, unknown]>>('deno-kv-conformance.mjs', 'conformance', join(dir, 'conformance.sqlite'));
+    const checks = await denoRun<Record<string, [unknown, unknown]>>(
+      'deno-kv-conformance.mjs',
+      'conformance',
+      join(dir, 'conformance.sqlite'),
+    );
     const actual = Object.fromEntries(Object.entries(checks).map(([k, [a]]) => [k, a]));
     const expected = Object.fromEntries(Object.entries(checks).map(([k, [, e]]) => [k, e]));
     expect(Object.keys(checks).length).toBeGreaterThan(30);
@@ -62,39 +87,76 @@ describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
   });
 
   it("types: a real Deno.Kv (Deno's own types, deno check) fits the structural DenoKvLike of both packages", async () => {
-    const { stdout, stderr } = await run(deno, ['check', '--unstable-kv', '--node-modules-dir=manual', '--no-remote', fixture('deno-kv-typecheck.mjs')], { cwd: root, env: env(), timeout: 60_000 });
+    const { stdout, stderr } = await run(
+      deno,
+      [
+        'check',
+        '--unstable-kv',
+        '--node-modules-dir=manual',
+        '--no-remote',
+        fixture('deno-kv-typecheck.mjs'),
+      ],
+      { cwd: root, env: env(), timeout: 60_000 },
+    );
     expect(`${stdout}${stderr}`).not.toMatch(/error/i);
   });
 
   it('2 processes contend for one lock on one file: mutual exclusion, "database is locked" retried, nothing lost', async () => {
     const path = join(dir, 'contend.sqlite');
     const started = Date.now();
-    const results = await Promise.all([0, 1].map(() => denoRun<{ taken: number; waits: number; busy: number; count: number }>('deno-kv-conformance.mjs', 'contend', path, '10', '10')));
+    const results = await Promise.all(
+      [0, 1].map(() =>
+        denoRun<{ taken: number; waits: number; busy: number; count: number }>(
+          'deno-kv-conformance.mjs',
+          'contend',
+          path,
+          '10',
+          '10',
+        ),
+      ),
+    );
     const final = Math.max(...results.map((r) => r.count));
-    console.log(`deno kv, 2 processes × 10 tasks × 10 locked increments: count ${final}, ${results.map((r) => r.busy).join('+')} "database is locked" retried, ${results.map((r) => r.waits).join('+')} lock waits, ${Date.now() - started} ms`);
+    console.log(
+      `deno kv, 2 processes × 10 tasks × 10 locked increments: count ${final}, ${results.map((r) => r.busy).join('+')} "database is locked" retried, ${results.map((r) => r.waits).join('+')} lock waits, ${Date.now() - started} ms`,
+    );
     expect(results.map((r) => r.taken)).toEqual([100, 100]);
     expect(final).toBe(200);
   });
 });
 
-describe.skipIf(!enabled)('core only on Deno KV (createTokenClient with denoKvShared().options)', () => {
-  it('2 Deno processes × 10 concurrent getAccessToken on one Partner credential → 1 token request at the vendor', async () => {
-    const emu = createVendorEmulator({ tokenPrefix: CANARY });
-    emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
-    const vendor = await listenEmulator(emu);
-    try {
-      const path = join(dir, 'partner.sqlite');
-      const results = await Promise.all([0, 1].map(() => denoRun<{ tokens: string[] }>('deno-kv-conformance.mjs', 'partner', path, vendor.url, JSON.stringify(credentials))));
-      const requests = emu.count({ path: TOKEN, grant: 'client_credentials' });
-      console.log(`deno kv, core only, 2 processes × 10 calls: ${requests} token request(s) at the vendor`);
-      expect(requests).toBe(1);
-      expect(results.map((r) => r.tokens.length)).toEqual([1, 1]);
-      expect(results[0]!.tokens).toEqual(results[1]!.tokens);
-    } finally {
-      await vendor.close();
-    }
-  });
-});
+describe.skipIf(!enabled)(
+  'core only on Deno KV (createTokenClient with denoKvShared().options)',
+  () => {
+    it('2 Deno processes × 10 concurrent getAccessToken on one Partner credential → 1 token request at the vendor', async () => {
+      const emu = createVendorEmulator({ tokenPrefix: CANARY });
+      emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
+      const vendor = await listenEmulator(emu);
+      try {
+        const path = join(dir, 'partner.sqlite');
+        const results = await Promise.all(
+          [0, 1].map(() =>
+            denoRun<{ tokens: string[] }>(
+              'deno-kv-conformance.mjs',
+              'partner',
+              path,
+              vendor.url,
+              JSON.stringify(credentials),
+            ),
+          ),
+        );
+        const requests = emu.count({ path: TOKEN, grant: 'client_credentials' });
+        console.log(
+          `deno kv, core only, 2 processes × 10 calls: ${requests} token request(s) at the vendor`,
+        );
+        expect(requests).toBe(1);
+        expect(results.map((r) => r.tokens.length)).toEqual([1, 1]);
+        expect(results[0]!.tokens).toEqual(results[1]!.tokens);
+      } finally {
+        await vendor.close();
+      }
+    });
+  },
+);
 
 interface Proc {
   url: string;
@@ -102,11 +164,18 @@ interface Proc {
 }
 
 async function spawnServer(extra: Record<string, string>): Promise<Proc> {
-  const child = spawn(deno, args('deno-kv-edge-server.mjs'), { cwd: root, env: env(extra), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(deno, args('deno-kv-edge-server.mjs'), {
+    cwd: root,
+    env: env(extra),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('the Deno server did not start in 30 s')), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error('the Deno server did not start in 30 s')),
+      30_000,
+    );
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes('\n')) {
@@ -134,7 +203,12 @@ const printed = (proc: Proc, text: string) =>
     proc.child.stdout!.on('data', onData);
   });
 
-const sessionCookie = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('grantkit') && !c.endsWith('=')).join('; ');
+const sessionCookie = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => c.startsWith('grantkit') && !c.endsWith('='))
+    .join('; ');
 
 interface Wave {
   statuses: Record<number, number>;
@@ -144,117 +218,172 @@ interface Wave {
   cleared: number;
 }
 
-describe.skipIf(!enabled)('many servers, one refresh (2 Deno processes on one Deno KV file)', () => {
-  let emu: VendorEmulator;
-  let vendor: EmulatorServer;
-  beforeAll(async () => {
-    emu = createVendorEmulator({ tokenPrefix: CANARY });
-    // A vendor that takes a moment to answer a token request: the window in which processes race.
-    emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
-    vendor = await listenEmulator(emu);
-  });
-  afterAll(async () => {
-    await vendor?.close();
-  });
+describe.skipIf(!enabled)(
+  'many servers, one refresh (2 Deno processes on one Deno KV file)',
+  () => {
+    let emu: VendorEmulator;
+    let vendor: EmulatorServer;
+    beforeAll(async () => {
+      emu = createVendorEmulator({ tokenPrefix: CANARY });
+      // A vendor that takes a moment to answer a token request: the window in which processes race.
+      emu.setLatency((request) => (new URL(request.url).pathname === TOKEN ? 40 : 0));
+      vendor = await listenEmulator(emu);
+    });
+    afterAll(async () => {
+      await vendor?.close();
+    });
 
-  /** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
-  async function login(proc: Proc): Promise<string> {
-    const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
-    const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
-    const cookie = intent.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
-    const cb = await fetch(`${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, { headers: { ...nav, cookie }, redirect: 'manual' });
-    const session = sessionCookie(cb);
-    if (!session) throw new Error(`login failed: ${cb.status}`);
-    return session;
-  }
+    /** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
+    async function login(proc: Proc): Promise<string> {
+      const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
+      const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
+      const cookie = intent.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
+      const cb = await fetch(
+        `${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`,
+        { headers: { ...nav, cookie }, redirect: 'manual' },
+      );
+      const session = sessionCookie(cb);
+      if (!session) throw new Error(`login failed: ${cb.status}`);
+      return session;
+    }
 
-  /** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
-  async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
-    const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
-    await Promise.all(
-      Array.from({ length: n }, async (_, i) => {
-        const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
-          method: 'POST',
-          headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ query: 'query { ping }' }),
-        });
-        const text = await response.text();
-        out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
-        if (response.status !== 200) {
-          const code = (JSON.parse(text) as { error?: string }).error ?? 'unknown';
-          out.codes[code] = (out.codes[code] ?? 0) + 1;
+    /** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
+    async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
+      const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
+            method: 'POST',
+            headers: {
+              origin: ORIGIN,
+              'x-grantkit-csrf': '1',
+              'sec-fetch-site': 'same-origin',
+              'content-type': 'application/json',
+              cookie,
+            },
+            body: JSON.stringify({ query: 'query { ping }' }),
+          });
+          const text = await response.text();
+          out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
+          if (response.status !== 200) {
+            const code = (JSON.parse(text) as { error?: string }).error ?? 'unknown';
+            out.codes[code] = (out.codes[code] ?? 0) + 1;
+          }
+          const set = response.headers.getSetCookie();
+          if (set.some((c) => /^grantkit[^=]*=;/.test(c))) out.cleared++;
+          if (set.length) out.newest = sessionCookie(response); // whichever Set-Cookie arrives last wins, as in a browser
+        }),
+      );
+      return out;
+    }
+
+    const loggedIn = async (proc: Proc, cookie: string) =>
+      (
+        (await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as {
+          authenticated: boolean;
         }
-        const set = response.headers.getSetCookie();
-        if (set.some((c) => /^grantkit[^=]*=;/.test(c))) out.cleared++;
-        if (set.length) out.newest = sessionCookie(response); // whichever Set-Cookie arrives last wins, as in a browser
-      }),
-    );
-    return out;
-  }
+      ).authenticated;
 
-  const loggedIn = async (proc: Proc, cookie: string) =>
-    ((await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as { authenticated: boolean }).authenticated;
+    it('200 concurrent requests then 50 with the newest cookie → 1 refresh, 0 failed, still logged in; the KV file holds no token', async () => {
+      const path = join(dir, 'sessions.sqlite');
+      const procs = await Promise.all(
+        [0, 1].map(() => spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path })),
+      );
+      const cookie = await login(procs[0]!);
+      emu.clearRequests();
+      const started = Date.now();
+      const first = await wave(procs, 200, cookie);
+      const second = await wave(procs, 50, first.newest);
+      const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
+      const errors = await Promise.all(
+        procs.map(async (p) => (await (await fetch(`${p.url}/__errors`)).json()) as string[]),
+      );
+      const stats = await Promise.all(
+        procs.map(
+          async (p) =>
+            (await (await fetch(`${p.url}/__stats`)).json()) as {
+              reads: number;
+              commits: number;
+              refused: number;
+            },
+        ),
+      );
+      const kvOps = stats.reduce((a, b) => ({
+        reads: a.reads + b.reads,
+        commits: a.commits + b.commits,
+        refused: a.refused + b.refused,
+      }));
+      console.log(
+        `deno kv, 2 processes: ${refreshes} refresh(es) at the vendor; wave 1 ${JSON.stringify(first.statuses)}, wave 2 ${JSON.stringify(second.statuses)}, ${Date.now() - started} ms; KV since start (login included) ${JSON.stringify(kvOps)}; handler errors ${JSON.stringify(errors.flat())}`,
+      );
+      expect(refreshes).toBe(1);
+      expect(first.statuses).toEqual({ 200: 200 });
+      expect(second.statuses).toEqual({ 200: 50 });
+      expect(first.cleared + second.cleared).toBe(0);
+      // Writes: the login's session, then one lock, one compare-and-swap, one release (a few more when
+      // both processes race for the lock): not one write per request.
+      expect(kvOps.commits).toBeLessThanOrEqual(10);
+      expect(await loggedIn(procs[1]!, second.newest)).toBe(true);
+      expect(await loggedIn(procs[0]!, second.newest)).toBe(true);
 
-  it('200 concurrent requests then 50 with the newest cookie → 1 refresh, 0 failed, still logged in; the KV file holds no token', async () => {
-    const path = join(dir, 'sessions.sqlite');
-    const procs = await Promise.all([0, 1].map(() => spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path })));
-    const cookie = await login(procs[0]!);
-    emu.clearRequests();
-    const started = Date.now();
-    const first = await wave(procs, 200, cookie);
-    const second = await wave(procs, 50, first.newest);
-    const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
-    const errors = await Promise.all(procs.map(async (p) => (await (await fetch(`${p.url}/__errors`)).json()) as string[]));
-    const stats = await Promise.all(procs.map(async (p) => (await (await fetch(`${p.url}/__stats`)).json()) as { reads: number; commits: number; refused: number }));
-    const kvOps = stats.reduce((a, b) => ({ reads: a.reads + b.reads, commits: a.commits + b.commits, refused: a.refused + b.refused }));
-    console.log(`deno kv, 2 processes: ${refreshes} refresh(es) at the vendor; wave 1 ${JSON.stringify(first.statuses)}, wave 2 ${JSON.stringify(second.statuses)}, ${Date.now() - started} ms; KV since start (login included) ${JSON.stringify(kvOps)}; handler errors ${JSON.stringify(errors.flat())}`);
-    expect(refreshes).toBe(1);
-    expect(first.statuses).toEqual({ 200: 200 });
-    expect(second.statuses).toEqual({ 200: 50 });
-    expect(first.cleared + second.cleared).toBe(0);
-    // Writes: the login's session, then one lock, one compare-and-swap, one release (a few more when
-    // both processes race for the lock): not one write per request.
-    expect(kvOps.commits).toBeLessThanOrEqual(10);
-    expect(await loggedIn(procs[1]!, second.newest)).toBe(true);
-    expect(await loggedIn(procs[0]!, second.newest)).toBe(true);
+      // A raw dump of the KV file after the flow: every entry sealed, no token in clear.
+      const { stdout } = await run(deno, args('deno-kv-dump.mjs', path), {
+        cwd: root,
+        env: env(),
+        timeout: 60_000,
+      });
+      const dump = lastLine(stdout);
+      const entries = JSON.parse(dump) as { key: string[]; value: { v?: unknown; x?: unknown } }[];
+      const sessions = entries.filter(
+        (e) =>
+          e.key[0] === 'grantkit' &&
+          e.key[1]?.startsWith('grantkit:session:') &&
+          !e.key[1].endsWith(':lock'),
+      );
+      expect(sessions.length).toBeGreaterThanOrEqual(1);
+      for (const entry of sessions) expect(String(entry.value.v).startsWith('gk1.')).toBe(true);
+      expect(dump.length).toBeGreaterThan(100);
+      expect(findLeaks(dump)).toEqual([]);
+    });
 
-    // A raw dump of the KV file after the flow: every entry sealed, no token in clear.
-    const { stdout } = await run(deno, args('deno-kv-dump.mjs', path), { cwd: root, env: env(), timeout: 60_000 });
-    const dump = lastLine(stdout);
-    const entries = JSON.parse(dump) as { key: string[]; value: { v?: unknown; x?: unknown } }[];
-    const sessions = entries.filter((e) => e.key[0] === 'grantkit' && e.key[1]?.startsWith('grantkit:session:') && !e.key[1].endsWith(':lock'));
-    expect(sessions.length).toBeGreaterThanOrEqual(1);
-    for (const entry of sessions) expect(String(entry.value.v).startsWith('gk1.')).toBe(true);
-    expect(dump.length).toBeGreaterThan(100);
-    expect(findLeaks(dump)).toEqual([]);
-  });
-
-  it('the lock holder is SIGKILLed before it calls the vendor: another process renews after the TTL, nothing lost', async () => {
-    const path = join(dir, 'sigkill.sqlite');
-    const [holder, other] = await Promise.all([
-      spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, HOLD: 'before', LOCK_TTL: '1500' }),
-      spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, LOCK_TTL: '1500' }),
-    ]);
-    const cookie = await login(other!);
-    emu.clearRequests();
-    const holding = printed(holder!, 'holding');
-    const held = fetch(`${holder!.url}/api/graphql`, {
-      method: 'POST',
-      headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
-      body: '{"query":"query { ping }"}',
-    }).catch(() => undefined);
-    await holding;
-    holder!.child.kill('SIGKILL');
-    const started = Date.now();
-    const result = await wave([other!], 30, cookie);
-    const waited = Date.now() - started;
-    await held;
-    const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
-    console.log(`deno kv, holder killed before the vendor call: ${refreshes} refresh, ${JSON.stringify(result.statuses)}, renewed after ${waited} ms`);
-    expect(refreshes).toBe(1);
-    expect(result.statuses).toEqual({ 200: 30 });
-    expect(waited).toBeGreaterThanOrEqual(900); // the TTL (1.5 s) less one heartbeat (0.5 s), at least
-    expect(await loggedIn(other!, result.newest)).toBe(true);
-  });
-});
+    it('the lock holder is SIGKILLed before it calls the vendor: another process renews after the TTL, nothing lost', async () => {
+      const path = join(dir, 'sigkill.sqlite');
+      const [holder, other] = await Promise.all([
+        spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, HOLD: 'before', LOCK_TTL: '1500' }),
+        spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, LOCK_TTL: '1500' }),
+      ]);
+      const cookie = await login(other!);
+      emu.clearRequests();
+      const holding = printed(holder!, 'holding');
+      const held = fetch(`${holder!.url}/api/graphql`, {
+        method: 'POST',
+        headers: {
+          origin: ORIGIN,
+          'x-grantkit-csrf': '1',
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+          cookie,
+        },
+        body: '{"query":"query { ping }"}',
+      }).catch(() => undefined);
+      await holding;
+      holder!.child.kill('SIGKILL');
+      const started = Date.now();
+      const result = await wave([other!], 30, cookie);
+      const waited = Date.now() - started;
+      await held;
+      const refreshes = emu.count({ path: TOKEN, grant: 'refresh_token' });
+      console.log(
+        `deno kv, holder killed before the vendor call: ${refreshes} refresh, ${JSON.stringify(result.statuses)}, renewed after ${waited} ms`,
+      );
+      expect(refreshes).toBe(1);
+      expect(result.statuses).toEqual({ 200: 30 });
+      expect(waited).toBeGreaterThanOrEqual(900); // the TTL (1.5 s) less one heartbeat (0.5 s), at least
+      expect(await loggedIn(other!, result.newest)).toBe(true);
+    });
+  },
+);

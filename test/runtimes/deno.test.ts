@@ -18,12 +18,32 @@ it('Deno: the built packages run the scenario, offline, over loopback HTTP', asy
   const emulator = createVendorEmulator();
   const server = await listenEmulator(emulator);
   try {
-    const { stdout } = await run(deno, ['run', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', fixture('deno.mjs'), server.url, JSON.stringify(credentials)], {
-      cwd: root,
-      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: await mkdtemp(join(tmpdir(), 'deno-')) },
-      timeout: 60_000,
-    });
-    const { deno: version, ...result } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    const { stdout } = await run(
+      deno,
+      [
+        'run',
+        '--node-modules-dir=manual',
+        '--no-remote',
+        '--allow-net=127.0.0.1',
+        '--allow-read',
+        '--allow-env',
+        fixture('deno.mjs'),
+        server.url,
+        JSON.stringify(credentials),
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DENO_NO_UPDATE_CHECK: '1',
+          DENO_DIR: await mkdtemp(join(tmpdir(), 'deno-')),
+        },
+        timeout: 60_000,
+      },
+    );
+    const { deno: version, ...result } = JSON.parse(
+      stdout.trim().split('\n').pop() ?? '{}',
+    ) as Record<string, unknown>;
     console.log(`deno ${String(version)}:`, JSON.stringify(result));
     expect(result).toEqual(expected);
   } finally {
@@ -31,13 +51,33 @@ it('Deno: the built packages run the scenario, offline, over loopback HTTP', asy
   }
 });
 
-describeEdgeSuite('Deno: the edge handler suite, the handler behind Deno.serve on 127.0.0.1', {}, async () => {
-  const { existsSync } = await import('node:fs');
-  if (!available('deno', existsSync(deno))) return undefined;
-  const { stdout } = await run(deno, ['run', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', fixture('edge-deno.mjs')], {
-    cwd: root,
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: await mkdtemp(join(tmpdir(), 'deno-')) },
-    timeout: 90_000,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as EdgeResult[];
-});
+describeEdgeSuite(
+  'Deno: the edge handler suite, the handler behind Deno.serve on 127.0.0.1',
+  {},
+  async () => {
+    const { existsSync } = await import('node:fs');
+    if (!available('deno', existsSync(deno))) return undefined;
+    const { stdout } = await run(
+      deno,
+      [
+        'run',
+        '--node-modules-dir=manual',
+        '--no-remote',
+        '--allow-net=127.0.0.1',
+        '--allow-read',
+        '--allow-env',
+        fixture('edge-deno.mjs'),
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DENO_NO_UPDATE_CHECK: '1',
+          DENO_DIR: await mkdtemp(join(tmpdir(), 'deno-')),
+        },
+        timeout: 90_000,
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as EdgeResult[];
+  },
+);

@@ -32,6 +32,9 @@ it('examples/deno: a Deno script importing core pings the emulator', async () =>
 });
 
 it('examples/node: the BFF starts on node:http beside the emulator', async () => {
-  const { stdout } = await sh(await readmeCommand('node'), { GRANTKIT_DEMO_EXIT: '1', PORT: '18788' });
+  const { stdout } = await sh(await readmeCommand('node'), {
+    GRANTKIT_DEMO_EXIT: '1',
+    PORT: '18788',
+  });
   expect(stdout).toContain('BFF on http://127.0.0.1:18788');
 });

@@ -13,21 +13,37 @@ export const credentials = {
   clientSecret: TEST_CREDENTIALS.firstDollarPartner.clientSecret,
 };
 
-export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+export const fixture = (name: string) =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Bundles `entry` the way a Workers or browser build would (from the packages' dist/). */
-export async function bundle(entry: string, platform: 'browser' | 'neutral', conditions: string[] = []): Promise<string> {
+export async function bundle(
+  entry: string,
+  platform: 'browser' | 'neutral',
+  conditions: string[] = [],
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'grantkit-rt-'));
   const outfile = join(dir, 'bundle.js');
-  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform, outfile, conditions, mainFields: ['module', 'main'], logLevel: 'silent', absWorkingDir: root });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform,
+    outfile,
+    conditions,
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+    absWorkingDir: root,
+  });
   return outfile;
 }
 
 /** Whether a runtime can run here; in CI its absence fails the suite. */
 export function available(name: string, present: boolean): boolean {
   if (present) return true;
-  if (process.env.GRANTKIT_CI === '1') throw new Error(`${name} is missing, and GRANTKIT_CI=1 makes that a failure`);
+  if (process.env.GRANTKIT_CI === '1')
+    throw new Error(`${name} is missing, and GRANTKIT_CI=1 makes that a failure`);
   console.warn(`skipping ${name}: not installed (run .ci/run to install it)`);
   return false;
 }
@@ -42,4 +58,8 @@ export async function writeTemp(name: string, text: string): Promise<string> {
   return file;
 }
 
-export const expected = { core: { tokenIsJwt: true, cached: true, ping: 'pong' }, edge: { partnerToken: true }, react: { session: '/auth/session' } };
+export const expected = {
+  core: { tokenIsJwt: true, cached: true, ping: 'pong' },
+  edge: { partnerToken: true },
+  react: { session: '/auth/session' },
+};

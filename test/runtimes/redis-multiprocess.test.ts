@@ -6,7 +6,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { createVendorEmulator, TEST_CREDENTIALS, type VendorEmulator } from '@grantkit/core/testing';
+import {
+  createVendorEmulator,
+  TEST_CREDENTIALS,
+  type VendorEmulator,
+} from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { fixture } from './harness';
 import { hasRedis, startRedis, type RedisServer } from '../stores/redis-server';
@@ -44,7 +48,10 @@ interface Proc {
 }
 
 async function spawnServer(env: Record<string, string>): Promise<Proc> {
-  const child = fork(fixture('redis-edge-server.mjs'), [], { env: { ...process.env, VENDOR_URL: vendor.url, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(fixture('redis-edge-server.mjs'), [], {
+    env: { ...process.env, VENDOR_URL: vendor.url, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   children.add(child);
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -57,16 +64,28 @@ async function spawnServer(env: Record<string, string>): Promise<Proc> {
   return { url: (JSON.parse(line) as { url: string }).url, child };
 }
 
-const servers = (n: number, env: Record<string, string>) => Promise.all(Array.from({ length: n }, () => spawnServer(env)));
-const sessionCookie = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('grantkit') && !c.endsWith('=')).join('; ');
+const servers = (n: number, env: Record<string, string>) =>
+  Promise.all(Array.from({ length: n }, () => spawnServer(env)));
+const sessionCookie = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => c.startsWith('grantkit') && !c.endsWith('='))
+    .join('; ');
 
 /** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
 async function login(proc: Proc): Promise<string> {
   const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
   const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
-  const cookie = intent.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = intent.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
-  const cb = await fetch(`${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, { headers: { ...nav, cookie }, redirect: 'manual' });
+  const cb = await fetch(
+    `${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`,
+    { headers: { ...nav, cookie }, redirect: 'manual' },
+  );
   const session = sessionCookie(cb);
   if (!session) throw new Error(`login failed: ${cb.status}`);
   return session;
@@ -87,7 +106,13 @@ async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
     Array.from({ length: n }, async (_, i) => {
       const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
         method: 'POST',
-        headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
+        headers: {
+          origin: ORIGIN,
+          'x-grantkit-csrf': '1',
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+          cookie,
+        },
         body: JSON.stringify({ query: 'query { ping }' }),
       });
       const text = await response.text();
@@ -106,7 +131,11 @@ async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
 }
 
 const loggedIn = async (proc: Proc, cookie: string) =>
-  ((await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as { authenticated: boolean }).authenticated;
+  (
+    (await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as {
+      authenticated: boolean;
+    }
+  ).authenticated;
 const refreshes = () => emu.count({ path: TOKEN, grant: 'refresh_token' });
 
 describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => {
@@ -117,7 +146,9 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const started = Date.now();
     const first = await wave(procs, 200, cookie);
     const second = await wave(procs, 50, first.newest);
-    console.log(`redis, 4 processes: ${refreshes()} refresh(es) at the vendor; wave 1 ${JSON.stringify(first.statuses)}, wave 2 ${JSON.stringify(second.statuses)}, ${Date.now() - started} ms`);
+    console.log(
+      `redis, 4 processes: ${refreshes()} refresh(es) at the vendor; wave 1 ${JSON.stringify(first.statuses)}, wave 2 ${JSON.stringify(second.statuses)}, ${Date.now() - started} ms`,
+    );
     expect(refreshes()).toBe(1);
     expect(first.statuses).toEqual({ 200: 200 });
     expect(second.statuses).toEqual({ 200: 50 });
@@ -142,8 +173,14 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
       const first = await wave(procs, 200, cookie);
       const second = await wave(procs, 50, first.newest);
       const failed = 250 - (first.statuses[200] ?? 0) - (second.statuses[200] ?? 0);
-      runs.push({ refreshes: refreshes(), failed, loggedIn: first.newest !== '' && (await loggedIn(procs[0]!, first.newest)) });
-      console.log(`cookie-only, 4 processes, run ${run + 1}: ${refreshes()} refreshes, ${failed} of 250 failed (${JSON.stringify({ ...first.codes, ...second.codes })}), cleared ${first.cleared + second.cleared}, logged in after: ${runs.at(-1)!.loggedIn}`);
+      runs.push({
+        refreshes: refreshes(),
+        failed,
+        loggedIn: first.newest !== '' && (await loggedIn(procs[0]!, first.newest)),
+      });
+      console.log(
+        `cookie-only, 4 processes, run ${run + 1}: ${refreshes()} refreshes, ${failed} of 250 failed (${JSON.stringify({ ...first.codes, ...second.codes })}), cleared ${first.cleared + second.cleared}, logged in after: ${runs.at(-1)!.loggedIn}`,
+      );
     }
     // What the README says: each process refreshes at least once (4–6 in all); every process but the
     // first to rotate is refused (its refresh token was already used) and answers 401 consent_required.
@@ -160,14 +197,26 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const cookie = await login(others[0]!);
     emu.clearRequests();
     const holding = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
-    const held = fetch(`${holder!.url}/api/graphql`, { method: 'POST', headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie }, body: '{"query":"query { ping }"}' }).catch(() => undefined);
+    const held = fetch(`${holder!.url}/api/graphql`, {
+      method: 'POST',
+      headers: {
+        origin: ORIGIN,
+        'x-grantkit-csrf': '1',
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+        cookie,
+      },
+      body: '{"query":"query { ping }"}',
+    }).catch(() => undefined);
     await holding;
     holder!.child.kill('SIGKILL');
     const started = Date.now();
     const result = await wave(others, 30, cookie);
     const waited = Date.now() - started;
     await held;
-    console.log(`holder killed before the vendor call: ${refreshes()} refresh, ${JSON.stringify(result.statuses)}, renewed after ${waited} ms`);
+    console.log(
+      `holder killed before the vendor call: ${refreshes()} refresh, ${JSON.stringify(result.statuses)}, renewed after ${waited} ms`,
+    );
     expect(refreshes()).toBe(1);
     expect(result.statuses).toEqual({ 200: 30 });
     expect(waited).toBeGreaterThanOrEqual(1000);
@@ -180,19 +229,35 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const cookie = await login(others[0]!);
     emu.clearRequests();
     const rotated = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
-    void fetch(`${holder!.url}/api/graphql`, { method: 'POST', headers: { origin: ORIGIN, 'x-grantkit-csrf': '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie }, body: '{"query":"query { ping }"}' }).catch(() => undefined);
+    void fetch(`${holder!.url}/api/graphql`, {
+      method: 'POST',
+      headers: {
+        origin: ORIGIN,
+        'x-grantkit-csrf': '1',
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+        cookie,
+      },
+      body: '{"query":"query { ping }"}',
+    }).catch(() => undefined);
     await rotated;
     holder!.child.kill('SIGKILL');
     const result = await wave(others, 30, cookie);
     const refused = emu.count({ path: TOKEN, grant: 'refresh_token', status: 401 });
-    console.log(`holder killed after the rotation: ${refreshes()} refresh requests (${refused} refused), ${JSON.stringify(result.statuses)} ${JSON.stringify(result.codes)}`);
+    console.log(
+      `holder killed after the rotation: ${refreshes()} refresh requests (${refused} refused), ${JSON.stringify(result.statuses)} ${JSON.stringify(result.codes)}`,
+    );
     expect(refreshes()).toBe(2); // the rotation lost with the process, and one refused reuse
     expect(refused).toBe(1);
     expect(result.statuses[200] ?? 0).toBe(0);
     // The request that meets the refusal answers the vendor's code; the others, in flight meanwhile,
     // find the refusal recorded (the same code) or the session already ended (reauthorization_required
     // or, once its cookie is gone, unauthenticated). None calls the vendor again.
-    expect(Object.keys(result.codes).every((code) => ['consent_required', 'reauthorization_required', 'unauthenticated'].includes(code))).toBe(true);
+    expect(
+      Object.keys(result.codes).every((code) =>
+        ['consent_required', 'reauthorization_required', 'unauthenticated'].includes(code),
+      ),
+    ).toBe(true);
     expect(result.codes.consent_required).toBeGreaterThanOrEqual(1);
     expect(await loggedIn(others[0]!, cookie)).toBe(false);
   });
@@ -221,7 +286,9 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     stop = true;
     await load;
     const after = await wave(procs, 40, warm.newest);
-    console.log(`redis restarted mid-load: during ${JSON.stringify(during)}, after ${JSON.stringify(after.statuses)}`);
+    console.log(
+      `redis restarted mid-load: during ${JSON.stringify(during)}, after ${JSON.stringify(after.statuses)}`,
+    );
     expect(during['401'] ?? 0).toBe(0);
     expect(Object.keys(during).some((s) => Number(s) >= 500)).toBe(true);
     expect(after.statuses).toEqual({ 200: 40 });
@@ -231,7 +298,10 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
   it('core alone: 4 worker processes sharing one Partner credential make one token request per expiry', async () => {
     emu.clearRequests();
     const workers = Array.from({ length: 4 }, () => {
-      const child = fork(fixture('redis-core-worker.mjs'), [], { env: { ...process.env, VENDOR_URL: vendor.url, REDIS_URL: redis.url }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(fixture('redis-core-worker.mjs'), [], {
+        env: { ...process.env, VENDOR_URL: vendor.url, REDIS_URL: redis.url },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       children.add(child);
       return child;
     });
@@ -254,7 +324,9 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
       rounds.push(emu.count({ path: TOKEN, status: 200 })); // client_credentials first, then refresh_token
       await new Promise((r) => setTimeout(r, 2100));
     }
-    console.log(`core alone, 4 processes × 10 calls per round, 3 expiries: token requests after each round ${JSON.stringify(rounds)}`);
+    console.log(
+      `core alone, 4 processes × 10 calls per round, 3 expiries: token requests after each round ${JSON.stringify(rounds)}`,
+    );
     expect(rounds).toEqual([1, 2, 3]);
     expect(seen.size).toBe(3);
   });

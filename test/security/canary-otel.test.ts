@@ -2,13 +2,33 @@
 // codes, and both telemetry sinks on: the typed event stream (logged as JSON) and OpenTelemetry through
 // the SDK's in-memory exporters. Every exported span (name, attributes, events, status, resource),
 // every metric (names, attributes, values) and every event is scanned for every canary in every encoding.
-import { createTokenClient, eventTelemetry, firstDollarApp, firstDollarGraphQLEndpoint, firstDollarPartner, isGrantkitError, oauth2, type TokenClientOptions, type TokenEvent } from '@grantkit/core';
+import {
+  createTokenClient,
+  eventTelemetry,
+  firstDollarApp,
+  firstDollarGraphQLEndpoint,
+  firstDollarPartner,
+  isGrantkitError,
+  oauth2,
+  type TokenClientOptions,
+  type TokenEvent,
+} from '@grantkit/core';
 import { otelEvents } from '@grantkit/core/otel';
 import { createAuthHandler, type EdgeEvent, type EdgeScope } from '@grantkit/edge';
 import { otelEdgeEvents } from '@grantkit/edge/otel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { otelHarness } from '../otel/harness';
-import { AS, CANARY, FD, IDS, REDIRECT, browser, canaryEmulator, captureConsole, Collector } from './harness';
+import {
+  AS,
+  CANARY,
+  FD,
+  IDS,
+  REDIRECT,
+  browser,
+  canaryEmulator,
+  captureConsole,
+  Collector,
+} from './harness';
 
 let seen: Collector;
 let restoreConsole: () => void;
@@ -49,7 +69,12 @@ function sinks() {
 async function scanTelemetry(otel: ReturnType<typeof otelHarness>, c: Canary): Promise<void> {
   expect(otel.spans().length).toBeGreaterThan(3);
   seen.add('OpenTelemetry export', await otel.dump());
-  for (const span of otel.spans()) seen.object(`span ${span.name}`, { name: span.name, attributes: span.attributes, events: span.events, status: span.status }, false);
+  for (const span of otel.spans())
+    seen.object(
+      `span ${span.name}`,
+      { name: span.name, attributes: span.attributes, events: span.events, status: span.status },
+      false,
+    );
   seen.expectClean(c.issued);
 }
 
@@ -57,29 +82,72 @@ describe('telemetry: no canary in any span, attribute, event or metric', () => {
   it('core: client_credentials, failures and retries; code exchange, refresh, fallback, revocation', async () => {
     const c = canaryEmulator();
     const { otel, telemetry } = sinks();
-    const base: Partial<TokenClientOptions> = { fetch: c.fetch, now: () => c.emu.clock.now(), retry: { limit: 1, backoffLimit: 1 }, timeout: 2000, telemetry };
+    const base: Partial<TokenClientOptions> = {
+      fetch: c.fetch,
+      now: () => c.emu.clock.now(),
+      retry: { limit: 1, backoffLimit: 1 },
+      timeout: 2000,
+      telemetry,
+    };
 
-    const partner = createTokenClient({ adapter: firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD }), ...base });
+    const partner = createTokenClient({
+      adapter: firstDollarPartner({
+        clientId: IDS.fdPartner,
+        clientSecret: CANARY.fdPartnerSecret,
+        apiBaseUrl: FD,
+      }),
+      ...base,
+    });
     await partner.getAccessToken();
     c.emu.fault({ path: '/v0/auth/token', status: 503, times: 1 });
     await partner.refresh();
     c.emu.fault({ path: '/v0/auth/token', status: 500, times: Infinity });
     await attempt('partner refresh on 500', () => partner.refresh());
     c.emu.clearFaults();
-    const wrong = createTokenClient({ adapter: firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: `${CANARY.fdPartnerSecret}-wrong`, apiBaseUrl: FD }), ...base });
+    const wrong = createTokenClient({
+      adapter: firstDollarPartner({
+        clientId: IDS.fdPartner,
+        clientSecret: `${CANARY.fdPartnerSecret}-wrong`,
+        apiBaseUrl: FD,
+      }),
+      ...base,
+    });
     await attempt('wrong secret', () => wrong.getAccessToken());
 
-    const app = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
+    const app = firstDollarApp({
+      ...IDS.fdApp,
+      clientSecret: CANARY.fdAppSecret,
+      apiBaseUrl: FD,
+      consentBaseUrl: FD,
+    });
     const user = createTokenClient({ adapter: app, ...base });
     await user.exchangeCode(c.issueCode('firstDollar', IDS.fdApp.appId));
     await user.refresh();
-    await attempt('code reused', () => createTokenClient({ adapter: app, ...base }).exchangeCode(`${CANARY.tokenPrefix}not-a-code`));
+    await attempt('code reused', () =>
+      createTokenClient({ adapter: app, ...base }).exchangeCode(`${CANARY.tokenPrefix}not-a-code`),
+    );
 
-    const generic = oauth2({ clientId: IDS.oauth2, clientSecret: CANARY.oauth2Secret, authorizationEndpoint: `${AS}/oauth2/authorize`, tokenEndpoint: `${AS}/oauth2/token`, revocationEndpoint: `${AS}/oauth2/revoke`, redirectUri: REDIRECT, clientCredentials: true });
+    const generic = oauth2({
+      clientId: IDS.oauth2,
+      clientSecret: CANARY.oauth2Secret,
+      authorizationEndpoint: `${AS}/oauth2/authorize`,
+      tokenEndpoint: `${AS}/oauth2/token`,
+      revocationEndpoint: `${AS}/oauth2/revoke`,
+      redirectUri: REDIRECT,
+      clientCredentials: true,
+    });
     const g = createTokenClient({ adapter: generic, ...base });
     const consent = await c.fetch(generic.authorizationUrl({ state: 's' }), { redirect: 'manual' });
     await g.exchangeCode(new URL(consent.headers.get('location')!).searchParams.get('code')!);
-    c.emu.fault({ path: '/oauth2/token', status: 400, body: { error: 'invalid_grant', error_description: `refresh token ${CANARY.tokenPrefix}x refused` }, times: 1 });
+    c.emu.fault({
+      path: '/oauth2/token',
+      status: 400,
+      body: {
+        error: 'invalid_grant',
+        error_description: `refresh token ${CANARY.tokenPrefix}x refused`,
+      },
+      times: 1,
+    });
     c.emu.clock.advance(3600_000);
     await g.getAccessToken(); // refresh refused, client_credentials fallback
     expect((await g.revoke()).status).toBe('revoked');
@@ -102,11 +170,18 @@ describe('telemetry: no canary in any span, attribute, event or metric', () => {
       ),
     );
     const handler = createAuthHandler({
-      adapter: firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD }),
+      adapter: firstDollarApp({
+        ...IDS.fdApp,
+        clientSecret: CANARY.fdAppSecret,
+        apiBaseUrl: FD,
+        consentBaseUrl: FD,
+      }),
       secret: [CANARY.cookieKey, CANARY.cookieKeyOld],
       fetch: c.fetch,
       retry: { limit: 0 },
-      proxy: { '/api/graphql': `${firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId })}?key=${CANARY.fdAppSecret}` },
+      proxy: {
+        '/api/graphql': `${firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId })}?key=${CANARY.fdAppSecret}`,
+      },
       telemetry,
     });
     const b = browser(handler, seen);

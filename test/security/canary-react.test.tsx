@@ -6,7 +6,12 @@
 import '../../packages/react/test/server-fetch-classes';
 import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
 import { createAuthHandler } from '@grantkit/edge';
-import { createSessionClient, GrantkitProvider, useFirstDollarAuth, useFirstDollarQuery } from '@grantkit/react';
+import {
+  createSessionClient,
+  GrantkitProvider,
+  useFirstDollarAuth,
+  useFirstDollarQuery,
+} from '@grantkit/react';
 import { QueryClient } from '@tanstack/react-query';
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { get } from 'idb-keyval';
@@ -24,12 +29,19 @@ it('the React session client and hooks never see a canary: responses, errors, se
   try {
     const c = canaryEmulator();
     const handler = createAuthHandler({
-      adapter: firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD }),
+      adapter: firstDollarApp({
+        ...IDS.fdApp,
+        clientSecret: CANARY.fdAppSecret,
+        apiBaseUrl: FD,
+        consentBaseUrl: FD,
+      }),
       secret: [CANARY.cookieKey, CANARY.cookieKeyOld],
       fetch: c.fetch,
       retry: { limit: 0 },
       cookie: { secure: false }, // plain-http test origin, as in packages/react/test/edge-fixture.ts
-      proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }) },
+      proxy: {
+        '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }),
+      },
       onError: (error) => console.error('edge', error),
     });
     const jar = new Map<string, string>();
@@ -37,11 +49,17 @@ it('the React session client and hooks never see a canary: responses, errors, se
       const url = new URL(String(input), 'http://127.0.0.1:3000');
       const headers = new Headers(init.headers);
       if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      const response = (await handler(new Request(url, { method: init.method ?? 'GET', headers, body: init.body ?? null }))) ?? new Response('nf', { status: 404 });
+      const response =
+        (await handler(
+          new Request(url, { method: init.method ?? 'GET', headers, body: init.body ?? null }),
+        )) ?? new Response('nf', { status: 404 });
       await seen.response(`${init.method ?? 'GET'} ${url.pathname}`, response);
       for (const line of response.headers.getSetCookie()) {
         const [pair = '', ...attrs] = line.split(';');
-        const [name = '', value = ''] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+        const [name = '', value = ''] = [
+          pair.slice(0, pair.indexOf('=')),
+          pair.slice(pair.indexOf('=') + 1),
+        ];
         if (value === '' || /max-age=0/i.test(attrs.join(';'))) jar.delete(name);
         else jar.set(name, value);
       }
@@ -65,7 +83,9 @@ it('the React session client and hooks never see a canary: responses, errors, se
 
     await attempt('getSession anonymous', () => client.getSession());
     await attempt('graphql anonymous', () => client.graphql('query { ping }'));
-    await attempt('exchange without intent', () => client.exchange(c.issueCode('firstDollar', IDS.fdApp.appId)));
+    await attempt('exchange without intent', () =>
+      client.exchange(c.issueCode('firstDollar', IDS.fdApp.appId)),
+    );
     const code = await loginAndConsent();
     await attempt('exchange', () => client.exchange(code));
     await attempt('exchange replay', () => client.exchange(`${code}`));
@@ -78,7 +98,9 @@ it('the React session client and hooks never see a canary: responses, errors, se
     await attempt('graphql error', () => client.graphql('query { me { id } }'));
     c.emu.revokeAccessTokens();
     c.emu.fault({ path: '/v0/auth/token', status: 500 });
-    await attempt('graphql while the token endpoint answers 500', () => client.graphql('query { ping }'));
+    await attempt('graphql while the token endpoint answers 500', () =>
+      client.graphql('query { ping }'),
+    );
     await loginAndConsent();
     await attempt('exchange of a bogus code', () => client.exchange(`${CANARY.tokenPrefix}bogus`));
     c.emu.revokeConsent(IDS.fdApp.appId);
@@ -97,7 +119,9 @@ it('the React session client and hooks never see a canary: responses, errors, se
     function App() {
       const auth = useFirstDollarAuth();
       const ping = useFirstDollarQuery<{ ping: string }>('query { ping }');
-      return <pre data-testid="out">{JSON.stringify({ auth, ping: ping.data, error: ping.error })}</pre>;
+      return (
+        <pre data-testid="out">{JSON.stringify({ auth, ping: ping.data, error: ping.error })}</pre>
+      );
     }
     render(
       <GrantkitProvider client={client} queryClient={queryClient}>
@@ -106,12 +130,19 @@ it('the React session client and hooks never see a canary: responses, errors, se
     );
     await waitFor(() => expect(screen.getByTestId('out').textContent).toContain('pong'));
     seen.add('DOM', document.documentElement.outerHTML);
-    seen.object('query cache', queryClient.getQueryCache().getAll().map((q) => ({ key: q.queryKey, state: q.state })));
+    seen.object(
+      'query cache',
+      queryClient
+        .getQueryCache()
+        .getAll()
+        .map((q) => ({ key: q.queryKey, state: q.state })),
+    );
     await attempt('logout', () => client.logout());
     stop();
     seen.object('session events (also what other tabs receive)', events);
     seen.object('lastSession', await client.lastSession());
-    if (typeof indexedDB !== 'undefined') seen.object('IndexedDB', [await get('grantkit:session'), await get('grantkit:returnTo')]);
+    if (typeof indexedDB !== 'undefined')
+      seen.object('IndexedDB', [await get('grantkit:session'), await get('grantkit:returnTo')]);
     seen.add('document.cookie', document.cookie);
 
     expect(events.length).toBeGreaterThan(5);

@@ -22,7 +22,12 @@ const b64 = (text: string) => {
 
 /** The encodings of `secret` worth searching for. Short values (< 8 chars) get no base64 forms. */
 export function needlesFor(label: string, secret: string): Needle[] {
-  const texts = new Set<string>([secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), JSON.stringify(secret).slice(1, -1)]);
+  const texts = new Set<string>([
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
   const forms = new Set(texts);
   // Base64 of each textual form (a Basic header encodes the form-encoded secret, RFC 6749 §2.3.1).
   for (const text of secret.length >= 8 ? texts : []) {
@@ -42,7 +47,12 @@ const JWT = /eyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*/g;
 
 const decodeSegment = (segment: string): string => {
   try {
-    const bin = atob(segment.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(segment.length / 4) * 4, '='));
+    const bin = atob(
+      segment
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(segment.length / 4) * 4, '='),
+    );
     return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
   } catch {
     return '';
@@ -57,8 +67,10 @@ const decodeSegment = (segment: string): string => {
 export function findLeaks(text: string, needles: readonly Needle[] = []): string[] {
   const found = new Set<string>();
   if (text.includes(CANARY_MARK)) found.add('canary marker');
-  for (const match of text.matchAll(JWT)) if (decodeSegment(match[1]!).includes(CANARY_MARK)) found.add('canary inside a JWT');
-  for (const { label, value } of needles) if (value !== '' && text.includes(value)) found.add(label);
+  for (const match of text.matchAll(JWT))
+    if (decodeSegment(match[1]!).includes(CANARY_MARK)) found.add('canary inside a JWT');
+  for (const { label, value } of needles)
+    if (value !== '' && text.includes(value)) found.add(label);
   return [...found];
 }
 

@@ -24,28 +24,51 @@ vi.mock('@grantkit/core/testing', async (importOriginal) => {
 });
 
 const known: Needle[] = [
-  ...needlesFor('TEST_CREDENTIALS.firstDollarPartner.clientSecret', TEST_CREDENTIALS.firstDollarPartner.clientSecret),
-  ...needlesFor('TEST_CREDENTIALS.firstDollarApp.clientSecret', TEST_CREDENTIALS.firstDollarApp.clientSecret),
+  ...needlesFor(
+    'TEST_CREDENTIALS.firstDollarPartner.clientSecret',
+    TEST_CREDENTIALS.firstDollarPartner.clientSecret,
+  ),
+  ...needlesFor(
+    'TEST_CREDENTIALS.firstDollarApp.clientSecret',
+    TEST_CREDENTIALS.firstDollarApp.clientSecret,
+  ),
   ...needlesFor('TEST_CREDENTIALS.firstOrion.apiKey', TEST_CREDENTIALS.firstOrion.apiKey),
   ...needlesFor('TEST_CREDENTIALS.firstOrion.secretKey', TEST_CREDENTIALS.firstOrion.secretKey),
-  ...needlesFor('TEST_CREDENTIALS.orangeLogic.clientSecret', TEST_CREDENTIALS.orangeLogic.clientSecret),
+  ...needlesFor(
+    'TEST_CREDENTIALS.orangeLogic.clientSecret',
+    TEST_CREDENTIALS.orangeLogic.clientSecret,
+  ),
   ...needlesFor('TEST_CREDENTIALS.oauth2.clientSecret', TEST_CREDENTIALS.oauth2.clientSecret),
   // Session-cookie secrets of test/edge/suite.mjs and packages/react/test/edge-fixture.ts.
   ...needlesFor('edge suite session secret', 'edge-suite-session-secret-0123456789abcdef'),
   ...needlesFor('react fixture session secret', 'react-tests-session-secret-0123456789abcdef'),
 ];
 
-const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table', 'assert'] as const;
+const METHODS = [
+  'log',
+  'info',
+  'warn',
+  'error',
+  'debug',
+  'trace',
+  'dir',
+  'table',
+  'assert',
+] as const;
 // On globalThis: a worker may run several test files, each re-running this module, on one console.
 const state = globalThis as { __grantkitConsoleLines?: string[] };
 if (!state.__grantkitConsoleLines) {
   const lines: string[] = (state.__grantkitConsoleLines = []);
   for (const method of METHODS) {
     const original = console[method] as (...args: unknown[]) => void;
-    (console as unknown as Record<string, unknown>)[method] = function captured(this: unknown, ...args: unknown[]) {
+    (console as unknown as Record<string, unknown>)[method] = function captured(
+      this: unknown,
+      ...args: unknown[]
+    ) {
       // console.assert(condition, ...data) prints only when the condition is falsy.
       const printed = method === 'assert' ? (args[0] ? [] : args.slice(1)) : args;
-      if (printed.length) lines.push(formatWithOptions({ depth: 8, showHidden: false }, ...printed));
+      if (printed.length)
+        lines.push(formatWithOptions({ depth: 8, showHidden: false }, ...printed));
       return original.apply(this, args);
     };
   }
@@ -58,7 +81,9 @@ function check(where: string): void {
   lines.length = 0;
   const leaks = findLeaks(text, known);
   if (leaks.length) {
-    throw new Error(`Canary check: console output ${where} leaked ${leaks.join(', ')}:\n${redact(text, known).slice(0, 2000)}`);
+    throw new Error(
+      `Canary check: console output ${where} leaked ${leaks.join(', ')}:\n${redact(text, known).slice(0, 2000)}`,
+    );
   }
 }
 

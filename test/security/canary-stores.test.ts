@@ -3,7 +3,12 @@
 // canaries and every token and code the emulator issued. A dump of the store holds no token.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { createTokenClient, firstDollarApp, firstDollarGraphQLEndpoint, firstDollarPartner } from '@grantkit/core';
+import {
+  createTokenClient,
+  firstDollarApp,
+  firstDollarGraphQLEndpoint,
+  firstDollarPartner,
+} from '@grantkit/core';
 import { redisShared } from '@grantkit/core/redis';
 import { createAuthHandler } from '@grantkit/edge';
 import { redisCoordinator, redisSessionStore } from '@grantkit/edge/redis';
@@ -48,15 +53,27 @@ const ping = { query: 'query { ping }' };
 describe.skipIf(!enabled)('shared stores hold no token in clear', () => {
   it('edge on Redis (sessions + coordinator) and a core Partner client on Redis: login, proxy, renewals, logout', async () => {
     const c = canaryEmulator();
-    const adapter = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
+    const adapter = firstDollarApp({
+      ...IDS.fdApp,
+      clientSecret: CANARY.fdAppSecret,
+      apiBaseUrl: FD,
+      consentBaseUrl: FD,
+    });
     const handler = createAuthHandler({
       adapter,
       secret: [CANARY.cookieKey, CANARY.cookieKeyOld],
       fetch: c.fetch,
       retry: { limit: 0 },
       sessions: redisSessionStore(redis, { secret: STORE_SECRET }),
-      coordinator: redisCoordinator(redis, { secret: STORE_SECRET, adapter, fetch: c.fetch, retry: { limit: 0 } }),
-      proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }) },
+      coordinator: redisCoordinator(redis, {
+        secret: STORE_SECRET,
+        adapter,
+        fetch: c.fetch,
+        retry: { limit: 0 },
+      }),
+      proxy: {
+        '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }),
+      },
       onError: (error) => console.error('grantkit edge', error),
     });
     const users = [browser(handler, seen), browser(handler, seen)];
@@ -75,7 +92,15 @@ describe.skipIf(!enabled)('shared stores hold no token in clear', () => {
     c.emu.grantConsent(IDS.fdApp.appId);
 
     const partner = createTokenClient(
-      redisShared(redis, { secret: STORE_SECRET }).options({ adapter: firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD }), fetch: c.fetch, key: 'fd:partner' }),
+      redisShared(redis, { secret: STORE_SECRET }).options({
+        adapter: firstDollarPartner({
+          clientId: IDS.fdPartner,
+          clientSecret: CANARY.fdPartnerSecret,
+          apiBaseUrl: FD,
+        }),
+        fetch: c.fetch,
+        key: 'fd:partner',
+      }),
     );
     await partner.getAccessToken();
     await partner.refresh();
@@ -90,14 +115,38 @@ describe.skipIf(!enabled)('shared stores hold no token in clear', () => {
     const c = canaryEmulator();
     const ns = await workersKv(); // workerd's own KV, through miniflare
     const { kv } = ns;
-    const adapter = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
-    const handler = createAuthHandler({ adapter, secret: CANARY.cookieKey, fetch: c.fetch, sessions: kvSessionStore(kv, { secret: STORE_SECRET }), proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }) } });
+    const adapter = firstDollarApp({
+      ...IDS.fdApp,
+      clientSecret: CANARY.fdAppSecret,
+      apiBaseUrl: FD,
+      consentBaseUrl: FD,
+    });
+    const handler = createAuthHandler({
+      adapter,
+      secret: CANARY.cookieKey,
+      fetch: c.fetch,
+      sessions: kvSessionStore(kv, { secret: STORE_SECRET }),
+      proxy: {
+        '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }),
+      },
+    });
     const b = browser(handler, seen);
     await b.call('/auth/login');
-    expect((await b.post('/auth/exchange', { code: c.issueCode('firstDollar', IDS.fdApp.appId) })).status).toBe(200);
+    expect(
+      (await b.post('/auth/exchange', { code: c.issueCode('firstDollar', IDS.fdApp.appId) }))
+        .status,
+    ).toBe(200);
     c.emu.revokeAccessTokens();
     expect((await b.post('/api/graphql', ping)).status).toBe(200);
-    const partner = createTokenClient({ adapter: firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD }), fetch: c.fetch, storage: kvTokenStorage(kv, { secret: STORE_SECRET }) });
+    const partner = createTokenClient({
+      adapter: firstDollarPartner({
+        clientId: IDS.fdPartner,
+        clientSecret: CANARY.fdPartnerSecret,
+        apiBaseUrl: FD,
+      }),
+      fetch: c.fetch,
+      storage: kvTokenStorage(kv, { secret: STORE_SECRET }),
+    });
     await partner.getAccessToken();
     const data = await ns.dump();
     await ns.dispose();

@@ -21,7 +21,19 @@ import {
 import { createAuthHandler, type AuthHandlerOptions } from '@grantkit/edge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findLeaks, needlesFor } from './canary-scan';
-import { AS, CANARY, FD, FO, IDS, OL, REDIRECT, browser, canaryEmulator, captureConsole, Collector } from './harness';
+import {
+  AS,
+  CANARY,
+  FD,
+  FO,
+  IDS,
+  OL,
+  REDIRECT,
+  browser,
+  canaryEmulator,
+  captureConsole,
+  Collector,
+} from './harness';
 
 let seen: Collector;
 let restoreConsole: () => void;
@@ -66,7 +78,14 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
     const c = canaryEmulator();
     const code = c.issueCode('oauth2', IDS.oauth2);
     expect(code.startsWith(CANARY.tokenPrefix)).toBe(true);
-    const fd = await client(c, firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD })).getTokenSet();
+    const fd = await client(
+      c,
+      firstDollarPartner({
+        clientId: IDS.fdPartner,
+        clientSecret: CANARY.fdPartnerSecret,
+        apiBaseUrl: FD,
+      }),
+    ).getTokenSet();
     expect(fd.refreshToken?.startsWith(CANARY.tokenPrefix)).toBe(true);
     expect(fd.accessToken.split('.')).toHaveLength(3); // still a JWT, so the exp cross-check still runs
     expect(findLeaks(fd.accessToken)).toEqual(['canary inside a JWT']);
@@ -74,9 +93,17 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
 
   it('First Dollar Partner: client_credentials, refresh, fallback, GraphQL, and every failure', async () => {
     const c = canaryEmulator();
-    const adapter = firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: CANARY.fdPartnerSecret, apiBaseUrl: FD });
+    const adapter = firstDollarPartner({
+      clientId: IDS.fdPartner,
+      clientSecret: CANARY.fdPartnerSecret,
+      apiBaseUrl: FD,
+    });
     const tokens = client(c, adapter);
-    const graphql = createGraphQLClient({ tokenClient: tokens, endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: FD }), retryDelay: 1 });
+    const graphql = createGraphQLClient({
+      tokenClient: tokens,
+      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: FD }),
+      retryDelay: 1,
+    });
     expect(await graphql.request('query { ping }')).toEqual({ ping: 'pong' });
     await tokens.refresh();
     c.emu.revokeRefreshTokens();
@@ -85,7 +112,9 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
       throw new Error('resolver exploded');
     });
     await attempt('graphql errors[]', () => graphql.request('query { me { id } }'));
-    c.emu.setGraphqlResolver(() => ({ me: { __typename: 'InternalServerError', code: 'E', message: 'boom', retryable: false } }));
+    c.emu.setGraphqlResolver(() => ({
+      me: { __typename: 'InternalServerError', code: 'E', message: 'boom', retryable: false },
+    }));
     await attempt('graphql domain error', () => graphql.request('query { me { id } }'));
     c.emu.revokeAccessTokens();
     c.emu.fault({ path: '/v0/auth/token', status: 500, times: Infinity });
@@ -100,7 +129,14 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
     await attempt('timeout', () => client(c, adapter, { timeout: 50 }).refresh());
     c.emu.fault({ path: '/v0/auth/token', status: 429, retryAfter: 1 });
     await attempt('429', () => tokens.refresh());
-    const wrong = client(c, firstDollarPartner({ clientId: IDS.fdPartner, clientSecret: `${CANARY.fdPartnerSecret}-wrong`, apiBaseUrl: FD }));
+    const wrong = client(
+      c,
+      firstDollarPartner({
+        clientId: IDS.fdPartner,
+        clientSecret: `${CANARY.fdPartnerSecret}-wrong`,
+        apiBaseUrl: FD,
+      }),
+    );
     await attempt('wrong client secret', () => wrong.getAccessToken());
     const aborted = new AbortController();
     aborted.abort(new Error('caller gave up'));
@@ -111,14 +147,24 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
 
   it('First Dollar OAuth App: consent page code, exchange, refresh, revoked consent, reused and bad codes', async () => {
     const c = canaryEmulator();
-    const adapter = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
+    const adapter = firstDollarApp({
+      ...IDS.fdApp,
+      clientSecret: CANARY.fdAppSecret,
+      apiBaseUrl: FD,
+      consentBaseUrl: FD,
+    });
     const tokens = client(c, adapter);
     const consent = await c.fetch(`${adapter.authorizationUrl()}?auto=1`, { redirect: 'manual' });
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     await tokens.exchangeCode(code);
     await attempt('code reused', () => client(c, adapter).exchangeCode(code));
-    await attempt('unknown code', () => client(c, adapter).exchangeCode(`${CANARY.tokenPrefix}not-a-code`));
-    const graphql = createGraphQLClient({ tokenClient: tokens, endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }) });
+    await attempt('unknown code', () =>
+      client(c, adapter).exchangeCode(`${CANARY.tokenPrefix}not-a-code`),
+    );
+    const graphql = createGraphQLClient({
+      tokenClient: tokens,
+      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }),
+    });
     expect(await graphql.request('query { ping }')).toEqual({ ping: 'pong' });
     await tokens.refresh();
     c.emu.revokeConsent(IDS.fdApp.appId);
@@ -127,33 +173,83 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
     await attempt('refresh after consent revoked', () => tokens.refresh());
     const late = c.issueCode('firstDollar', IDS.fdApp.appId);
     await attempt('exchange after consent revoked', () => client(c, adapter).exchangeCode(late));
-    const wrong = client(c, firstDollarApp({ ...IDS.fdApp, clientSecret: `${CANARY.fdAppSecret}-wrong`, apiBaseUrl: FD }));
+    const wrong = client(
+      c,
+      firstDollarApp({ ...IDS.fdApp, clientSecret: `${CANARY.fdAppSecret}-wrong`, apiBaseUrl: FD }),
+    );
     c.emu.grantConsent(IDS.fdApp.appId);
-    await attempt('wrong client secret at exchange', () => wrong.exchangeCode(c.issueCode('firstDollar', IDS.fdApp.appId)));
+    await attempt('wrong client secret at exchange', () =>
+      wrong.exchangeCode(c.issueCode('firstDollar', IDS.fdApp.appId)),
+    );
     seen.expectClean(c.issued);
   });
 
   it('First Orion v1 (header and body refresh, refresh unsupported) and v2 (Basic), with failures', async () => {
     const c = canaryEmulator();
     for (const refresh of ['header', 'body', false] as const) {
-      const v1 = client(c, firstOrionV1({ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey, baseUrl: FO, refresh }));
+      const v1 = client(
+        c,
+        firstOrionV1({
+          apiKey: CANARY.foApiKey,
+          secretKey: CANARY.foSecretKey,
+          baseUrl: FO,
+          refresh,
+        }),
+      );
       expect((await v1.fetch(`${FO}/v1/echo`)).status).toBe(200);
       await v1.refresh();
     }
-    const v1 = client(c, firstOrionV1({ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey, baseUrl: FO }));
+    const v1 = client(
+      c,
+      firstOrionV1({ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey, baseUrl: FO }),
+    );
     await v1.getAccessToken();
     c.emu.setFirstOrionRefreshSupported(false);
     await v1.refresh(); // 404 → falls back to /v1/auth
     c.emu.setFirstOrionRefreshSupported(true);
     c.emu.fault({ path: /^\/v1\/auth/, status: 503, times: 2 });
     await attempt('v1 503', () => v1.refresh());
-    await attempt('v1 wrong secret key', () => client(c, firstOrionV1({ apiKey: CANARY.foApiKey, secretKey: `${CANARY.foSecretKey}-x`, baseUrl: FO })).getAccessToken());
-    await attempt('v1 wrong api key', () => client(c, firstOrionV1({ apiKey: `${CANARY.foApiKey}-x`, secretKey: CANARY.foSecretKey, baseUrl: FO })).getAccessToken());
-    const v2 = client(c, firstOrionOAuth({ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey, baseUrl: FO }));
+    await attempt('v1 wrong secret key', () =>
+      client(
+        c,
+        firstOrionV1({
+          apiKey: CANARY.foApiKey,
+          secretKey: `${CANARY.foSecretKey}-x`,
+          baseUrl: FO,
+        }),
+      ).getAccessToken(),
+    );
+    await attempt('v1 wrong api key', () =>
+      client(
+        c,
+        firstOrionV1({
+          apiKey: `${CANARY.foApiKey}-x`,
+          secretKey: CANARY.foSecretKey,
+          baseUrl: FO,
+        }),
+      ).getAccessToken(),
+    );
+    const v2 = client(
+      c,
+      firstOrionOAuth({ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey, baseUrl: FO }),
+    );
     await v2.getAccessToken();
     await v2.refresh();
-    await attempt('v2 wrong secret key', () => client(c, firstOrionOAuth({ apiKey: CANARY.foApiKey, secretKey: `${CANARY.foSecretKey}-x`, baseUrl: FO })).getAccessToken());
-    c.emu.fault({ path: '/v2/auth', status: 500, body: { error: 'server_error', error_description: 'vendor stack trace here' } });
+    await attempt('v2 wrong secret key', () =>
+      client(
+        c,
+        firstOrionOAuth({
+          apiKey: CANARY.foApiKey,
+          secretKey: `${CANARY.foSecretKey}-x`,
+          baseUrl: FO,
+        }),
+      ).getAccessToken(),
+    );
+    c.emu.fault({
+      path: '/v2/auth',
+      status: 500,
+      body: { error: 'server_error', error_description: 'vendor stack trace here' },
+    });
     await attempt('v2 500', () => v2.refresh());
     expect(c.emu.count({ vendor: 'firstOrion', status: 200 })).toBeGreaterThanOrEqual(8);
     seen.expectClean(c.issued);
@@ -161,7 +257,12 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
 
   it('Orange Logic: authorize with state, exchange, refresh, refused refresh, 30-day expiry, wrong secret', async () => {
     const c = canaryEmulator();
-    const adapter = orangeLogic({ siteUrl: OL, clientId: IDS.ol, clientSecret: CANARY.olSecret, redirectUri: REDIRECT });
+    const adapter = orangeLogic({
+      siteUrl: OL,
+      clientId: IDS.ol,
+      clientSecret: CANARY.olSecret,
+      redirectUri: REDIRECT,
+    });
     const tokens = client(c, adapter);
     const state = randomState();
     const back = await c.fetch(adapter.authorizationUrl({ state }), { redirect: 'manual' });
@@ -176,55 +277,122 @@ describe('core: every vendor flow with canary credentials, tokens and codes', ()
     await old.exchangeCode(c.issueCode('orangeLogic', IDS.ol));
     c.emu.clock.advance(31 * 24 * 3600 * 1000);
     await attempt('refresh token past 30 days', () => old.refresh());
-    await attempt('wrong secret', () => client(c, orangeLogic({ siteUrl: OL, clientId: IDS.ol, clientSecret: `${CANARY.olSecret}-x`, redirectUri: REDIRECT })).exchangeCode(c.issueCode('orangeLogic', IDS.ol)));
+    await attempt('wrong secret', () =>
+      client(
+        c,
+        orangeLogic({
+          siteUrl: OL,
+          clientId: IDS.ol,
+          clientSecret: `${CANARY.olSecret}-x`,
+          redirectUri: REDIRECT,
+        }),
+      ).exchangeCode(c.issueCode('orangeLogic', IDS.ol)),
+    );
     seen.expectClean(c.issued);
   });
 
   it('generic OAuth 2.0: confidential (basic and post) and public PKCE clients, client_credentials, and failures', async () => {
     const c = canaryEmulator();
-    const base = { tokenEndpoint: `${AS}/oauth2/token`, authorizationEndpoint: `${AS}/oauth2/authorize`, redirectUri: REDIRECT, scope: 'openid' };
-    for (const [clientId, clientAuth] of [[IDS.oauth2, 'client_secret_basic'], [IDS.oauth2Post, 'client_secret_post']] as const) {
+    const base = {
+      tokenEndpoint: `${AS}/oauth2/token`,
+      authorizationEndpoint: `${AS}/oauth2/authorize`,
+      redirectUri: REDIRECT,
+      scope: 'openid',
+    };
+    for (const [clientId, clientAuth] of [
+      [IDS.oauth2, 'client_secret_basic'],
+      [IDS.oauth2Post, 'client_secret_post'],
+    ] as const) {
       const adapter = oauth2({ ...base, clientId, clientSecret: CANARY.oauth2Secret, clientAuth });
       const tokens = client(c, adapter);
       const { verifier, challenge } = await createPkce();
-      const back = await c.fetch(adapter.authorizationUrl({ state: randomState(), codeChallenge: challenge }), { redirect: 'manual' });
-      await tokens.exchangeCode(new URL(back.headers.get('location')!).searchParams.get('code')!, { codeVerifier: verifier });
+      const back = await c.fetch(
+        adapter.authorizationUrl({ state: randomState(), codeChallenge: challenge }),
+        { redirect: 'manual' },
+      );
+      await tokens.exchangeCode(new URL(back.headers.get('location')!).searchParams.get('code')!, {
+        codeVerifier: verifier,
+      });
       expect((await tokens.fetch(`${AS}/oauth2/userinfo`)).status).toBe(200);
       await tokens.refresh();
       c.emu.revokeRefreshTokens('oauth2');
       await attempt(`${clientAuth} refused refresh`, () => tokens.refresh());
-      await attempt(`${clientAuth} wrong verifier`, () => client(c, adapter).exchangeCode(c.issueCode('oauth2', clientId, { codeChallenge: challenge }), { codeVerifier: 'x'.repeat(43) }));
+      await attempt(`${clientAuth} wrong verifier`, () =>
+        client(c, adapter).exchangeCode(
+          c.issueCode('oauth2', clientId, { codeChallenge: challenge }),
+          { codeVerifier: 'x'.repeat(43) },
+        ),
+      );
     }
-    const service = client(c, oauth2({ clientId: IDS.oauth2, clientSecret: CANARY.oauth2Secret, tokenEndpoint: `${AS}/oauth2/token`, clientCredentials: true }));
+    const service = client(
+      c,
+      oauth2({
+        clientId: IDS.oauth2,
+        clientSecret: CANARY.oauth2Secret,
+        tokenEndpoint: `${AS}/oauth2/token`,
+        clientCredentials: true,
+      }),
+    );
     await service.getAccessToken();
-    await attempt('client_credentials wrong secret', () => client(c, oauth2({ clientId: IDS.oauth2, clientSecret: `${CANARY.oauth2Secret}x`, tokenEndpoint: `${AS}/oauth2/token`, clientCredentials: true })).getAccessToken());
+    await attempt('client_credentials wrong secret', () =>
+      client(
+        c,
+        oauth2({
+          clientId: IDS.oauth2,
+          clientSecret: `${CANARY.oauth2Secret}x`,
+          tokenEndpoint: `${AS}/oauth2/token`,
+          clientCredentials: true,
+        }),
+      ).getAccessToken(),
+    );
     const pub = oauth2({ ...base, clientId: IDS.oauth2Public });
     const { verifier, challenge } = await createPkce();
-    const back = await c.fetch(pub.authorizationUrl({ codeChallenge: challenge }), { redirect: 'manual' });
-    await client(c, pub).exchangeCode(new URL(back.headers.get('location')!).searchParams.get('code')!, { codeVerifier: verifier });
+    const back = await c.fetch(pub.authorizationUrl({ codeChallenge: challenge }), {
+      redirect: 'manual',
+    });
+    await client(c, pub).exchangeCode(
+      new URL(back.headers.get('location')!).searchParams.get('code')!,
+      { codeVerifier: verifier },
+    );
     expect(c.emu.count({ vendor: 'oauth2', status: 200 })).toBeGreaterThanOrEqual(8);
     seen.expectClean(c.issued);
   });
 
   it('the scanner catches what it claims to (raw, form-encoded, base64 at every alignment, canary JWTs)', () => {
     const needles = needlesFor('s', CANARY.oauth2Secret);
-    const basic = btoa(`${encodeURIComponent(IDS.oauth2)}:${new URLSearchParams([['', CANARY.oauth2Secret]]).toString().slice(1)}`);
-    for (const prefix of ['', 'a', 'ab']) expect(findLeaks(btoa(`${prefix}${CANARY.oauth2Secret}`), needles)).toEqual(['s']);
+    const basic = btoa(
+      `${encodeURIComponent(IDS.oauth2)}:${new URLSearchParams([['', CANARY.oauth2Secret]]).toString().slice(1)}`,
+    );
+    for (const prefix of ['', 'a', 'ab'])
+      expect(findLeaks(btoa(`${prefix}${CANARY.oauth2Secret}`), needles)).toEqual(['s']);
     expect(findLeaks(`Authorization: Basic ${basic}`, needles)).toEqual(['s']);
-    expect(findLeaks(`{"client_secret":${JSON.stringify(CANARY.oauth2Secret.slice(7))}}`, needlesFor('t', CANARY.oauth2Secret.slice(7)))).toEqual(['t']);
+    expect(
+      findLeaks(
+        `{"client_secret":${JSON.stringify(CANARY.oauth2Secret.slice(7))}}`,
+        needlesFor('t', CANARY.oauth2Secret.slice(7)),
+      ),
+    ).toEqual(['t']);
     expect(findLeaks('nothing to see', needles)).toEqual([]);
   });
 });
 
 /* ------------------------------------------------------------------ edge */
 
-function edge(c: Canary, adapter: AuthHandlerOptions['adapter'], extra: Partial<AuthHandlerOptions> = {}) {
+function edge(
+  c: Canary,
+  adapter: AuthHandlerOptions['adapter'],
+  extra: Partial<AuthHandlerOptions> = {},
+) {
   const handler = createAuthHandler({
     adapter,
     secret: [CANARY.cookieKey, CANARY.cookieKeyOld],
     fetch: c.fetch,
     retry: { limit: 0 },
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }), '/api/echo': `${OL}/webapi/echo`, '/api/userinfo': `${AS}/oauth2/userinfo` },
+    proxy: {
+      '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: FD, appId: IDS.fdApp.appId }),
+      '/api/echo': `${OL}/webapi/echo`,
+      '/api/userinfo': `${AS}/oauth2/userinfo`,
+    },
     errorRedirect: '/error',
     onError: (error) => console.error('grantkit edge', error),
     ...extra,
@@ -247,7 +415,12 @@ describe('edge: every route and error path with canary secrets, cookie keys, tok
 
   it('First Dollar OAuth App: login, callback, session, proxy, refresh, exchange, logout, and every failure', async () => {
     const c = canaryEmulator();
-    const fdApp = firstDollarApp({ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, apiBaseUrl: FD, consentBaseUrl: FD });
+    const fdApp = firstDollarApp({
+      ...IDS.fdApp,
+      clientSecret: CANARY.fdAppSecret,
+      apiBaseUrl: FD,
+      consentBaseUrl: FD,
+    });
     const handler = edge(c, fdApp);
     const b = browser(handler, seen);
 
@@ -270,18 +443,28 @@ describe('edge: every route and error path with canary secrets, cookie keys, tok
     expect((await b.post('/auth/exchange', { code })).status).toBe(400); // code already used
     await b.call('/auth/login');
     await b.call(`/auth/callback?code=${encodeURIComponent(`${CANARY.tokenPrefix}bogus`)}`);
-    await b.call(`/auth/callback?code=${c.issueCode('firstDollar', IDS.fdApp.appId)}`, { cookies: new Map() });
+    await b.call(`/auth/callback?code=${c.issueCode('firstDollar', IDS.fdApp.appId)}`, {
+      cookies: new Map(),
+    });
     await b.call('/auth/callback?error=access_denied&error_description=user+said+no');
     await b.call('/api/graphql', { method: 'POST', body: JSON.stringify(ping) });
     await b.call('/auth/logout', { method: 'POST', headers: { origin: 'https://evil.example' } });
 
     // Upstream failures: the token endpoint and the API answering 500.
     c.emu.revokeAccessTokens();
-    c.emu.fault({ path: '/v0/auth/token', status: 500, body: { error: 'server_error', error_description: 'upstream exploded' } });
+    c.emu.fault({
+      path: '/v0/auth/token',
+      status: 500,
+      body: { error: 'server_error', error_description: 'upstream exploded' },
+    });
     expect((await b.post('/api/graphql', ping)).status).toBeGreaterThanOrEqual(500);
     c.emu.fault({ path: '/v0/auth/token', status: 500 });
     expect((await b.post('/auth/refresh')).status).toBeGreaterThanOrEqual(500);
-    c.emu.fault({ path: `/app/${IDS.fdApp.appId}/graphql`, status: 500, body: { errors: [{ message: 'upstream API exploded' }] } });
+    c.emu.fault({
+      path: `/app/${IDS.fdApp.appId}/graphql`,
+      status: 500,
+      body: { errors: [{ message: 'upstream API exploded' }] },
+    });
     await b.post('/api/graphql', ping);
     c.emu.fault({ path: '/v0/auth/token', drop: true });
     c.emu.revokeAccessTokens();
@@ -339,9 +522,25 @@ describe('edge: every route and error path with canary secrets, cookie keys, tok
   it('Orange Logic (state) and generic OAuth 2.0 (PKCE): the login intent holds state and verifier, never in clear', async () => {
     const c = canaryEmulator();
     const flows = [
-      orangeLogic({ siteUrl: OL, clientId: IDS.ol, clientSecret: CANARY.olSecret, redirectUri: REDIRECT }),
-      oauth2({ clientId: IDS.oauth2, clientSecret: CANARY.oauth2Secret, tokenEndpoint: `${AS}/oauth2/token`, authorizationEndpoint: `${AS}/oauth2/authorize`, redirectUri: REDIRECT }),
-      oauth2({ clientId: IDS.oauth2Public, tokenEndpoint: `${AS}/oauth2/token`, authorizationEndpoint: `${AS}/oauth2/authorize`, redirectUri: REDIRECT }),
+      orangeLogic({
+        siteUrl: OL,
+        clientId: IDS.ol,
+        clientSecret: CANARY.olSecret,
+        redirectUri: REDIRECT,
+      }),
+      oauth2({
+        clientId: IDS.oauth2,
+        clientSecret: CANARY.oauth2Secret,
+        tokenEndpoint: `${AS}/oauth2/token`,
+        authorizationEndpoint: `${AS}/oauth2/authorize`,
+        redirectUri: REDIRECT,
+      }),
+      oauth2({
+        clientId: IDS.oauth2Public,
+        tokenEndpoint: `${AS}/oauth2/token`,
+        authorizationEndpoint: `${AS}/oauth2/authorize`,
+        redirectUri: REDIRECT,
+      }),
     ];
     for (const adapter of flows) {
       const b = browser(edge(c, adapter), seen);

@@ -2,7 +2,11 @@
 // it issues, a collector that dumps everything a user, a log or a browser could see, and a small
 // browser (cookie jar, manual redirects) in front of an edge handler.
 import { formatWithOptions, inspect } from 'node:util';
-import { createVendorEmulator, type EmulatorOptions, type VendorEmulator } from '@grantkit/core/testing';
+import {
+  createVendorEmulator,
+  type EmulatorOptions,
+  type VendorEmulator,
+} from '@grantkit/core/testing';
 import { CSRF_HEADER } from '@grantkit/edge';
 import { expect } from 'vitest';
 import { findLeaks, needlesFor, redact, type Needle } from './canary-scan';
@@ -45,11 +49,18 @@ export function canaryEmulator(extra: EmulatorOptions = {}) {
       apps: [{ ...IDS.fdApp, clientSecret: CANARY.fdAppSecret, redirectUri: REDIRECT }],
     },
     firstOrion: { keys: [{ apiKey: CANARY.foApiKey, secretKey: CANARY.foSecretKey }] },
-    orangeLogic: { clients: [{ clientId: IDS.ol, clientSecret: CANARY.olSecret, redirectUri: REDIRECT }] },
+    orangeLogic: {
+      clients: [{ clientId: IDS.ol, clientSecret: CANARY.olSecret, redirectUri: REDIRECT }],
+    },
     oauth2: {
       clients: [
         { clientId: IDS.oauth2, clientSecret: CANARY.oauth2Secret, redirectUris: [REDIRECT] },
-        { clientId: IDS.oauth2Post, clientSecret: CANARY.oauth2Secret, redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post' },
+        {
+          clientId: IDS.oauth2Post,
+          clientSecret: CANARY.oauth2Secret,
+          redirectUris: [REDIRECT],
+          tokenEndpointAuthMethod: 'client_secret_post',
+        },
         { clientId: IDS.oauth2Public, redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'none' },
       ],
     },
@@ -63,12 +74,17 @@ export function canaryEmulator(extra: EmulatorOptions = {}) {
       if (code) issued.add(code);
     }
     if ((response.headers.get('content-type') ?? '').includes('json')) {
-      const body = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
-      for (const field of ['access_token', 'token', 'refresh_token']) if (typeof body?.[field] === 'string') issued.add(body[field] as string);
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as Record<string, unknown> | undefined;
+      for (const field of ['access_token', 'token', 'refresh_token'])
+        if (typeof body?.[field] === 'string') issued.add(body[field] as string);
     }
     return response;
   };
-  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => record(await emu.fetch(input, init))) as typeof globalThis.fetch;
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
+    record(await emu.fetch(input, init))) as typeof globalThis.fetch;
   const issueCode: VendorEmulator['issueCode'] = (...args) => {
     const code = emu.issueCode(...args);
     issued.add(code);
@@ -126,13 +142,23 @@ export class Collector {
 
   /** Fails naming each leak (the redacted text, never the canary). */
   expectClean(extra: Iterable<string> = []): void {
-    for (const { where, value } of this.#live.splice(0)) this.object(`${where} (after the flow)`, value, false);
+    for (const { where, value } of this.#live.splice(0))
+      this.object(`${where} (after the flow)`, value, false);
     const needles: Needle[] = [
       ...Object.entries(CANARY).flatMap(([name, value]) => needlesFor(`canary ${name}`, value)),
       // Each issued token and code, also without its canary prefix (a leak of the random part alone).
-      ...[...extra].flatMap((token) => [token, token.startsWith(CANARY.tokenPrefix) ? token.slice(CANARY.tokenPrefix.length) : token]).flatMap((token) => needlesFor('an issued token or code', token)),
+      ...[...extra]
+        .flatMap((token) => [
+          token,
+          token.startsWith(CANARY.tokenPrefix) ? token.slice(CANARY.tokenPrefix.length) : token,
+        ])
+        .flatMap((token) => needlesFor('an issued token or code', token)),
     ];
-    const leaks = this.items.flatMap(({ where, text }) => findLeaks(text, needles).map((label) => `${where}: ${label}\n    ${redact(text, needles).slice(0, 400)}`));
+    const leaks = this.items.flatMap(({ where, text }) =>
+      findLeaks(text, needles).map(
+        (label) => `${where}: ${label}\n    ${redact(text, needles).slice(0, 400)}`,
+      ),
+    );
     expect(leaks, leaks.join('\n')).toEqual([]);
   }
 }
@@ -142,7 +168,8 @@ export function captureConsole(collector: Collector) {
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const originals = methods.map((m) => console[m]);
   methods.forEach((m) => {
-    console[m] = (...args: unknown[]) => collector.add(`console.${m}`, formatWithOptions({ depth: 8 }, ...args));
+    console[m] = (...args: unknown[]) =>
+      collector.add(`console.${m}`, formatWithOptions({ depth: 8 }, ...args));
   });
   return () => methods.forEach((m, i) => (console[m] = originals[i]!));
 }
@@ -152,14 +179,34 @@ export type Handler = (request: Request) => Promise<Response | null>;
 /** A browser in front of a handler: cookie jar (honouring Max-Age=0), no automatic redirects, every response collected. */
 export function browser(handler: Handler, collector: Collector, origin = ORIGIN) {
   const jar = new Map<string, string>();
-  const same = { origin, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
-  async function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; cookies?: Map<string, string> } = {}) {
+  const same = {
+    origin,
+    [CSRF_HEADER]: '1',
+    'sec-fetch-site': 'same-origin',
+    'content-type': 'application/json',
+  };
+  async function call(
+    path: string,
+    init: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      cookies?: Map<string, string>;
+    } = {},
+  ) {
     const cookies = init.cookies ?? jar;
     const headers = new Headers(init.headers);
     if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const request = new Request(new URL(path, origin), { method: init.method ?? 'GET', headers, body: init.body ?? null });
+    const request = new Request(new URL(path, origin), {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body ?? null,
+    });
     const response = (await handler(request)) ?? new Response('fallthrough', { status: 404 });
-    const text = await collector.response(`${init.method ?? 'GET'} ${path.split('?')[0]}`, response);
+    const text = await collector.response(
+      `${init.method ?? 'GET'} ${path.split('?')[0]}`,
+      response,
+    );
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
@@ -168,10 +215,21 @@ export function browser(handler: Handler, collector: Collector, origin = ORIGIN)
       if (value === '' || /max-age=0/i.test(attrs.join(';'))) cookies.delete(name);
       else cookies.set(name, value);
     }
-    return { response, status: response.status, text, location: response.headers.get('location'), json: () => JSON.parse(text) as Record<string, unknown> };
+    return {
+      response,
+      status: response.status,
+      text,
+      location: response.headers.get('location'),
+      json: () => JSON.parse(text) as Record<string, unknown>,
+    };
   }
   /** A state-changing request from the app's own origin. */
   const post = (path: string, body?: unknown, cookies?: Map<string, string>) =>
-    call(path, { method: 'POST', headers: same, ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(cookies ? { cookies } : {}) });
+    call(path, {
+      method: 'POST',
+      headers: same,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(cookies ? { cookies } : {}),
+    });
   return { jar, call, post, same };
 }

@@ -5,7 +5,16 @@
 import { ClientRejectedError, isGrantkitError, oauth2 } from '@grantkit/core';
 import { createAuthHandler } from '@grantkit/edge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AS, CANARY, IDS, REDIRECT, browser, canaryEmulator, captureConsole, Collector } from './harness';
+import {
+  AS,
+  CANARY,
+  IDS,
+  REDIRECT,
+  browser,
+  canaryEmulator,
+  captureConsole,
+  Collector,
+} from './harness';
 
 const SESSION = '__Host-grantkit';
 const WRONG_SECRET = 'CANARY-secret-oauth2-rotated+/=7f3a91c2e4';
@@ -43,7 +52,14 @@ function edge(c: Canary, clientSecret: string, errors: unknown[]) {
 }
 
 /** Set-Cookie lines of a response that clear the session cookie. */
-const cleared = (response: Response) => response.headers.getSetCookie().filter((line) => line.startsWith(`${SESSION}=`) && (/max-age=0/i.test(line) || line.startsWith(`${SESSION}=;`)));
+const cleared = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .filter(
+      (line) =>
+        line.startsWith(`${SESSION}=`) &&
+        (/max-age=0/i.test(line) || line.startsWith(`${SESSION}=;`)),
+    );
 
 describe('a wrong client secret (invalid_client on refresh) keeps every session', () => {
   it('POST /auth/refresh and a proxied request answer 502 client_rejected; the cookie stays and works with the right secret', async () => {
@@ -87,7 +103,11 @@ describe('a wrong client secret (invalid_client on refresh) keeps every session'
       expect(error).toBeInstanceOf(ClientRejectedError);
       expect(isGrantkitError(error, 'client_rejected')).toBe(true);
       expect(error).toMatchObject({ status: 401, error: 'invalid_client' });
-      expect(isGrantkitError(error, 'reauthorization_required') || isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'oauth_error')).toBe(false);
+      expect(
+        isGrantkitError(error, 'reauthorization_required') ||
+          isGrantkitError(error, 'consent_required') ||
+          isGrantkitError(error, 'oauth_error'),
+      ).toBe(false);
     }
 
     // The right secret again: the very same cookie renews and reaches the API.

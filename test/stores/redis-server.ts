@@ -13,8 +13,11 @@ export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? 'redis-server';
 export function hasRedis(): boolean {
   const present = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
   if (present) return true;
-  if (process.env.GRANTKIT_CI === '1') throw new Error('redis-server is missing, and GRANTKIT_CI=1 makes that a failure');
-  console.warn('skipping the Redis store tests: redis-server is not installed (run .ci/run, or apt-get install redis-server)');
+  if (process.env.GRANTKIT_CI === '1')
+    throw new Error('redis-server is missing, and GRANTKIT_CI=1 makes that a failure');
+  console.warn(
+    'skipping the Redis store tests: redis-server is not installed (run .ci/run, or apt-get install redis-server)',
+  );
   return false;
 }
 
@@ -47,10 +50,30 @@ export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'grantkit-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--dir', dir], { stdio: 'ignore' });
+    child = spawn(
+      REDIS_SERVER,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'yes',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
     // Bounded: 100 × 50 ms.
     for (let i = 0; i < 100; i++) {
-      const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 500 } });
+      const probe = createClient({
+        url: `redis://127.0.0.1:${port}`,
+        socket: { reconnectStrategy: false, connectTimeout: 500 },
+      });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -82,7 +105,10 @@ export async function startRedis(): Promise<RedisServer> {
     child = undefined;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    const admin = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+    const admin = createClient({
+      url: `redis://127.0.0.1:${port}`,
+      socket: { reconnectStrategy: false },
+    });
     admin.on('error', () => {});
     await admin.connect();
     await admin.sendCommand(['SHUTDOWN', 'SAVE']).catch(() => {});
@@ -111,7 +137,14 @@ export async function startRedis(): Promise<RedisServer> {
 
 /** A node-redis client the way the README tells users to make one (fails fast while Redis is down). */
 export async function connect(url: string) {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500), connectTimeout: 1000 } });
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+      connectTimeout: 1000,
+    },
+  });
   client.on('error', () => {}); // reconnects by itself; grantkit reports store_unavailable meanwhile
   await client.connect();
   return client;

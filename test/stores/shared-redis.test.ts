@@ -3,7 +3,13 @@
 // renewal (re-read after acquire, invalid_grant re-check, recorded refusal, dead holder replaced),
 // and store outages (typed store_unavailable within the timeout, then recovery).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenClient, firstDollarApp, firstDollarPartner, isGrantkitError, type TokenSet } from '@grantkit/core';
+import {
+  createTokenClient,
+  firstDollarApp,
+  firstDollarPartner,
+  isGrantkitError,
+  type TokenSet,
+} from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { createSharedStore, vendorRefresh, type SharedStore } from '@grantkit/core/shared';
 import { redisEngine, redisShared } from '@grantkit/core/redis';
@@ -39,7 +45,10 @@ afterAll(async () => {
 function vendor() {
   const emu = createVendorEmulator();
   const adapter = firstDollarApp({ ...app, apiBaseUrl: BASE });
-  const login = () => createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(emu.issueCode('firstDollar', app.appId));
+  const login = () =>
+    createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
+      emu.issueCode('firstDollar', app.appId),
+    );
   const refresh = vendorRefresh({ adapter, fetch: emu.fetch });
   const refreshes = () => emu.count({ grant: 'refresh_token' });
   return { emu, adapter, login, refresh, refreshes };
@@ -66,9 +75,15 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     await redis.set('t:b', raw);
     expect(await shared.get('b')).toBeUndefined();
     // Rotation: a new first secret still opens the old value, and seals with the new key.
-    const rotated = redisShared(redis, { secret: ['rotated-store-secret-0123456789abcdefgh', SECRET], prefix: 't:' });
+    const rotated = redisShared(redis, {
+      secret: ['rotated-store-secret-0123456789abcdefgh', SECRET],
+      prefix: 't:',
+    });
     expect(await rotated.get('a')).toEqual(tokens);
-    const other = redisShared(redis, { secret: 'another-store-secret-0123456789abcdefgh', prefix: 't:' });
+    const other = redisShared(redis, {
+      secret: 'another-store-secret-0123456789abcdefgh',
+      prefix: 't:',
+    });
     expect(await other.get('a')).toBeUndefined();
     expect(() => redisShared(redis, { secret: 'short' })).toThrow(/32 bytes/);
   });
@@ -111,9 +126,15 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
   it('4 processes renew one expired set at once: 1 refresh at the vendor, all get the same newest set', async () => {
     const { login, refresh, refreshes } = vendor();
     const t1 = await login();
-    const stores = await Promise.all([0, 1, 2, 3].map(async () => redisShared(await proc(), { secret: SECRET, lockTtl: 2000 })));
+    const stores = await Promise.all(
+      [0, 1, 2, 3].map(async () => redisShared(await proc(), { secret: SECRET, lockTtl: 2000 })),
+    );
     await stores[0]!.set('s', t1, 600);
-    const results = await Promise.all(stores.flatMap((s) => [0, 1, 2, 3, 4].map(() => s.renew('s', t1, refresh, { missing: 'end' }))));
+    const results = await Promise.all(
+      stores.flatMap((s) =>
+        [0, 1, 2, 3, 4].map(() => s.renew('s', t1, refresh, { missing: 'end' })),
+      ),
+    );
     expect(refreshes()).toBe(1);
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
     const stored = await stores[1]!.get('s');
@@ -163,7 +184,9 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     const shared = redisShared(redis, { secret: SECRET });
     await shared.set('s', t1);
     emu.revokeConsent(app.appId);
-    await expect(shared.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({ code: 'consent_required' });
+    await expect(shared.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({
+      code: 'consent_required',
+    });
     const again = redisShared(await proc(), { secret: SECRET });
     const second = await again.renew('s', t1, refresh, { missing: 'end' }).catch((e: unknown) => e);
     expect(isGrantkitError(second, 'consent_required')).toBe(true);
@@ -172,7 +195,9 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     expect(await again.get('s')).toBeUndefined();
     // A logged-out (deleted) session ends without a vendor call.
     await again.delete('s');
-    await expect(again.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({ code: 'reauthorization_required' });
+    await expect(again.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
     expect(refreshes()).toBe(1);
   });
 
@@ -184,7 +209,11 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     await redis.set('s:lock', 'dead-process', { PX: 600 });
     let commands = 0;
     const counting = redisShared(
-      { get: (k) => (commands++, redis.get(k)), eval: (s, o) => (commands++, redis.eval(s, o)), evalSha: (s, o) => (commands++, redis.evalSha(s, o)) },
+      {
+        get: (k) => (commands++, redis.get(k)),
+        eval: (s, o) => (commands++, redis.eval(s, o)),
+        evalSha: (s, o) => (commands++, redis.evalSha(s, o)),
+      },
       { secret: SECRET, lockTtl: 600 },
     );
     const started = Date.now();
@@ -216,7 +245,13 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     const emu = createVendorEmulator({ accessTokenTtl: { firstDollar: 3600 } });
     const partner = TEST_CREDENTIALS.firstDollarPartner;
     const make = async () =>
-      createTokenClient(redisShared(await proc(), { secret: SECRET }).options({ adapter: firstDollarPartner({ ...partner, apiBaseUrl: BASE }), fetch: emu.fetch, key: 'fd:partner' }));
+      createTokenClient(
+        redisShared(await proc(), { secret: SECRET }).options({
+          adapter: firstDollarPartner({ ...partner, apiBaseUrl: BASE }),
+          fetch: emu.fetch,
+          key: 'fd:partner',
+        }),
+      );
     const all = await Promise.all([make(), make(), make(), make()]);
     const tokens = await Promise.all(all.flatMap((c) => [c.getAccessToken(), c.getAccessToken()]));
     expect(new Set(tokens).size).toBe(1);
@@ -234,8 +269,13 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     // Hung (SIGSTOP): calls time out.
     server.pause();
     let started = Date.now();
-    await expect(shared.get('s')).rejects.toMatchObject({ code: 'store_unavailable', name: 'StoreUnavailableError' });
-    await expect(shared.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(shared.get('s')).rejects.toMatchObject({
+      code: 'store_unavailable',
+      name: 'StoreUnavailableError',
+    });
+    await expect(shared.renew('s', t1, refresh, { missing: 'end' })).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     server.resume();
     expect((await shared.get('s'))?.accessToken).toBe(t1.accessToken);
@@ -250,7 +290,10 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     await server.start();
     // Bounded: the client reconnects within a second.
     let got: TokenSet | undefined;
-    for (let i = 0; i < 40 && !got; i++) got = await shared.renew('s', t1, refresh, { missing: 'end' }).catch(() => new Promise<undefined>((r) => setTimeout(r, 50)));
+    for (let i = 0; i < 40 && !got; i++)
+      got = await shared
+        .renew('s', t1, refresh, { missing: 'end' })
+        .catch(() => new Promise<undefined>((r) => setTimeout(r, 50)));
     expect(got?.accessToken).not.toBe(t1.accessToken);
     expect(refreshes()).toBe(1);
   });
@@ -267,6 +310,8 @@ describe('shared store options', () => {
   it('a client without its own key is refused', () => {
     const engine = {} as Parameters<typeof createSharedStore>[0];
     const store: SharedStore = createSharedStore(engine, { secret: SECRET });
-    expect(() => store.options({ adapter: firstDollarPartner(TEST_CREDENTIALS.firstDollarPartner), key: '' })).toThrow(/key/);
+    expect(() =>
+      store.options({ adapter: firstDollarPartner(TEST_CREDENTIALS.firstDollarPartner), key: '' }),
+    ).toThrow(/key/);
   });
 });

@@ -3,10 +3,30 @@
 // states, one event per state change, cooldowns, keep-alive over weeks, delete racing a renewal,
 // several processes, and a canary scan of events, listed states and every value the store holds.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createGraphQLClient, createTokenClient, firstDollarApp, isGrantkitError, oauth2, orangeLogic, type Adapter, type TokenSet } from '@grantkit/core';
-import { createVendorEmulator, TEST_CREDENTIALS, type VendorEmulator } from '@grantkit/core/testing';
+import {
+  createGraphQLClient,
+  createTokenClient,
+  firstDollarApp,
+  isGrantkitError,
+  oauth2,
+  orangeLogic,
+  type Adapter,
+  type TokenSet,
+} from '@grantkit/core';
+import {
+  createVendorEmulator,
+  TEST_CREDENTIALS,
+  type VendorEmulator,
+} from '@grantkit/core/testing';
 import { redisEngine } from '@grantkit/core/redis';
-import { createVault, memoryEngine, type SharedEngine, type Vault, type VaultEvent, type VaultOptions } from '@grantkit/core/vault';
+import {
+  createVault,
+  memoryEngine,
+  type SharedEngine,
+  type Vault,
+  type VaultEvent,
+  type VaultOptions,
+} from '@grantkit/core/vault';
 import { findLeaks } from '../security/canary-scan';
 import { connect, hasRedis, startRedis, type RedisServer } from './redis-server';
 
@@ -59,13 +79,24 @@ interface World {
 }
 
 const engines = [
-  { name: 'memory', make: () => { const e = memoryEngine(); return async () => e; } },
+  {
+    name: 'memory',
+    make: () => {
+      const e = memoryEngine();
+      return async () => e;
+    },
+  },
   ...(enabled
-    ? [{ name: 'redis', make: () => async () => {
-        const client = await connect(server!.url);
-        redisClients.push(client);
-        return redisEngine(client);
-      } }]
+    ? [
+        {
+          name: 'redis',
+          make: () => async () => {
+            const client = await connect(server!.url);
+            redisClients.push(client);
+            return redisEngine(client);
+          },
+        },
+      ]
     : []),
 ];
 
@@ -89,7 +120,15 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
       events,
       written,
       async vault(adapter, options = {}) {
-        return createVault({ engine: recording(await newEngine(), written), secret: SECRET, adapter, fetch: emu.fetch, retry: { limit: 0 }, onEvent: (e) => events.push(e), ...options });
+        return createVault({
+          engine: recording(await newEngine(), written),
+          secret: SECRET,
+          adapter,
+          fetch: emu.fetch,
+          retry: { limit: 0 },
+          onEvent: (e) => events.push(e),
+          ...options,
+        });
       },
       advance(ms) {
         emu.clock.advance(ms);
@@ -111,12 +150,24 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
 
   const olAdapter = () => orangeLogic({ ...ol, siteUrl: OL });
   const olLogin = (emu: VendorEmulator, userId = 'user_1') =>
-    createTokenClient({ adapter: olAdapter(), fetch: emu.fetch }).exchangeCode(emu.issueCode('orangeLogic', ol.clientId, { userId }));
-  const fdAdapter = () => firstDollarApp({ appId: fdApp.appId, clientId: fdApp.clientId, clientSecret: fdApp.clientSecret, apiBaseUrl: FD });
+    createTokenClient({ adapter: olAdapter(), fetch: emu.fetch }).exchangeCode(
+      emu.issueCode('orangeLogic', ol.clientId, { userId }),
+    );
+  const fdAdapter = () =>
+    firstDollarApp({
+      appId: fdApp.appId,
+      clientId: fdApp.clientId,
+      clientSecret: fdApp.clientSecret,
+      apiBaseUrl: FD,
+    });
   const fdLogin = (emu: VendorEmulator, userId = 'user_1') =>
-    createTokenClient({ adapter: fdAdapter(), fetch: emu.fetch }).exchangeCode(emu.issueCode('firstDollar', fdApp.appId, { userId }));
-  const olRefreshes = (emu: VendorEmulator) => emu.count({ vendor: 'orangeLogic', grant: 'refresh_token' });
-  const stateEvents = (events: VaultEvent[], to: VaultEvent['to']) => events.filter((e) => e.to === to);
+    createTokenClient({ adapter: fdAdapter(), fetch: emu.fetch }).exchangeCode(
+      emu.issueCode('firstDollar', fdApp.appId, { userId }),
+    );
+  const olRefreshes = (emu: VendorEmulator) =>
+    emu.count({ vendor: 'orangeLogic', grant: 'refresh_token' });
+  const stateEvents = (events: VaultEvent[], to: VaultEvent['to']) =>
+    events.filter((e) => e.to === to);
 
   it('Orange Logic, 45 days with a daily keep-alive: never needs re-authorization; one vendor refresh per keep-alive that needed one', async () => {
     const { emu, events } = world;
@@ -154,14 +205,19 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     expect((await vault.list({ state: 'active' })).map((c) => c.id)).toEqual(['u1', 'u2']);
     world.advance(DAY + HOUR);
     // Listed as data at once (derived from the refresh expiry), before anyone tried it.
-    expect((await vault.list({ state: 'needs_reauthorization' })).map((c) => [c.id, c.reason])).toEqual([
+    expect(
+      (await vault.list({ state: 'needs_reauthorization' })).map((c) => [c.id, c.reason]),
+    ).toEqual([
       ['u1', 'refresh_token_expired'],
       ['u2', 'refresh_token_expired'],
     ]);
     const before = emu.requests.length;
     // u1: the app tries to use it.
     for (let i = 0; i < 3; i++) {
-      const error = await vault.client('u1').getAccessToken().catch((e: unknown) => e);
+      const error = await vault
+        .client('u1')
+        .getAccessToken()
+        .catch((e: unknown) => e);
       expect(isGrantkitError(error, 'reauthorization_required')).toBe(true);
     }
     // u2: the nightly keep-alive finds it (and so does a second run).
@@ -169,10 +225,12 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     expect((await vault.keepAlive({ jitter: 0 })).needsReauthorization).toBe(0);
     expect(emu.requests.length).toBe(before);
     const reauth = stateEvents(events, 'needs_reauthorization');
-    expect(reauth.map((e) => [e.id, e.from, e.to === 'needs_reauthorization' && e.reason])).toEqual([
-      ['u1', 'active', 'refresh_token_expired'],
-      ['u2', 'active', 'refresh_token_expired'],
-    ]);
+    expect(reauth.map((e) => [e.id, e.from, e.to === 'needs_reauthorization' && e.reason])).toEqual(
+      [
+        ['u1', 'active', 'refresh_token_expired'],
+        ['u2', 'active', 'refresh_token_expired'],
+      ],
+    );
     // A later login of the same user revives the same connection.
     await vault.put('u1', await olLogin(emu, 'a'));
     expect((await vault.get('u1'))!.state).toBe('active');
@@ -189,13 +247,30 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     expect(await gql.request<{ ping: string }>('query { ping }')).toEqual({ ping: 'pong' });
     emu.revokeConsent(fdApp.appId);
     world.advance(2 * HOUR); // the access token expired
-    const results = await Promise.all([a.client('u1').getAccessToken(), b.client('u1').getAccessToken(), a.client('u1').getAccessToken()].map((p) => p.catch((e: unknown) => e)));
-    for (const error of results) expect(isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required')).toBe(true);
+    const results = await Promise.all(
+      [
+        a.client('u1').getAccessToken(),
+        b.client('u1').getAccessToken(),
+        a.client('u1').getAccessToken(),
+      ].map((p) => p.catch((e: unknown) => e)),
+    );
+    for (const error of results)
+      expect(
+        isGrantkitError(error, 'consent_required') ||
+          isGrantkitError(error, 'reauthorization_required'),
+      ).toBe(true);
     expect(results.some((e) => isGrantkitError(e, 'consent_required'))).toBe(true);
     expect(emu.count({ vendor: 'firstDollar', grant: 'refresh_token' })).toBe(1);
     const reauth = stateEvents(events, 'needs_reauthorization');
     expect(reauth).toHaveLength(1);
-    expect(reauth[0]).toMatchObject({ type: 'connection_state', id: 'u1', from: 'active', to: 'needs_reauthorization', reason: 'consent_revoked', errorCode: 'consent_required' });
+    expect(reauth[0]).toMatchObject({
+      type: 'connection_state',
+      id: 'u1',
+      from: 'active',
+      to: 'needs_reauthorization',
+      reason: 'consent_revoked',
+      errorCode: 'consent_required',
+    });
     const listed = await b.list({ state: 'needs_reauthorization' });
     expect(listed).toMatchObject([{ id: 'u1', reason: 'consent_revoked' }]);
     expect(listed[0]!.consentUrl).toContain(`/oauth/app/${fdApp.appId}/`);
@@ -204,7 +279,14 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     for (let day = 0; day < 5; day++) {
       world.advance(DAY);
       await a.keepAlive({ jitter: 0 });
-      const error = await b.client('u1').fetch(endpoint, { method: 'POST', body: '{"query":"query { ping }"}', headers: { 'content-type': 'application/json' } }).catch((e: unknown) => e);
+      const error = await b
+        .client('u1')
+        .fetch(endpoint, {
+          method: 'POST',
+          body: '{"query":"query { ping }"}',
+          headers: { 'content-type': 'application/json' },
+        })
+        .catch((e: unknown) => e);
       expect(isGrantkitError(error, 'consent_required')).toBe(true);
     }
     expect(emu.requests.length).toBe(before);
@@ -213,7 +295,11 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
 
   it('a vendor failing for 5 days: at most one call per cooldown, then needs re-authorization after failingDays, then nothing', async () => {
     const { emu, events } = world;
-    const vault = await world.vault(olAdapter(), { cooldown: 300, maxCooldown: 6 * 3600, failingDays: 3 });
+    const vault = await world.vault(olAdapter(), {
+      cooldown: 300,
+      maxCooldown: 6 * 3600,
+      failingDays: 3,
+    });
     await vault.put('u1', await olLogin(emu));
     world.advance(DAY + HOUR); // the access token expired
     emu.fault({ path: '/webapi/security/oauth2/token_48I_v1', status: 503, times: 100_000 });
@@ -222,16 +308,24 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     let seen = 0;
     const STEP = 10 * 60_000;
     for (let t = 0; t < 5 * DAY; t += STEP) {
-      const error = await vault.client('u1').getAccessToken().catch((e: unknown) => e);
+      const error = await vault
+        .client('u1')
+        .getAccessToken()
+        .catch((e: unknown) => e);
       expect(isGrantkitError(error)).toBe(true);
       if (t % (6 * HOUR) === 0) await vault.keepAlive({ jitter: 0 });
-      const refreshes = emu.requests.filter((r) => r.vendor === 'orangeLogic' && r.grant === 'refresh_token');
+      const refreshes = emu.requests.filter(
+        (r) => r.vendor === 'orangeLogic' && r.grant === 'refresh_token',
+      );
       for (; seen < refreshes.length; seen++) calls.push(refreshes[seen]!.at);
       world.advance(STEP);
     }
     expect(calls.length).toBeGreaterThan(5);
     // Each gap at least the cooldown after that many failures (300 s doubling, at most 6 h).
-    for (let i = 1; i < calls.length; i++) expect(calls[i]! - calls[i - 1]!).toBeGreaterThanOrEqual(Math.min(300_000 * 2 ** (i - 1), 6 * HOUR));
+    for (let i = 1; i < calls.length; i++)
+      expect(calls[i]! - calls[i - 1]!).toBeGreaterThanOrEqual(
+        Math.min(300_000 * 2 ** (i - 1), 6 * HOUR),
+      );
     const failing = stateEvents(events, 'refresh_failing');
     expect(failing).toHaveLength(1); // attempts grow without a new event: the state did not change
     const reauth = stateEvents(events, 'needs_reauthorization');
@@ -242,7 +336,11 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     // Left alone after it: no call in the remaining two days.
     expect(calls.at(-1)!).toBe(reauth[0]!.at);
     const c = (await vault.get('u1'))!;
-    expect(c).toMatchObject({ state: 'needs_reauthorization', reason: 'refresh_failing', failure: { errorCode: 'oauth_error' } });
+    expect(c).toMatchObject({
+      state: 'needs_reauthorization',
+      reason: 'refresh_failing',
+      failure: { errorCode: 'oauth_error' },
+    });
     expect(c.failure!.attempts).toBe(calls.length);
   });
 
@@ -252,11 +350,30 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     await vault.put('u1', await olLogin(emu));
     world.advance(DAY + HOUR);
     emu.fault({ path: '/webapi/security/oauth2/token_48I_v1', drop: true });
-    expect(isGrantkitError(await vault.client('u1').getAccessToken().catch((e: unknown) => e), 'network_error')).toBe(true);
-    expect(await vault.get('u1')).toMatchObject({ state: 'refresh_failing', failure: { attempts: 1, errorCode: 'network_error' } });
+    expect(
+      isGrantkitError(
+        await vault
+          .client('u1')
+          .getAccessToken()
+          .catch((e: unknown) => e),
+        'network_error',
+      ),
+    ).toBe(true);
+    expect(await vault.get('u1')).toMatchObject({
+      state: 'refresh_failing',
+      failure: { attempts: 1, errorCode: 'network_error' },
+    });
     // Inside the cooldown: the same error, no vendor call.
     const n = emu.requests.length;
-    expect(isGrantkitError(await vault.client('u1').getAccessToken().catch((e: unknown) => e), 'network_error')).toBe(true);
+    expect(
+      isGrantkitError(
+        await vault
+          .client('u1')
+          .getAccessToken()
+          .catch((e: unknown) => e),
+        'network_error',
+      ),
+    ).toBe(true);
     expect(emu.requests.length).toBe(n);
     world.advance(301_000);
     expect(typeof (await vault.client('u1').getAccessToken())).toBe('string');
@@ -270,18 +387,31 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
 
   it('delete revokes at the vendor, and a renewal racing it cannot bring the connection back', async () => {
     const { emu, events } = world;
-    const adapter = oauth2({ tokenEndpoint: `${OA}/oauth2/token`, revocationEndpoint: `${OA}/oauth2/revoke`, clientId: oa.clientId, clientSecret: oa.clientSecret, redirectUri: oa.redirectUri });
-    const login = () => createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(emu.issueCode('oauth2', oa.clientId), { redirectUri: oa.redirectUri });
+    const adapter = oauth2({
+      tokenEndpoint: `${OA}/oauth2/token`,
+      revocationEndpoint: `${OA}/oauth2/revoke`,
+      clientId: oa.clientId,
+      clientSecret: oa.clientSecret,
+      redirectUri: oa.redirectUri,
+    });
+    const login = () =>
+      createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
+        emu.issueCode('oauth2', oa.clientId),
+        { redirectUri: oa.redirectUri },
+      );
     const a = await world.vault(adapter);
     const b = await world.vault(adapter);
     await a.put('u1', await login());
     world.advance(2 * HOUR);
     // A renewal in process A is at the vendor (slow) when process B deletes the connection.
     emu.setLatency(() => 150);
-    const renewal = a.client('u1').getTokenSet().then(
-      (t) => t,
-      (e: unknown) => e,
-    );
+    const renewal = a
+      .client('u1')
+      .getTokenSet()
+      .then(
+        (t) => t,
+        (e: unknown) => e,
+      );
     await new Promise((r) => setTimeout(r, 40));
     const result = await b.delete('u1');
     emu.setLatency(undefined);
@@ -293,13 +423,26 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     if (!(renewed instanceof Error)) {
       const reuse = createTokenClient({ adapter, fetch: emu.fetch });
       await reuse.setTokenSet({ ...(renewed as TokenSet), expiresAt: Date.now() - 1 });
-      expect(isGrantkitError(await reuse.refresh().catch((e: unknown) => e), 'reauthorization_required')).toBe(true);
+      expect(
+        isGrantkitError(await reuse.refresh().catch((e: unknown) => e), 'reauthorization_required'),
+      ).toBe(true);
     }
     // Nothing brings it back: a client, a keep-alive, another renewal.
-    expect(isGrantkitError(await a.client('u1').getAccessToken().catch((e: unknown) => e), 'reauthorization_required')).toBe(true);
+    expect(
+      isGrantkitError(
+        await a
+          .client('u1')
+          .getAccessToken()
+          .catch((e: unknown) => e),
+        'reauthorization_required',
+      ),
+    ).toBe(true);
     await a.keepAlive({ jitter: 0, window: 365 * 86400 });
     expect(await b.get('u1')).toBeUndefined();
-    if (name === 'redis') expect((await world.raw()).filter((v) => v.includes('u1') && !v.includes('lock'))).toEqual([]);
+    if (name === 'redis')
+      expect((await world.raw()).filter((v) => v.includes('u1') && !v.includes('lock'))).toEqual(
+        [],
+      );
     expect(events.filter((e) => e.id === 'u1').map((e) => e.to)).toEqual(['active', 'deleted']);
   });
 
@@ -307,10 +450,14 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     const { emu } = world;
     const a = await world.vault(olAdapter());
     const b = await world.vault(olAdapter());
-    for (let i = 0; i < 20; i++) await a.put(`u${String(i).padStart(2, '0')}`, await olLogin(emu, `user${i}`));
+    for (let i = 0; i < 20; i++)
+      await a.put(`u${String(i).padStart(2, '0')}`, await olLogin(emu, `user${i}`));
     world.advance(25 * DAY);
     const before = olRefreshes(emu);
-    const [ra, rb] = await Promise.all([a.keepAlive({ concurrency: 4, jitter: 5 }), b.keepAlive({ concurrency: 4, jitter: 5 })]);
+    const [ra, rb] = await Promise.all([
+      a.keepAlive({ concurrency: 4, jitter: 5 }),
+      b.keepAlive({ concurrency: 4, jitter: 5 }),
+    ]);
     expect([ra.ran, rb.ran].filter(Boolean)).toHaveLength(1);
     expect(ra.renewed + rb.renewed).toBe(20);
     expect(olRefreshes(emu) - before).toBe(20);
@@ -328,13 +475,31 @@ describe.each(engines)('vault on $name', ({ name, make }) => {
     world.advance(2 * HOUR);
     await vault.client('u1').getAccessToken();
     emu.revokeConsent(fdApp.appId, 'user_2');
-    await vault.client('u2').getAccessToken().catch(() => {});
+    await vault
+      .client('u2')
+      .getAccessToken()
+      .catch(() => {});
     emu.fault({ path: '/v0/auth/token', status: 500 });
     world.advance(2 * HOUR);
-    await vault.client('u1').getAccessToken().catch(() => {});
+    await vault
+      .client('u1')
+      .getAccessToken()
+      .catch(() => {});
     await vault.delete('u2');
-    expect(events.map((e) => e.to)).toEqual(['active', 'active', 'needs_reauthorization', 'refresh_failing', 'deleted']);
-    const texts = [JSON.stringify(events), JSON.stringify(await vault.list()), JSON.stringify(await vault.get('u1')), ...(await world.raw()), ...world.written];
+    expect(events.map((e) => e.to)).toEqual([
+      'active',
+      'active',
+      'needs_reauthorization',
+      'refresh_failing',
+      'deleted',
+    ]);
+    const texts = [
+      JSON.stringify(events),
+      JSON.stringify(await vault.list()),
+      JSON.stringify(await vault.get('u1')),
+      ...(await world.raw()),
+      ...world.written,
+    ];
     expect(texts.join('\n')).not.toContain(tokens.accessToken);
     for (const text of texts) expect(findLeaks(text)).toEqual([]);
     expect(world.written.length).toBeGreaterThan(10);
@@ -358,21 +523,38 @@ describe.skipIf(!enabled)('vault keep-alive at scale on Redis', () => {
       [0, 1].map(async () => {
         const client = await connect(server!.url);
         redisClients.push(client);
-        return createVault({ engine: redisEngine(client), secret: SECRET, adapter, fetch: emu.fetch, retry: { limit: 0 } });
+        return createVault({
+          engine: redisEngine(client),
+          secret: SECRET,
+          adapter,
+          fetch: emu.fetch,
+          retry: { limit: 0 },
+        });
       }),
     );
     const login = createTokenClient({ adapter, fetch: emu.fetch });
     const ids = Array.from({ length: 1000 }, (_, i) => `user-${String(i).padStart(4, '0')}`);
     // Filed from both processes at once (the index converges by compare-and-swap).
     for (let i = 0; i < ids.length; i += 20) {
-      await Promise.all(ids.slice(i, i + 20).map(async (id, k) => vaults[k % 2]!.put(id, await login.exchangeCode(emu.issueCode('orangeLogic', ol.clientId, { userId: id })))));
+      await Promise.all(
+        ids
+          .slice(i, i + 20)
+          .map(async (id, k) =>
+            vaults[k % 2]!.put(
+              id,
+              await login.exchangeCode(emu.issueCode('orangeLogic', ol.clientId, { userId: id })),
+            ),
+          ),
+      );
     }
     expect((await vaults[1]!.list()).map((c) => c.id)).toEqual(ids);
     emu.clock.advance(25 * DAY);
     vi.setSystemTime(Date.now() + 25 * DAY);
     const refreshes = () => emu.count({ grant: 'refresh_token' });
     const t0 = performance.now();
-    const reports = await Promise.all(vaults.map((v) => v.keepAlive({ concurrency: 8, jitter: 0 })));
+    const reports = await Promise.all(
+      vaults.map((v) => v.keepAlive({ concurrency: 8, jitter: 0 })),
+    );
     const ms = performance.now() - t0;
     expect(reports.filter((r) => r.ran)).toHaveLength(1);
     const ran = reports.find((r) => r.ran)!;
@@ -381,6 +563,8 @@ describe.skipIf(!enabled)('vault keep-alive at scale on Redis', () => {
     // Each renewed once: the next run (from either process) finds nothing to renew.
     expect((await vaults[1]!.keepAlive({ concurrency: 8, jitter: 0 })).renewed).toBe(0);
     expect(refreshes()).toBe(1000);
-    console.info(`vault keep-alive: 1000 connections renewed in ${Math.round(ms)} ms (concurrency 8, Redis, 2 processes)`);
+    console.info(
+      `vault keep-alive: 1000 connections renewed in ${Math.round(ms)} ms (concurrency 8, Redis, 2 processes)`,
+    );
   }, 120_000);
 });

@@ -9,12 +9,28 @@ const encoder = new TextEncoder();
 const OPEN = { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] };
 
 export async function deriveKey(secret) {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('grantkit/edge'), info: encoder.encode('session cookie v1') }, material, 256);
+  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, [
+    'deriveBits',
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: encoder.encode('grantkit/edge'),
+      info: encoder.encode('session cookie v1'),
+    },
+    material,
+    256,
+  );
   return new Uint8Array(bits);
 }
 
-const seal = (key, payload) => new EncryptJWT(payload).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).setIssuedAt().setExpirationTime('3600s').encrypt(key);
+const seal = (key, payload) =>
+  new EncryptJWT(payload)
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+    .setIssuedAt()
+    .setExpirationTime('3600s')
+    .encrypt(key);
 const open = async (key, value) => (await jwtDecrypt(value, key, OPEN)).payload;
 
 /**
@@ -22,13 +38,22 @@ const open = async (key, value) => (await jwtDecrypt(value, key, OPEN)).payload;
  * `clock()` is ms (performance.now); `tick()` is awaited before each clock read (an I/O turn, for
  * runtimes whose clock only advances on I/O). Batches are sized to ~`batchMs`, rounds alternate.
  */
-export async function measureCookieCrypto({ secret, cookie, rounds = 7, batchMs = 60, clock = () => performance.now(), tick = async () => {} }) {
+export async function measureCookieCrypto({
+  secret,
+  cookie,
+  rounds = 7,
+  batchMs = 60,
+  clock = () => performance.now(),
+  tick = async () => {},
+}) {
   const key = await deriveKey(secret);
   const payload = await open(key, cookie); // throws if the handler's cookie is not this construction
-  if (typeof payload?.sid !== 'string' || typeof payload?.tokens?.accessToken !== 'string') throw new Error('the session cookie does not hold { sid, tokens }');
+  if (typeof payload?.sid !== 'string' || typeof payload?.tokens?.accessToken !== 'string')
+    throw new Error('the session cookie does not hold { sid, tokens }');
   const body = { sid: payload.sid, tokens: payload.tokens };
   const resealed = await seal(key, body);
-  if ((await open(key, resealed)).tokens.accessToken !== body.tokens.accessToken) throw new Error('seal/open round trip failed');
+  if ((await open(key, resealed)).tokens.accessToken !== body.tokens.accessToken)
+    throw new Error('seal/open round trip failed');
 
   const batch = async (op, n) => {
     await tick();
@@ -46,9 +71,16 @@ export async function measureCookieCrypto({ secret, cookie, rounds = 7, batchMs 
   }
   const samples = { open: [], seal: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const name of r % 2 ? ['seal', 'open'] : ['open', 'seal']) samples[name].push(await batch(ops[name], n[name]));
+    for (const name of r % 2 ? ['seal', 'open'] : ['open', 'seal'])
+      samples[name].push(await batch(ops[name], n[name]));
   }
-  return { openUs: median(samples.open), sealUs: median(samples.seal), iterations: n, samples, cookieBytes: cookie.length };
+  return {
+    openUs: median(samples.open),
+    sealUs: median(samples.seal),
+    iterations: n,
+    samples,
+    cookieBytes: cookie.length,
+  };
 }
 
 export function median(xs) {

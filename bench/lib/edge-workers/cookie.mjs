@@ -9,7 +9,14 @@ export default {
       // on I/O, so each clock read follows an I/O turn (a 0 ms timer) and batches last tens of ms.
       const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
       const t0 = Date.now();
-      const result = await measureCookieCrypto({ secret, cookie, rounds, batchMs, clock: () => Date.now(), tick });
+      const result = await measureCookieCrypto({
+        secret,
+        cookie,
+        rounds,
+        batchMs,
+        clock: () => Date.now(),
+        tick,
+      });
       return Response.json({ ...result, elapsedMs: Date.now() - t0 });
     } catch (error) {
       return Response.json({ error: String(error?.message ?? error) }, { status: 500 });

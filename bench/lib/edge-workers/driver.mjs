@@ -19,7 +19,11 @@ export default {
           started += 1;
           const response = await service.fetch(url, { method: 'POST', headers, body });
           const text = await response.text();
-          if (response.status !== 200 || !text.includes('"pong"') || response.headers.has('set-cookie')) {
+          if (
+            response.status !== 200 ||
+            !text.includes('"pong"') ||
+            response.headers.has('set-cookie')
+          ) {
             failures += 1;
             first ??= `${response.status} ${text.slice(0, 200)}`;
           }

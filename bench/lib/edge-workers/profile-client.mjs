@@ -7,8 +7,19 @@ let client;
 export default {
   async fetch(request, env) {
     if (!client) {
-      client = createTokenClient({ adapter: firstDollarApp({ appId: env.APP_ID, clientId: env.CLIENT_ID, clientSecret: env.CLIENT_SECRET, apiBaseUrl: env.VENDOR }) });
-      await client.setTokenSet({ accessToken: request.headers.get('x-bench-token'), tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 });
+      client = createTokenClient({
+        adapter: firstDollarApp({
+          appId: env.APP_ID,
+          clientId: env.CLIENT_ID,
+          clientSecret: env.CLIENT_SECRET,
+          apiBaseUrl: env.VENDOR,
+        }),
+      });
+      await client.setTokenSet({
+        accessToken: request.headers.get('x-bench-token'),
+        tokenType: 'Bearer',
+        expiresAt: Date.now() + 3_600_000,
+      });
     }
     const body = await request.arrayBuffer();
     const headers = new Headers();
@@ -18,10 +29,20 @@ export default {
     }
     const target = new URL(env.UPSTREAM);
     target.search = new URL(request.url).search;
-    const answer = await client.fetch(target, { method: request.method, headers, body, signal: request.signal });
+    const answer = await client.fetch(target, {
+      method: request.method,
+      headers,
+      body,
+      signal: request.signal,
+    });
     const out = new Headers();
-    for (const [name, value] of answer.headers) if (name !== 'set-cookie' && name !== 'content-length') out.set(name, value);
+    for (const [name, value] of answer.headers)
+      if (name !== 'set-cookie' && name !== 'content-length') out.set(name, value);
     out.set('cache-control', 'no-store');
-    return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });
+    return new Response(answer.body, {
+      status: answer.status,
+      statusText: answer.statusText,
+      headers: out,
+    });
   },
 };

@@ -9,9 +9,16 @@ let auth; // built on the first request (it derives keys with WebCrypto)
 export default {
   async fetch(request, env) {
     auth ??= createAuthHandler({
-      adapter: firstDollarApp({ appId: env.APP_ID, clientId: env.CLIENT_ID, clientSecret: env.CLIENT_SECRET, apiBaseUrl: env.VENDOR }),
+      adapter: firstDollarApp({
+        appId: env.APP_ID,
+        clientId: env.CLIENT_ID,
+        clientSecret: env.CLIENT_SECRET,
+        apiBaseUrl: env.VENDOR,
+      }),
       secret: env.SECRET,
-      proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: env.VENDOR, appId: env.APP_ID }) },
+      proxy: {
+        '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: env.VENDOR, appId: env.APP_ID }),
+      },
     });
     return (await auth(request)) ?? new Response('Not found', { status: 404 });
   },

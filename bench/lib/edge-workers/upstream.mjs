@@ -15,14 +15,21 @@ export default {
       if (url.pathname === '/code') return new Response(emu.issueCode('firstDollar', env.APP_ID));
       if (url.pathname === '/token') return new Response(lastAccessToken);
       if (url.pathname === '/stats') {
-        const stats = { requests: emu.requests.length, tokenCalls: emu.count({ path: '/v0/auth/token' }), refreshes: emu.count({ grant: 'refresh_token' }), graphql: emu.count({ path: /graphql$/ }), graphqlOk: emu.count({ path: /graphql$/, status: 200 }) };
+        const stats = {
+          requests: emu.requests.length,
+          tokenCalls: emu.count({ path: '/v0/auth/token' }),
+          refreshes: emu.count({ grant: 'refresh_token' }),
+          graphql: emu.count({ path: /graphql$/ }),
+          graphqlOk: emu.count({ path: /graphql$/, status: 200 }),
+        };
         emu.clearRequests(); // the request log would otherwise grow with every measured request
         return Response.json(stats);
       }
       return new Response('unknown control path', { status: 404 });
     }
     const response = await emu.handle(request);
-    if (url.pathname === '/v0/auth/token' && response.ok) lastAccessToken = (await response.clone().json()).access_token ?? '';
+    if (url.pathname === '/v0/auth/token' && response.ok)
+      lastAccessToken = (await response.clone().json()).access_token ?? '';
     return response;
   },
 };

@@ -3,7 +3,11 @@
 // Sessions live in Workers KV (SESSIONS) and each session's refreshes run in one Durable Object
 // (REFRESHER), so any number of isolates cause one refresh per session.
 import { createAuthHandler } from '@grantkit/edge';
-import { durableObjectCoordinator, kvSessionStore, sessionRefresher } from '@grantkit/edge/cloudflare';
+import {
+  durableObjectCoordinator,
+  kvSessionStore,
+  sessionRefresher,
+} from '@grantkit/edge/cloudflare';
 import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
 
 const apiBase = (env) => (env.FD_API_BASE_URL ? { apiBaseUrl: env.FD_API_BASE_URL } : {});
@@ -17,7 +21,10 @@ const adapterFor = (env) =>
   });
 
 /** The Durable Object class bound as REFRESHER in wrangler.toml; it writes renewed sessions to KV itself. */
-export const SessionRefresher = sessionRefresher((env) => ({ adapter: adapterFor(env), sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }) }));
+export const SessionRefresher = sessionRefresher((env) => ({
+  adapter: adapterFor(env),
+  sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }),
+}));
 
 let auth;
 const handlerFor = (env) =>
@@ -26,7 +33,9 @@ const handlerFor = (env) =>
     secret: env.SESSION_SECRET,
     sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }), // sealed at rest
     coordinator: durableObjectCoordinator(env.REFRESHER),
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) }) },
+    proxy: {
+      '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) }),
+    },
   }));
 
 export default {

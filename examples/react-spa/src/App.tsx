@@ -28,7 +28,9 @@ function Callback() {
   return (
     <main>
       <h1>grantkit React demo</h1>
-      <p id="status" data-status={`callback-${status}`}>{status === 'error' ? `Login failed: ${error?.message}` : 'Signing you in…'}</p>
+      <p id="status" data-status={`callback-${status}`}>
+        {status === 'error' ? `Login failed: ${error?.message}` : 'Signing you in…'}
+      </p>
     </main>
   );
 }
@@ -55,7 +57,10 @@ function Home() {
       {status === 'consent_required' && (
         <section id="consent-required">
           <h2>Consent required</h2>
-          <p>First Dollar no longer lets this app act for you (consent was revoked). Consent again to continue.</p>
+          <p>
+            First Dollar no longer lets this app act for you (consent was revoked). Consent again to
+            continue.
+          </p>
           <button id="consent" onClick={() => void login({ returnTo: '/' })}>
             Consent again
           </button>
@@ -65,8 +70,9 @@ function Home() {
       {status === 'authenticated' && (
         <>
           <p id="session">
-            Logged in. Access token valid until <time>{new Date(session?.expiresAt ?? 0).toLocaleTimeString()}</time> (the
-            edge renews it; the browser never sees it).
+            Logged in. Access token valid until{' '}
+            <time>{new Date(session?.expiresAt ?? 0).toLocaleTimeString()}</time> (the edge renews
+            it; the browser never sees it).
           </p>
           <Ping />
           <p>
@@ -84,10 +90,13 @@ function Home() {
 }
 
 function Ping() {
-  const { data, error, isFetching, refetch } = useFirstDollarQuery<{ ping: string }>('query { ping }');
+  const { data, error, isFetching, refetch } = useFirstDollarQuery<{ ping: string }>(
+    'query { ping }',
+  );
   return (
     <p>
-      <code>query {'{ ping }'}</code> → <output id="ping">{error ? error.code : isFetching && !data ? '…' : data?.ping}</output>{' '}
+      <code>query {'{ ping }'}</code> →{' '}
+      <output id="ping">{error ? error.code : isFetching && !data ? '…' : data?.ping}</output>{' '}
       <button id="run-ping" onClick={() => void refetch()}>
         Run again
       </button>
@@ -99,7 +108,10 @@ function Ping() {
 function RevokeConsent() {
   const { queryClient } = useGrantkit();
   const revoke = async () => {
-    const response = await fetch('/demo/revoke-consent', { method: 'POST', headers: { 'x-grantkit-csrf': '1' } });
+    const response = await fetch('/demo/revoke-consent', {
+      method: 'POST',
+      headers: { 'x-grantkit-csrf': '1' },
+    });
     if (!response.ok) return alert('Revoking consent is only possible with the emulator');
     await queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() });
   };

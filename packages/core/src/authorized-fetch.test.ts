@@ -4,7 +4,11 @@ import type { TokenSet } from './token-set';
 
 const client = (renewed: string) => ({
   getAccessToken: vi.fn(async () => 'old'),
-  renewAfterRejection: vi.fn(async (): Promise<TokenSet> => ({ accessToken: renewed, tokenType: 'Bearer', expiresAt: Date.now() + 60_000 })),
+  renewAfterRejection: vi.fn(async (): Promise<TokenSet> => ({
+    accessToken: renewed,
+    tokenType: 'Bearer',
+    expiresAt: Date.now() + 60_000,
+  })),
   authorization: (token: string) => `Bearer ${token}`,
 });
 
@@ -16,9 +20,15 @@ describe('authorizedFetch', () => {
       return new Response(null, { status: seen.length === 1 ? 401 : 200 });
     }) as unknown as typeof fetch;
     const c = client('new');
-    const response = await authorizedFetch(c, base, 'https://api.example/x', { method: 'POST', body: 'payload' });
+    const response = await authorizedFetch(c, base, 'https://api.example/x', {
+      method: 'POST',
+      body: 'payload',
+    });
     expect(response.status).toBe(200);
-    expect(seen).toEqual([['Bearer old', 'payload'], ['Bearer new', 'payload']]);
+    expect(seen).toEqual([
+      ['Bearer old', 'payload'],
+      ['Bearer new', 'payload'],
+    ]);
     expect(c.renewAfterRejection).toHaveBeenCalledWith('old', expect.anything());
   });
 
@@ -33,6 +43,8 @@ describe('authorizedFetch', () => {
     const base = vi.fn(async () => {
       throw new TypeError('fetch failed');
     }) as unknown as typeof fetch;
-    await expect(authorizedFetch(client('new'), base, 'https://api.example/x')).rejects.toMatchObject({ code: 'network_error' });
+    await expect(
+      authorizedFetch(client('new'), base, 'https://api.example/x'),
+    ).rejects.toMatchObject({ code: 'network_error' });
   });
 });

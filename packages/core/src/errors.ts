@@ -132,10 +132,18 @@ export class OAuthError extends GrantkitError {
 
   constructor(
     body: OAuthErrorBody,
-    details: GrantkitErrorDetails & { response?: Response; code?: GrantkitErrorCode; message?: string } = {},
+    details: GrantkitErrorDetails & {
+      response?: Response;
+      code?: GrantkitErrorCode;
+      message?: string;
+    } = {},
   ) {
     const description = body.error_description ? `: ${body.error_description.slice(0, 200)}` : '';
-    super(details.code ?? 'oauth_error', details.message ?? `Token endpoint answered ${body.error}${description}`, details);
+    super(
+      details.code ?? 'oauth_error',
+      details.message ?? `Token endpoint answered ${body.error}${description}`,
+      details,
+    );
     this.error = body.error;
     if (body.error_description !== undefined) this.errorDescription = body.error_description;
     Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
@@ -159,8 +167,16 @@ export class ConsentRequiredError extends OAuthError {
   override name = 'ConsentRequiredError';
   /** Where to send the user to consent again. */
   readonly consentUrl: string;
-  constructor(consentUrl: string, body: OAuthErrorBody, details: GrantkitErrorDetails & { response?: Response } = {}) {
-    super(body, { ...details, code: 'consent_required', message: 'The user must consent again (the vendor answered 401)' });
+  constructor(
+    consentUrl: string,
+    body: OAuthErrorBody,
+    details: GrantkitErrorDetails & { response?: Response } = {},
+  ) {
+    super(body, {
+      ...details,
+      code: 'consent_required',
+      message: 'The user must consent again (the vendor answered 401)',
+    });
     this.consentUrl = consentUrl;
   }
 
@@ -180,8 +196,16 @@ export class ConsentRequiredError extends OAuthError {
  */
 export class ReauthorizationRequiredError extends OAuthError {
   override name = 'ReauthorizationRequiredError';
-  constructor(reason: string, body: OAuthErrorBody = { error: 'invalid_grant' }, details: GrantkitErrorDetails & { response?: Response } = {}) {
-    super(body, { ...details, code: 'reauthorization_required', message: `Authorization must run again: ${reason}` });
+  constructor(
+    reason: string,
+    body: OAuthErrorBody = { error: 'invalid_grant' },
+    details: GrantkitErrorDetails & { response?: Response } = {},
+  ) {
+    super(body, {
+      ...details,
+      code: 'reauthorization_required',
+      message: `Authorization must run again: ${reason}`,
+    });
   }
 }
 
@@ -210,7 +234,11 @@ export class ReauthorizationRequiredError extends OAuthError {
 export class ClientRejectedError extends OAuthError {
   override name = 'ClientRejectedError';
   constructor(body: OAuthErrorBody, details: GrantkitErrorDetails & { response?: Response } = {}) {
-    super(body, { ...details, code: 'client_rejected', message: `The vendor refused the client: ${body.error}` });
+    super(body, {
+      ...details,
+      code: 'client_rejected',
+      message: `The vendor refused the client: ${body.error}`,
+    });
   }
 }
 
@@ -228,7 +256,10 @@ export class ClientRejectedError extends OAuthError {
  */
 export class StoreUnavailableError extends GrantkitError {
   override name = 'StoreUnavailableError';
-  constructor(message = 'The token store is unavailable', details: Pick<GrantkitErrorDetails, 'cause'> = {}) {
+  constructor(
+    message = 'The token store is unavailable',
+    details: Pick<GrantkitErrorDetails, 'cause'> = {},
+  ) {
     super('store_unavailable', message, details);
   }
 }
@@ -251,7 +282,13 @@ export class GraphQLDomainError extends GrantkitError {
   readonly retryable: boolean;
   /** Path of the field that answered the error. */
   readonly path: readonly string[];
-  constructor(typename: string, errorCode: string, message: string, retryable: boolean, path: readonly string[]) {
+  constructor(
+    typename: string,
+    errorCode: string,
+    message: string,
+    retryable: boolean,
+    path: readonly string[],
+  ) {
     super('graphql_domain_error', `${typename} ${errorCode}: ${message}`);
     this.typename = typename;
     this.errorCode = errorCode;
@@ -260,7 +297,13 @@ export class GraphQLDomainError extends GrantkitError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), typename: this.typename, errorCode: this.errorCode, retryable: this.retryable, path: this.path };
+    return {
+      ...super.toJSON(),
+      typename: this.typename,
+      errorCode: this.errorCode,
+      retryable: this.retryable,
+      path: this.path,
+    };
   }
 }
 
@@ -292,7 +335,14 @@ export class GraphQLRequestError extends GrantkitError {
       message: scrub(e.message),
       ...(e.path ? { path: e.path.map((p) => (typeof p === 'string' ? scrub(p) : p)) } : {}),
     }));
-    super('graphql_error', `GraphQL request failed: ${scrubbed.map((e) => e.message).join('; ').slice(0, 300)}`, { status });
+    super(
+      'graphql_error',
+      `GraphQL request failed: ${scrubbed
+        .map((e) => e.message)
+        .join('; ')
+        .slice(0, 300)}`,
+      { status },
+    );
     this.errors = scrubbed;
   }
 
@@ -339,7 +389,9 @@ export interface GrantkitErrorByCode {
  * if (isGrantkitError(error)) console.log(describe(error));
  * ```
  */
-export type AnyGrantkitError = { [C in GrantkitErrorCode]: GrantkitErrorByCode[C] & { readonly code: C } }[GrantkitErrorCode];
+export type AnyGrantkitError = {
+  [C in GrantkitErrorCode]: GrantkitErrorByCode[C] & { readonly code: C };
+}[GrantkitErrorCode];
 
 /**
  * Whether `value` is a grantkit error (optionally with a given code): with a code, it narrows to
@@ -350,7 +402,10 @@ export type AnyGrantkitError = { [C in GrantkitErrorCode]: GrantkitErrorByCode[C
  * if (isGrantkitError(error, 'consent_required')) return Response.redirect(error.consentUrl, 302);
  * ```
  */
-export function isGrantkitError<C extends GrantkitErrorCode>(value: unknown, code: C): value is GrantkitErrorByCode[C] & { readonly code: C };
+export function isGrantkitError<C extends GrantkitErrorCode>(
+  value: unknown,
+  code: C,
+): value is GrantkitErrorByCode[C] & { readonly code: C };
 /**
  * Whether `value` is a grantkit error, of any code. Works across realms and bundles.
  *
@@ -359,7 +414,10 @@ export function isGrantkitError<C extends GrantkitErrorCode>(value: unknown, cod
  * catch (error) { if (isGrantkitError(error)) console.log(error.code); }
  * ```
  */
-export function isGrantkitError(value: unknown, code?: GrantkitErrorCode): value is AnyGrantkitError;
+export function isGrantkitError(
+  value: unknown,
+  code?: GrantkitErrorCode,
+): value is AnyGrantkitError;
 export function isGrantkitError(value: unknown, code?: GrantkitErrorCode): boolean {
   return (
     typeof value === 'object' &&
@@ -409,11 +467,14 @@ export interface GrantkitErrorJSON {
  * ```
  */
 export function errorToJSON(error: unknown, fallback = 'Renewal failed'): GrantkitErrorJSON {
-  return isGrantkitError(error) ? (error.toJSON() as unknown as GrantkitErrorJSON) : { code: 'invalid_response', message: fallback };
+  return isGrantkitError(error)
+    ? (error.toJSON() as unknown as GrantkitErrorJSON)
+    : { code: 'invalid_response', message: fallback };
 }
 
 /** `message` without the `prefix` a constructor puts before the part it was given. */
-const after = (message: string, prefix: string) => (message.startsWith(prefix) ? message.slice(prefix.length) : message);
+const after = (message: string, prefix: string) =>
+  message.startsWith(prefix) ? message.slice(prefix.length) : message;
 
 /**
  * Rebuilds the error a {@link GrantkitErrorJSON} describes as its own class (e.g. a
@@ -435,7 +496,12 @@ export function errorFromJSON(json: GrantkitErrorJSON): GrantkitError {
   if (typeof json.requestId === 'string') details.requestId = json.requestId;
   const body: OAuthErrorBody | undefined =
     typeof json.error === 'string'
-      ? { error: json.error, ...(typeof json.errorDescription === 'string' ? { error_description: json.errorDescription } : {}) }
+      ? {
+          error: json.error,
+          ...(typeof json.errorDescription === 'string'
+            ? { error_description: json.errorDescription }
+            : {}),
+        }
       : undefined;
   switch (code) {
     case 'config_invalid':
@@ -445,23 +511,41 @@ export function errorFromJSON(json: GrantkitErrorJSON): GrantkitError {
       if (body) return new OAuthError(body, { ...details, code, message });
       break;
     case 'consent_required':
-      if (body && typeof json.consentUrl === 'string') return new ConsentRequiredError(json.consentUrl, body, details);
+      if (body && typeof json.consentUrl === 'string')
+        return new ConsentRequiredError(json.consentUrl, body, details);
       break;
     case 'reauthorization_required':
-      if (body) return new ReauthorizationRequiredError(after(message, 'Authorization must run again: '), body, details);
+      if (body)
+        return new ReauthorizationRequiredError(
+          after(message, 'Authorization must run again: '),
+          body,
+          details,
+        );
       break;
     case 'client_rejected':
       if (body) return new ClientRejectedError(body, details);
       break;
     case 'graphql_error':
-      if (Array.isArray(json.errors) && typeof json.status === 'number') return new GraphQLRequestError(json.errors, json.status);
+      if (Array.isArray(json.errors) && typeof json.status === 'number')
+        return new GraphQLRequestError(json.errors, json.status);
       break;
     case 'store_unavailable':
       return new StoreUnavailableError(message);
     case 'graphql_domain_error': {
       const { typename, errorCode, retryable, path } = json;
-      if (typeof typename === 'string' && typeof errorCode === 'string' && typeof retryable === 'boolean' && Array.isArray(path)) {
-        return new GraphQLDomainError(typename, errorCode, after(message, `${typename} ${errorCode}: `), retryable, path);
+      if (
+        typeof typename === 'string' &&
+        typeof errorCode === 'string' &&
+        typeof retryable === 'boolean' &&
+        Array.isArray(path)
+      ) {
+        return new GraphQLDomainError(
+          typename,
+          errorCode,
+          after(message, `${typename} ${errorCode}: `),
+          retryable,
+          path,
+        );
       }
     }
   }

@@ -1,7 +1,11 @@
 import { GrantkitError, GraphQLDomainError, GraphQLRequestError } from './errors';
 import { isRecord } from './is-record';
 import { scrub } from './scrub';
-import { FD_ENVIRONMENT, firstDollarHosts, type FirstDollarEnvironment } from './adapters/first-dollar';
+import {
+  FD_ENVIRONMENT,
+  firstDollarHosts,
+  type FirstDollarEnvironment,
+} from './adapters/first-dollar';
 import { base, has, REQ_URL, STR, URL_ } from './adapters/shared';
 import { checkOptions, optionRules as r, type OptionRule } from './options';
 import { toTransportError } from './http';
@@ -52,22 +56,41 @@ export interface GraphQLClient {
  * const error = findDomainError({ createUser: { __typename: 'BadRequestError', code: 'X', message: 'm', retryable: false } });
  * ```
  */
-export function findDomainError(data: unknown, path: string[] = []): GraphQLDomainError | undefined {
+export function findDomainError(
+  data: unknown,
+  path: string[] = [],
+): GraphQLDomainError | undefined {
   // Depth-first without recursion: a deeply nested answer must not overflow the stack.
   type Node = { value: unknown; key?: string; parent?: Node };
   const stack: Node[] = [{ value: data }];
   while (stack.length > 0) {
     const node = stack.pop()!;
     const { value } = node;
-    if (isRecord(value) && typeof value.code === 'string' && typeof value.message === 'string' && typeof value.retryable === 'boolean') {
+    if (
+      isRecord(value) &&
+      typeof value.code === 'string' &&
+      typeof value.message === 'string' &&
+      typeof value.retryable === 'boolean'
+    ) {
       const keys: string[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
       // Every server string that goes into the error is scrubbed: a server may quote the token anywhere.
       const typename = typeof value.__typename === 'string' ? scrub(value.__typename) : 'Error';
-      return new GraphQLDomainError(typename, scrub(value.code), scrub(value.message), value.retryable, [...path, ...keys.reverse()].map(scrub));
+      return new GraphQLDomainError(
+        typename,
+        scrub(value.code),
+        scrub(value.message),
+        value.retryable,
+        [...path, ...keys.reverse()].map(scrub),
+      );
     }
-    const children: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [String(i), item]) : isRecord(value) ? Object.entries(value) : [];
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ value: children[i]![1], key: children[i]![0], parent: node });
+    const children: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, i) => [String(i), item])
+      : isRecord(value)
+        ? Object.entries(value)
+        : [];
+    for (let i = children.length - 1; i >= 0; i--)
+      stack.push({ value: children[i]![1], key: children[i]![0], parent: node });
   }
   return undefined;
 }
@@ -75,15 +98,21 @@ export function findDomainError(data: unknown, path: string[] = []): GraphQLDoma
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new GrantkitError('aborted', 'The request was aborted'));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new GrantkitError('aborted', 'The request was aborted'));
+      },
+      { once: true },
+    );
   });
 
 /** What each option of {@link GraphQLClientOptions} may hold. */
 const RULES = {
-  tokenClient: /* @__PURE__ */ r.where(has('fetch'), 'a token client (createTokenClient)', { required: true }),
+  tokenClient: /* @__PURE__ */ r.where(has('fetch'), 'a token client (createTokenClient)', {
+    required: true,
+  }),
   endpoint: REQ_URL,
   retries: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }),
   retryDelay: /* @__PURE__ */ r.positive('milliseconds', { zero: true }),
@@ -106,7 +135,11 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const retries = options.retries ?? 2;
   const retryDelay = options.retryDelay ?? 300;
   return {
-    async request<TData>(query: string, variables: Record<string, unknown> = {}, opts: { signal?: AbortSignal } = {}) {
+    async request<TData>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      opts: { signal?: AbortSignal } = {},
+    ) {
       for (let attempt = 0; ; attempt++) {
         const init: RequestInit = {
           method: 'POST',
@@ -115,20 +148,39 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         };
         if (opts.signal) init.signal = opts.signal;
         const response = await options.tokenClient.fetch(endpoint, init);
-        if (response.status === 401) throw new GrantkitError('unauthorized', 'The API refused the access token after a refresh', { status: 401 });
+        if (response.status === 401)
+          throw new GrantkitError(
+            'unauthorized',
+            'The API refused the access token after a refresh',
+            { status: 401 },
+          );
         let body: unknown;
         try {
           body = await response.json();
         } catch (error) {
           // A body that breaks off (connection reset) is a TypeError; a body that is not JSON, a SyntaxError.
           if (error instanceof TypeError) throw toTransportError(error, opts.signal, endpoint);
-          throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without JSON`, { status: response.status });
+          throw new GrantkitError(
+            response.ok ? 'invalid_response' : 'http_error',
+            `GraphQL endpoint answered HTTP ${response.status} without JSON`,
+            { status: response.status },
+          );
         }
         if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
-          throw new GraphQLRequestError(body.errors.map((e) => ({ message: isRecord(e) && typeof e.message === 'string' ? e.message : 'Unknown error', ...(isRecord(e) && Array.isArray(e.path) ? { path: e.path } : {}) })), response.status);
+          throw new GraphQLRequestError(
+            body.errors.map((e) => ({
+              message: isRecord(e) && typeof e.message === 'string' ? e.message : 'Unknown error',
+              ...(isRecord(e) && Array.isArray(e.path) ? { path: e.path } : {}),
+            })),
+            response.status,
+          );
         }
         if (!response.ok || !isRecord(body) || !('data' in body)) {
-          throw new GrantkitError(response.ok ? 'invalid_response' : 'http_error', `GraphQL endpoint answered HTTP ${response.status} without data`, { status: response.status });
+          throw new GrantkitError(
+            response.ok ? 'invalid_response' : 'http_error',
+            `GraphQL endpoint answered HTTP ${response.status} without data`,
+            { status: response.status },
+          );
         }
         const domain = findDomainError(body.data);
         if (!domain) return body.data as TData;
@@ -148,8 +200,19 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
  * // 'https://api.firstdollar.com/app/app_1/graphql'
  * ```
  */
-export function firstDollarGraphQLEndpoint(options: { environment?: FirstDollarEnvironment; apiBaseUrl?: string; appId?: string } = {}): string {
-  checkOptions('firstDollarGraphQLEndpoint', options, { environment: FD_ENVIRONMENT, apiBaseUrl: URL_, appId: STR });
-  const api = options.apiBaseUrl === undefined ? firstDollarHosts(options.environment).api : base(options.apiBaseUrl);
-  return options.appId === undefined ? `${api}/graphql` : `${api}/app/${encodeURIComponent(options.appId)}/graphql`;
+export function firstDollarGraphQLEndpoint(
+  options: { environment?: FirstDollarEnvironment; apiBaseUrl?: string; appId?: string } = {},
+): string {
+  checkOptions('firstDollarGraphQLEndpoint', options, {
+    environment: FD_ENVIRONMENT,
+    apiBaseUrl: URL_,
+    appId: STR,
+  });
+  const api =
+    options.apiBaseUrl === undefined
+      ? firstDollarHosts(options.environment).api
+      : base(options.apiBaseUrl);
+  return options.appId === undefined
+    ? `${api}/graphql`
+    : `${api}/app/${encodeURIComponent(options.appId)}/graphql`;
 }

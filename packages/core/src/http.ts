@@ -37,7 +37,9 @@ export interface HttpOptions {
  * time so a polyfill or test double installed later is honoured.
  */
 export function unbound(fetcher?: typeof fetch): typeof fetch {
-  return fetcher ? (input, init) => fetcher(input, init) : (input, init) => globalThis.fetch(input, init);
+  return fetcher
+    ? (input, init) => fetcher(input, init)
+    : (input, init) => globalThis.fetch(input, init);
 }
 
 /** Makes the ky instance token calls go through. */
@@ -83,15 +85,26 @@ const toHost = (url?: string | URL): string => {
  * the host tried (only the host: a query string or a userinfo may hold a credential). HTTP errors are
  * not handled here; the caller reads them as answers.
  */
-export function toTransportError(error: unknown, signal?: AbortSignal, url?: string | URL): unknown {
+export function toTransportError(
+  error: unknown,
+  signal?: AbortSignal,
+  url?: string | URL,
+): unknown {
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
-    return new GrantkitError('aborted', 'The request was aborted', { cause: signal?.reason ?? error });
-  }
-  if (isTimeoutError(error)) return new GrantkitError('timeout', `The request${toHost(url)} timed out`);
-  if (isNetworkError(error) || error instanceof TypeError) {
-    return new GrantkitError('network_error', `The request${toHost(url)} got no response (network error)`, {
-      cause: isNetworkError(error) ? error.cause : error,
+    return new GrantkitError('aborted', 'The request was aborted', {
+      cause: signal?.reason ?? error,
     });
+  }
+  if (isTimeoutError(error))
+    return new GrantkitError('timeout', `The request${toHost(url)} timed out`);
+  if (isNetworkError(error) || error instanceof TypeError) {
+    return new GrantkitError(
+      'network_error',
+      `The request${toHost(url)} got no response (network error)`,
+      {
+        cause: isNetworkError(error) ? error.cause : error,
+      },
+    );
   }
   return error;
 }
@@ -103,13 +116,20 @@ export function toTransportError(error: unknown, signal?: AbortSignal, url?: str
  * its body and its headers, in every encoding the request sent it in (see {@link credentialsOf}), so
  * no error built from it can echo one.
  */
-export async function sendRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal, trace?: CallTrace): Promise<TokenAnswer> {
+export async function sendRequest(
+  http: KyInstance,
+  request: TokenRequest,
+  signal?: AbortSignal,
+  trace?: CallTrace,
+): Promise<TokenAnswer> {
   try {
     new Headers(request.headers);
   } catch {
     // The runtime's own error quotes the offending value (`"<value>" is an invalid header value`):
     // it must not become a cause, since the value is a key or token.
-    throw new ConfigurationError('A token request header value is not valid HTTP: check the configured keys');
+    throw new ConfigurationError(
+      'A token request header value is not valid HTTP: check the configured keys',
+    );
   }
   try {
     const init: Parameters<KyInstance>[1] = { method: request.method, headers: request.headers };
@@ -123,7 +143,9 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
     if (isHTTPError(error)) {
       const credentials = credentialsOf(request);
       const headers = new Headers();
-      error.response.headers.forEach((value, name) => headers.set(name, redact(value, credentials) as string));
+      error.response.headers.forEach((value, name) =>
+        headers.set(name, redact(value, credentials) as string),
+      );
       return { status: error.response.status, headers, body: redact(error.data, credentials) };
     }
     throw toTransportError(error, signal, request.url);
@@ -138,8 +160,15 @@ export async function sendRequest(http: KyInstance, request: TokenRequest, signa
  */
 function encodingsOf(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
-  const forms = [value, new URLSearchParams([['', value]]).toString().slice(1), encodeURIComponent(value)];
-  for (const form of [json, json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)]) {
+  const forms = [
+    value,
+    new URLSearchParams([['', value]]).toString().slice(1),
+    encodeURIComponent(value),
+  ];
+  for (const form of [
+    json,
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  ]) {
     forms.push(form, form.replace(/\//g, '\\/'), JSON.stringify(form).slice(1, -1));
   }
   return forms;
@@ -195,7 +224,9 @@ function credentialsOf(request: TokenRequest): RegExp | undefined {
     for (const [name, value] of fields) if (name !== 'grant_type') add(value);
   }
   const sorted = [...values].sort((a, b) => b.length - a.length);
-  return sorted.length ? new RegExp(sorted.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi') : undefined;
+  return sorted.length
+    ? new RegExp(sorted.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
+    : undefined;
 }
 
 /**
@@ -205,23 +236,42 @@ function credentialsOf(request: TokenRequest): RegExp | undefined {
  * keys are redacted too (a server may key a map of refused fields by their values).
  */
 function redact(value: unknown, credentials: RegExp | undefined, depth = 0): unknown {
-  if (typeof value === 'string') return credentials ? value.replace(credentials, '[redacted]') : value;
+  if (typeof value === 'string')
+    return credentials ? value.replace(credentials, '[redacted]') : value;
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= 64) return undefined;
   if (Array.isArray(value)) return value.map((item) => redact(item, credentials, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key, credentials) as string, redact(item, credentials, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      redact(key, credentials) as string,
+      redact(item, credentials, depth + 1),
+    ]),
+  );
 }
 
 /**
  * Sends a token request and reads the answer, whatever its status. Transport failures become
  * `network_error` / `timeout` / `aborted`; a 2xx that is not JSON becomes `invalid_response`.
  */
-export async function sendTokenRequest(http: KyInstance, request: TokenRequest, signal?: AbortSignal, trace?: CallTrace): Promise<TokenAnswer> {
+export async function sendTokenRequest(
+  http: KyInstance,
+  request: TokenRequest,
+  signal?: AbortSignal,
+  trace?: CallTrace,
+): Promise<TokenAnswer> {
   const answer = await sendRequest(http, request, signal, trace);
-  if (answer.status >= 200 && answer.status < 300 && (typeof answer.body !== 'object' || answer.body === null)) {
-    throw new GrantkitError('invalid_response', `Token endpoint answered ${answer.status} without a JSON body`, {
-      status: answer.status,
-    });
+  if (
+    answer.status >= 200 &&
+    answer.status < 300 &&
+    (typeof answer.body !== 'object' || answer.body === null)
+  ) {
+    throw new GrantkitError(
+      'invalid_response',
+      `Token endpoint answered ${answer.status} without a JSON body`,
+      {
+        status: answer.status,
+      },
+    );
   }
   return answer;
 }

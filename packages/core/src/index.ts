@@ -17,14 +17,63 @@ export { memoryStorage } from './storage';
 export type { TokenSet, TokenFieldMap } from './token-set';
 export { normalizeTokenResponse, jwtExpiry } from './token-set';
 export type { RetryOptions, HttpOptions } from './http';
-export type { Adapter, AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest, TokenRevocation, TokenTypeHint } from './adapter';
+export type {
+  Adapter,
+  AuthorizationCodeAdapter,
+  AuthorizationParams,
+  Grant,
+  TokenAnswer,
+  TokenRequest,
+  TokenRevocation,
+  TokenTypeHint,
+} from './adapter';
 export { oauth2, type OAuth2Options } from './adapters/oauth2';
 export { createPkce, randomState } from './adapters/pkce';
-export { firstDollarApp, firstDollarPartner, firstDollarHosts, type FirstDollarAppOptions, type FirstDollarCommonOptions, type FirstDollarEnvironment } from './adapters/first-dollar';
-export { firstOrionOAuth, firstOrionV1, type FirstOrionCommonOptions, type FirstOrionEnvironment, type FirstOrionOAuthOptions, type FirstOrionV1Options } from './adapters/first-orion';
+export {
+  firstDollarApp,
+  firstDollarPartner,
+  firstDollarHosts,
+  type FirstDollarAppOptions,
+  type FirstDollarCommonOptions,
+  type FirstDollarEnvironment,
+} from './adapters/first-dollar';
+export {
+  firstOrionOAuth,
+  firstOrionV1,
+  type FirstOrionCommonOptions,
+  type FirstOrionEnvironment,
+  type FirstOrionOAuthOptions,
+  type FirstOrionV1Options,
+} from './adapters/first-orion';
 export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
-export { createTokenClient, tokenClientRules, type TokenClient, type TokenClientOptions } from './token-client';
+export {
+  createTokenClient,
+  tokenClientRules,
+  type TokenClient,
+  type TokenClientOptions,
+} from './token-client';
 export type { RevokeResult } from './revoke';
-export { createGraphQLClient, firstDollarGraphQLEndpoint, findDomainError, type GraphQLClient, type GraphQLClientOptions } from './graphql';
+export {
+  createGraphQLClient,
+  firstDollarGraphQLEndpoint,
+  findDomainError,
+  type GraphQLClient,
+  type GraphQLClientOptions,
+} from './graphql';
 export { checkOptions, optionRules, type OptionRule } from './options';
-export { eventTelemetry, type CallTrace, type EventHandler, type FallbackEvent, type LockWaitEvent, type RenewalEvent, type RevocationEvent, type ScopeEnd, type ScopeEnds, type ScopeStart, type Telemetry, type TokenCallEnd, type TokenCallStart, type TokenEvent } from './telemetry';
+export {
+  eventTelemetry,
+  type CallTrace,
+  type EventHandler,
+  type FallbackEvent,
+  type LockWaitEvent,
+  type RenewalEvent,
+  type RevocationEvent,
+  type ScopeEnd,
+  type ScopeEnds,
+  type ScopeStart,
+  type Telemetry,
+  type TokenCallEnd,
+  type TokenCallStart,
+  type TokenEvent,
+} from './telemetry';

@@ -22,8 +22,18 @@ import {
 } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { createSharedStore, type SharedEngine } from '@grantkit/core/shared';
-import { redisEngine, redisShared, redisTokenStorage, type RedisClientLike } from '@grantkit/core/redis';
-import { denoKvEngine, denoKvShared, denoKvTokenStorage, type DenoKvLike } from '@grantkit/core/deno-kv';
+import {
+  redisEngine,
+  redisShared,
+  redisTokenStorage,
+  type RedisClientLike,
+} from '@grantkit/core/redis';
+import {
+  denoKvEngine,
+  denoKvShared,
+  denoKvTokenStorage,
+  type DenoKvLike,
+} from '@grantkit/core/deno-kv';
 
 type Options = Record<string, unknown>;
 const CANARY = 'CANARY-options-secret-7f3a';
@@ -44,8 +54,15 @@ function refusal(call: () => unknown): string {
 }
 
 const noop = () => {};
-const redis: RedisClientLike = { get: async () => null, eval: async () => null, evalSha: async () => null };
-const kv = { get: async () => ({ value: null, versionstamp: null }), atomic: () => ({}) } as unknown as DenoKvLike;
+const redis: RedisClientLike = {
+  get: async () => null,
+  eval: async () => null,
+  evalSha: async () => null,
+};
+const kv = {
+  get: async () => ({ value: null, versionstamp: null }),
+  atomic: () => ({}),
+} as unknown as DenoKvLike;
 const engine = redisEngine(redis) satisfies SharedEngine;
 const partner = firstDollarPartner(T.firstDollarPartner);
 
@@ -63,7 +80,14 @@ interface Factory {
   bad: [option: string, value: unknown][];
 }
 
-const storeOptions = { secret: [SECRET, `${SECRET}-older`], prefix: 'app:', storeTimeout: 500, lockTtl: 1000, waitTimeout: 5000, clockSkew: 0 };
+const storeOptions = {
+  secret: [SECRET, `${SECRET}-older`],
+  prefix: 'app:',
+  storeTimeout: 500,
+  lockTtl: 1000,
+  waitTimeout: 5000,
+  clockSkew: 0,
+};
 const storeBad: [string, unknown][] = [
   ['secret', `${CANARY}`],
   ['secret', [CANARY]],
@@ -82,7 +106,14 @@ const FACTORIES: Factory[] = [
     name: 'firstDollarPartner',
     make: (o) => firstDollarPartner(o as never),
     minimal: { clientId: 'id', clientSecret: CANARY },
-    full: { clientId: 'id', clientSecret: CANARY, environment: 'production', apiBaseUrl: 'http://127.0.0.1:8787/', bodyFormat: 'form', refreshWindow: 0 },
+    full: {
+      clientId: 'id',
+      clientSecret: CANARY,
+      environment: 'production',
+      apiBaseUrl: 'http://127.0.0.1:8787/',
+      bodyFormat: 'form',
+      refreshWindow: 0,
+    },
     typo: ['clientSecert', 'clientSecret'],
     bad: [
       ['clientId', ''],
@@ -100,8 +131,16 @@ const FACTORIES: Factory[] = [
     make: (o) => firstDollarApp(o as never),
     minimal: { appId: 'app_1', clientId: 'id', clientSecret: CANARY },
     full: {
-      appId: 'app_1', clientId: 'id', clientSecret: CANARY, environment: 'sandbox', apiBaseUrl: 'https://api.example', consentBaseUrl: 'https://my.example',
-      redirectUri: 'https://app.example/auth/callback', bodyFormat: 'json', refreshWindow: 120, refreshWithClientCredentials: true,
+      appId: 'app_1',
+      clientId: 'id',
+      clientSecret: CANARY,
+      environment: 'sandbox',
+      apiBaseUrl: 'https://api.example',
+      consentBaseUrl: 'https://my.example',
+      redirectUri: 'https://app.example/auth/callback',
+      bodyFormat: 'json',
+      refreshWindow: 120,
+      refreshWithClientCredentials: true,
     },
     typo: ['consentBaseURL', 'consentBaseUrl'],
     bad: [
@@ -129,7 +168,14 @@ const FACTORIES: Factory[] = [
     name: 'firstOrionOAuth',
     make: (o) => firstOrionOAuth(o as never),
     minimal: { apiKey: 'key', secretKey: CANARY },
-    full: { apiKey: 'key', secretKey: CANARY, environment: 'lab', baseUrl: 'https://api.example', authScheme: 'raw', refreshWindow: 30 },
+    full: {
+      apiKey: 'key',
+      secretKey: CANARY,
+      environment: 'lab',
+      baseUrl: 'https://api.example',
+      authScheme: 'raw',
+      refreshWindow: 30,
+    },
     typo: ['secretkey', 'secretKey'],
     bad: [
       ['apiKey', null],
@@ -144,7 +190,16 @@ const FACTORIES: Factory[] = [
     name: 'firstOrionV1',
     make: (o) => firstOrionV1(o as never),
     minimal: { apiKey: 'key', secretKey: CANARY },
-    full: { apiKey: 'key', secretKey: CANARY, environment: 'production', baseUrl: 'https://api.example', authScheme: 'Bearer', refresh: false, refreshWindow: 600, retryInterval: 60 },
+    full: {
+      apiKey: 'key',
+      secretKey: CANARY,
+      environment: 'production',
+      baseUrl: 'https://api.example',
+      authScheme: 'Bearer',
+      refresh: false,
+      refreshWindow: 600,
+      retryInterval: 60,
+    },
     typo: ['refesh', 'refresh'],
     bad: [
       ['refresh', true],
@@ -157,10 +212,21 @@ const FACTORIES: Factory[] = [
   {
     name: 'orangeLogic',
     make: (o) => orangeLogic(o as never),
-    minimal: { siteUrl: 'https://acme.orangelogic.com', clientId: 'id', clientSecret: CANARY, redirectUri: 'https://app.example/callback' },
+    minimal: {
+      siteUrl: 'https://acme.orangelogic.com',
+      clientId: 'id',
+      clientSecret: CANARY,
+      redirectUri: 'https://app.example/callback',
+    },
     full: {
-      siteUrl: 'https://acme.orangelogic.com', clientId: 'id', clientSecret: CANARY, redirectUri: 'https://app.example/callback',
-      tokenPath: '/oauth2/token', authorizePath: '/oauth2/authorize', bodyFormat: 'form', refreshWindow: 300,
+      siteUrl: 'https://acme.orangelogic.com',
+      clientId: 'id',
+      clientSecret: CANARY,
+      redirectUri: 'https://app.example/callback',
+      tokenPath: '/oauth2/token',
+      authorizePath: '/oauth2/authorize',
+      bodyFormat: 'form',
+      refreshWindow: 300,
     },
     typo: ['siteURL', 'siteUrl'],
     bad: [
@@ -176,9 +242,18 @@ const FACTORIES: Factory[] = [
     make: (o) => oauth2(o as never),
     minimal: { clientId: 'id', tokenEndpoint: 'https://id.example/token' },
     full: {
-      clientId: 'id', clientSecret: CANARY, tokenEndpoint: 'https://id.example/token', authorizationEndpoint: 'https://id.example/authorize',
-      redirectUri: 'com.example.app:/callback', scope: 'openid offline_access', revocationEndpoint: 'https://id.example/revoke',
-      clientAuth: 'client_secret_post', clientCredentials: true, defaultTtl: 600, refreshWindow: 0, retryInterval: 10,
+      clientId: 'id',
+      clientSecret: CANARY,
+      tokenEndpoint: 'https://id.example/token',
+      authorizationEndpoint: 'https://id.example/authorize',
+      redirectUri: 'com.example.app:/callback',
+      scope: 'openid offline_access',
+      revocationEndpoint: 'https://id.example/revoke',
+      clientAuth: 'client_secret_post',
+      clientCredentials: true,
+      defaultTtl: 600,
+      refreshWindow: 0,
+      retryInterval: 10,
     },
     typo: ['tokenEndpont', 'tokenEndpoint'],
     bad: [
@@ -196,8 +271,17 @@ const FACTORIES: Factory[] = [
     make: (o) => createTokenClient(o as never),
     minimal: { adapter: partner },
     full: {
-      adapter: partner, storage: memoryStorage(), key: 'fd:partner:acme', now: Date.now, clockSkew: 0, signal: new AbortController().signal,
-      onTokens: noop, onAuthFailed: noop, renew: async () => ({ accessToken: 'a', expiresAt: Date.now() + 60_000 }), fetch: globalThis.fetch, timeout: 5000,
+      adapter: partner,
+      storage: memoryStorage(),
+      key: 'fd:partner:acme',
+      now: Date.now,
+      clockSkew: 0,
+      signal: new AbortController().signal,
+      onTokens: noop,
+      onAuthFailed: noop,
+      renew: async () => ({ accessToken: 'a', expiresAt: Date.now() + 60_000 }),
+      fetch: globalThis.fetch,
+      timeout: 5000,
       retry: { limit: 0, maxRetryAfter: 30_000, backoffLimit: 0 },
     },
     typo: ['onAuthFail', 'onAuthFailed'],
@@ -219,8 +303,16 @@ const FACTORIES: Factory[] = [
   {
     name: 'createGraphQLClient',
     make: (o) => createGraphQLClient(o as never),
-    minimal: { tokenClient: createTokenClient({ adapter: partner }), endpoint: 'https://api.example/graphql' },
-    full: { tokenClient: { fetch: globalThis.fetch }, endpoint: 'https://api.example/graphql', retries: 0, retryDelay: 0 },
+    minimal: {
+      tokenClient: createTokenClient({ adapter: partner }),
+      endpoint: 'https://api.example/graphql',
+    },
+    full: {
+      tokenClient: { fetch: globalThis.fetch },
+      endpoint: 'https://api.example/graphql',
+      retries: 0,
+      retryDelay: 0,
+    },
     typo: ['endPoint', 'endpoint'],
     bad: [
       ['tokenClient', undefined],
@@ -235,10 +327,20 @@ const FACTORIES: Factory[] = [
     make: (o) => createVendorEmulator(o as never),
     minimal: {},
     full: {
-      now: 0, accessTokenTtl: { firstDollar: 60, oauth2: 120 }, refreshTokenTtl: { orangeLogic: 3600 },
-      firstDollar: { partners: [T.firstDollarPartner], apps: [T.firstDollarApp], graphql: () => undefined },
-      firstOrion: { keys: [T.firstOrion], refreshUnsupported: true }, orangeLogic: { clients: [T.orangeLogic] },
-      oauth2: { clients: [{ ...T.oauth2, redirectUris: [T.oauth2.redirectUri] }] }, latency: () => 0, tokenPrefix: 'CANARY-7f3a-', compress: 'gzip',
+      now: 0,
+      accessTokenTtl: { firstDollar: 60, oauth2: 120 },
+      refreshTokenTtl: { orangeLogic: 3600 },
+      firstDollar: {
+        partners: [T.firstDollarPartner],
+        apps: [T.firstDollarApp],
+        graphql: () => undefined,
+      },
+      firstOrion: { keys: [T.firstOrion], refreshUnsupported: true },
+      orangeLogic: { clients: [T.orangeLogic] },
+      oauth2: { clients: [{ ...T.oauth2, redirectUris: [T.oauth2.redirectUri] }] },
+      latency: () => 0,
+      tokenPrefix: 'CANARY-7f3a-',
+      compress: 'gzip',
     },
     typo: ['tokenPrefx', 'tokenPrefix'],
     bad: [
@@ -252,9 +354,30 @@ const FACTORIES: Factory[] = [
       ['latency', 100],
     ],
   },
-  { name: 'createSharedStore', make: (o) => createSharedStore(engine, o as never), minimal: { secret: SECRET }, full: storeOptions, typo: ['lockTTL', 'lockTtl'], bad: storeBad },
-  { name: 'redisShared', make: (o) => redisShared(redis, o as never), minimal: { secret: SECRET }, full: storeOptions, typo: ['storeTimout', 'storeTimeout'], bad: storeBad },
-  { name: 'redisTokenStorage', make: (o) => redisTokenStorage(redis, o as never), minimal: { secret: SECRET }, full: storeOptions, typo: ['secrets', 'secret'], bad: storeBad },
+  {
+    name: 'createSharedStore',
+    make: (o) => createSharedStore(engine, o as never),
+    minimal: { secret: SECRET },
+    full: storeOptions,
+    typo: ['lockTTL', 'lockTtl'],
+    bad: storeBad,
+  },
+  {
+    name: 'redisShared',
+    make: (o) => redisShared(redis, o as never),
+    minimal: { secret: SECRET },
+    full: storeOptions,
+    typo: ['storeTimout', 'storeTimeout'],
+    bad: storeBad,
+  },
+  {
+    name: 'redisTokenStorage',
+    make: (o) => redisTokenStorage(redis, o as never),
+    minimal: { secret: SECRET },
+    full: storeOptions,
+    typo: ['secrets', 'secret'],
+    bad: storeBad,
+  },
   {
     name: 'denoKvShared',
     make: (o) => denoKvShared(kv, o as never),
@@ -271,7 +394,14 @@ const FACTORIES: Factory[] = [
     typo: ['waitTimout', 'waitTimeout'],
     bad: [...storeBad, ['kvPrefix', null]],
   },
-  { name: 'denoKvEngine', make: (o) => denoKvEngine(kv, o as never), minimal: {}, full: { kvPrefix: ['grantkit'] }, typo: ['prefix', 'kvPrefix'], bad: [['kvPrefix', 'grantkit']] },
+  {
+    name: 'denoKvEngine',
+    make: (o) => denoKvEngine(kv, o as never),
+    minimal: {},
+    full: { kvPrefix: ['grantkit'] },
+    typo: ['prefix', 'kvPrefix'],
+    bad: [['kvPrefix', 'grantkit']],
+  },
 ];
 
 describe.each(FACTORIES)('$name', ({ name, make, minimal, full, typo, bad }) => {
@@ -282,10 +412,18 @@ describe.each(FACTORIES)('$name', ({ name, make, minimal, full, typo, bad }) => 
 
   it('reports a misspelled option with the closest name, without quoting its value', () => {
     const [misspelled, meant] = typo;
-    expect(refusal(() => make({ ...minimal, [misspelled]: CANARY }))).toBe(`${name}: unknown option "${misspelled}" (did you mean "${meant}"?)`);
+    expect(refusal(() => make({ ...minimal, [misspelled]: CANARY }))).toBe(
+      `${name}: unknown option "${misspelled}" (did you mean "${meant}"?)`,
+    );
   });
 
-  it.each(bad.map(([option, value]) => ({ option, value, shown: typeof value === 'string' ? JSON.stringify(value) : String(value) })))('refuses $option: $shown naming the option', ({ option, value }) => {
+  it.each(
+    bad.map(([option, value]) => ({
+      option,
+      value,
+      shown: typeof value === 'string' ? JSON.stringify(value) : String(value),
+    })),
+  )('refuses $option: $shown naming the option', ({ option, value }) => {
     const message = refusal(() => make({ ...minimal, [option]: value }));
     // The option itself, or (an object option) the misspelled option inside it.
     if (message.startsWith(`${name}: unknown option "${option}.`)) return;
@@ -295,42 +433,83 @@ describe.each(FACTORIES)('$name', ({ name, make, minimal, full, typo, bad }) => 
 
   it('refuses options that are not an object', () => {
     if (Object.keys(minimal).length === 0) return; // no required option: `make(undefined)` takes the defaults
-    expect(refusal(() => make(undefined as never))).toBe(`${name}: the options must be an object, not undefined`);
-    expect(refusal(() => make(CANARY as never))).toBe(`${name}: the options must be an object, not a string`);
+    expect(refusal(() => make(undefined as never))).toBe(
+      `${name}: the options must be an object, not undefined`,
+    );
+    expect(refusal(() => make(CANARY as never))).toBe(
+      `${name}: the options must be an object, not a string`,
+    );
   });
 });
 
 describe('what the issue named', () => {
   it("environment: 'prod' is refused, not read as the sandbox", () => {
     const env = 'prod' as FirstDollarEnvironment;
-    expect(refusal(() => firstDollarPartner({ ...T.firstDollarPartner, environment: env }))).toBe('firstDollarPartner: "environment" must be one of "sandbox", "production", not "prod"');
-    expect(refusal(() => firstDollarApp({ ...T.firstDollarApp, environment: env }))).toMatch(/^firstDollarApp: "environment" must be one of "sandbox", "production", not "prod"$/);
-    expect(refusal(() => firstDollarGraphQLEndpoint({ environment: env }))).toMatch(/^firstDollarGraphQLEndpoint: "environment"/);
-    expect(refusal(() => firstDollarHosts(env))).toBe('firstDollarHosts: "environment" must be one of "sandbox", "production", not "prod"');
+    expect(refusal(() => firstDollarPartner({ ...T.firstDollarPartner, environment: env }))).toBe(
+      'firstDollarPartner: "environment" must be one of "sandbox", "production", not "prod"',
+    );
+    expect(refusal(() => firstDollarApp({ ...T.firstDollarApp, environment: env }))).toMatch(
+      /^firstDollarApp: "environment" must be one of "sandbox", "production", not "prod"$/,
+    );
+    expect(refusal(() => firstDollarGraphQLEndpoint({ environment: env }))).toMatch(
+      /^firstDollarGraphQLEndpoint: "environment"/,
+    );
+    expect(refusal(() => firstDollarHosts(env))).toBe(
+      'firstDollarHosts: "environment" must be one of "sandbox", "production", not "prod"',
+    );
     expect(firstDollarHosts().api).toBe('https://api.dev.firstdollar.com');
     expect(firstDollarHosts('production').api).toBe('https://api.firstdollar.com');
   });
 
   it('createTokenClient() without options is a ConfigurationError, not a destructuring TypeError', () => {
-    expect(refusal(() => (createTokenClient as () => unknown)())).toBe('createTokenClient: the options must be an object, not undefined');
-    expect(refusal(() => createTokenClient({} as never))).toMatch(/^createTokenClient: "adapter" is required: an adapter/);
+    expect(refusal(() => (createTokenClient as () => unknown)())).toBe(
+      'createTokenClient: the options must be an object, not undefined',
+    );
+    expect(refusal(() => createTokenClient({} as never))).toMatch(
+      /^createTokenClient: "adapter" is required: an adapter/,
+    );
   });
 
   it('a long enum value is not quoted (it could be a secret put in the wrong option)', () => {
-    expect(refusal(() => firstDollarPartner({ ...T.firstDollarPartner, environment: `${CANARY}-${'x'.repeat(40)}` as never }))).toBe(
+    expect(
+      refusal(() =>
+        firstDollarPartner({
+          ...T.firstDollarPartner,
+          environment: `${CANARY}-${'x'.repeat(40)}` as never,
+        }),
+      ),
+    ).toBe(
       'firstDollarPartner: "environment" must be one of "sandbox", "production", not a string',
     );
   });
 
   it('oauth2: a client authentication that needs a secret, without one', () => {
-    expect(refusal(() => oauth2({ clientId: 'id', tokenEndpoint: 'https://id.example/token', clientAuth: 'client_secret_basic' }))).toBe('oauth2: "clientAuth" "client_secret_basic" needs a "clientSecret"');
+    expect(
+      refusal(() =>
+        oauth2({
+          clientId: 'id',
+          tokenEndpoint: 'https://id.example/token',
+          clientAuth: 'client_secret_basic',
+        }),
+      ),
+    ).toBe('oauth2: "clientAuth" "client_secret_basic" needs a "clientSecret"');
   });
 
   it('exchangeCode on a client_credentials-only adapter is a ConfigurationError, and nothing is sent', async () => {
     let calls = 0;
-    const client = createTokenClient({ adapter: partner, fetch: async () => (calls++, Response.json({})) });
-    await expect(client.exchangeCode('code')).rejects.toThrow(new ConfigurationError('exchangeCode: the first-dollar-partner adapter has no authorization-code flow'));
-    const orion = createTokenClient({ adapter: firstOrionOAuth(T.firstOrion), fetch: async () => (calls++, Response.json({})) });
+    const client = createTokenClient({
+      adapter: partner,
+      fetch: async () => (calls++, Response.json({})),
+    });
+    await expect(client.exchangeCode('code')).rejects.toThrow(
+      new ConfigurationError(
+        'exchangeCode: the first-dollar-partner adapter has no authorization-code flow',
+      ),
+    );
+    const orion = createTokenClient({
+      adapter: firstOrionOAuth(T.firstOrion),
+      fetch: async () => (calls++, Response.json({})),
+    });
     await expect(orion.exchangeCode('code')).rejects.toBeInstanceOf(ConfigurationError);
     expect(calls).toBe(0);
   });
@@ -339,12 +518,29 @@ describe('what the issue named', () => {
     const down = async () => {
       throw new TypeError('fetch failed');
     };
-    const adapter = oauth2({ clientId: 'id', clientSecret: CANARY, clientCredentials: true, tokenEndpoint: `https://user:${CANARY}@id.example:8443/token?key=${CANARY}` });
+    const adapter = oauth2({
+      clientId: 'id',
+      clientSecret: CANARY,
+      clientCredentials: true,
+      tokenEndpoint: `https://user:${CANARY}@id.example:8443/token?key=${CANARY}`,
+    });
     const client = createTokenClient({ adapter, fetch: down, retry: { limit: 0 } });
-    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'network_error', message: 'The request to id.example:8443 got no response (network error)' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      code: 'network_error',
+      message: 'The request to id.example:8443 got no response (network error)',
+    });
 
-    const api = createTokenClient({ adapter: partner, fetch: async (input) => (new Request(input).url.includes('/v0/auth/token') ? Response.json({ access_token: 'a', expires_in: 3600 }) : down()) });
-    await expect(api.fetch(`https://api.example/graphql?token=${CANARY}`)).rejects.toMatchObject({ code: 'network_error', message: 'The request to api.example got no response (network error)' });
+    const api = createTokenClient({
+      adapter: partner,
+      fetch: async (input) =>
+        new Request(input).url.includes('/v0/auth/token')
+          ? Response.json({ access_token: 'a', expires_in: 3600 })
+          : down(),
+    });
+    await expect(api.fetch(`https://api.example/graphql?token=${CANARY}`)).rejects.toMatchObject({
+      code: 'network_error',
+      message: 'The request to api.example got no response (network error)',
+    });
   });
 
   it('memoryStorage takes no options', () => {

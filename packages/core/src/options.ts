@@ -36,31 +36,70 @@ const isHttpUrl = (value: unknown): boolean => {
  */
 export const optionRules = {
   /** A non-empty string. */
-  string: (o: { required?: boolean; allowed?: string } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && v.trim() !== '', allowed: 'a non-empty string', ...o }),
+  string: (o: { required?: boolean; allowed?: string } = {}): OptionRule => ({
+    test: (v) => typeof v === 'string' && v.trim() !== '',
+    allowed: 'a non-empty string',
+    ...o,
+  }),
   /** A string `test` accepts (e.g. a path starting with `/`). */
-  stringWhere: (test: (v: string) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'string' && test(v), allowed, ...o }),
+  stringWhere: (
+    test: (v: string) => boolean,
+    allowed: string,
+    o: { required?: boolean } = {},
+  ): OptionRule => ({ test: (v) => typeof v === 'string' && test(v), allowed, ...o }),
   /** An absolute http(s) URL. */
-  url: (o: { required?: boolean } = {}): OptionRule => ({ test: isHttpUrl, allowed: 'an absolute http(s) URL', ...o }),
+  url: (o: { required?: boolean } = {}): OptionRule => ({
+    test: isHttpUrl,
+    allowed: 'an absolute http(s) URL',
+    ...o,
+  }),
   /** A finite number above 0 (`integer`: a whole one; `zero`: 0 allowed too). */
   positive: (unit: string, o: { integer?: boolean; zero?: boolean } = {}): OptionRule => ({
-    test: (v) => typeof v === 'number' && (o.zero ? v >= 0 : v > 0) && (o.integer ? Number.isInteger(v) : Number.isFinite(v)),
+    test: (v) =>
+      typeof v === 'number' &&
+      (o.zero ? v >= 0 : v > 0) &&
+      (o.integer ? Number.isInteger(v) : Number.isFinite(v)),
     allowed: `a ${o.zero ? 'non-negative' : 'positive'} ${o.integer ? 'whole ' : ''}number of ${unit}`,
   }),
   /** `true` or `false`. */
   boolean: (): OptionRule => ({ test: (v) => typeof v === 'boolean', allowed: 'true or false' }),
   /** A function. */
-  function: (o: { required?: boolean } = {}): OptionRule => ({ test: (v) => typeof v === 'function', allowed: 'a function', ...o }),
+  function: (o: { required?: boolean } = {}): OptionRule => ({
+    test: (v) => typeof v === 'function',
+    allowed: 'a function',
+    ...o,
+  }),
   /** One of a few literal values. */
-  oneOf: (...values: readonly (string | number | boolean)[]): OptionRule => ({ test: (v) => values.includes(v as string), allowed: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, quote: true }),
+  oneOf: (...values: readonly (string | number | boolean)[]): OptionRule => ({
+    test: (v) => values.includes(v as string),
+    allowed: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+    quote: true,
+  }),
   /** An object whose own options follow `rules` (reported as `parent.child`). */
-  object: (rules: Readonly<Record<string, OptionRule>>, o: { required?: boolean } = {}): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({ test: isRecord, allowed: 'an object', rules, ...o }),
+  object: (
+    rules: Readonly<Record<string, OptionRule>>,
+    o: { required?: boolean } = {},
+  ): OptionRule & { rules: Readonly<Record<string, OptionRule>> } => ({
+    test: isRecord,
+    allowed: 'an object',
+    rules,
+    ...o,
+  }),
   /** Any value `test` accepts, described by `allowed`. */
-  where: (test: (v: unknown) => boolean, allowed: string, o: { required?: boolean } = {}): OptionRule => ({ test, allowed, ...o }),
+  where: (
+    test: (v: unknown) => boolean,
+    allowed: string,
+    o: { required?: boolean } = {},
+  ): OptionRule => ({ test, allowed, ...o }),
 } as const;
 
 /** How an error names a value it must not quote: its type (`undefined`, `NaN`, `an array`, `a string`…). */
 const kindOf = (value: unknown): string =>
-  value == null || value !== value || value === Infinity || value === -Infinity ? String(value) : Array.isArray(value) ? 'an array' : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
+  value == null || value !== value || value === Infinity || value === -Infinity
+    ? String(value)
+    : Array.isArray(value)
+      ? 'an array'
+      : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
 
 /**
  * The known name closest to `name`, for "did you mean": the one sharing the longest start plus end
@@ -76,7 +115,11 @@ function closest(name: string, known: readonly string[]): string | undefined {
     let start = 0;
     let end = 0;
     while (start < a.length && a[start] === b[start]) start++;
-    while (end < Math.min(a.length, b.length) - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    while (
+      end < Math.min(a.length, b.length) - start &&
+      a[a.length - 1 - end] === b[b.length - 1 - end]
+    )
+      end++;
     if (start + end > top) [best, top] = [candidate, start + end];
   }
   return best;
@@ -94,11 +137,17 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * // ConfigurationError: createAuthHandler: "timeout" must be a positive number of milliseconds, not a string
  * ```
  */
-export function checkOptions(factory: string, options: unknown, rules: Readonly<Record<string, OptionRule>>, path = ''): void {
+export function checkOptions(
+  factory: string,
+  options: unknown,
+  rules: Readonly<Record<string, OptionRule>>,
+  path = '',
+): void {
   const fail = (message: string) => {
     throw new ConfigurationError(`${factory}: ${message}`);
   };
-  if (!isRecord(options)) fail(`${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
+  if (!isRecord(options))
+    fail(`${path ? `"${path}"` : 'the options'} must be an object, not ${kindOf(options)}`);
   const known = Object.keys(rules);
   for (const name in options as object) {
     if (!known.includes(name)) {
@@ -113,7 +162,15 @@ export function checkOptions(factory: string, options: unknown, rules: Readonly<
     if (value === undefined) {
       if (rule.required) fail(`${at} is required: ${rule.allowed}`);
     } else if (!rule.test(value)) {
-      fail(`${at} must be ${rule.allowed}, not ${rule.quote && (typeof value === 'string' ? value.length <= 32 : typeof value !== 'object') ? JSON.stringify(value) : kindOf(value)}`);
-    } else if ('rules' in rule) checkOptions(factory, value, rule.rules as Readonly<Record<string, OptionRule>>, `${path}${name}.`);
+      fail(
+        `${at} must be ${rule.allowed}, not ${rule.quote && (typeof value === 'string' ? value.length <= 32 : typeof value !== 'object') ? JSON.stringify(value) : kindOf(value)}`,
+      );
+    } else if ('rules' in rule)
+      checkOptions(
+        factory,
+        value,
+        rule.rules as Readonly<Record<string, OptionRule>>,
+        `${path}${name}.`,
+      );
   }
 }

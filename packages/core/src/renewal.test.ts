@@ -3,7 +3,12 @@ import { ClientRejectedError, ConsentRequiredError, GrantkitError } from './erro
 import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
 import type { TokenSet } from './token-set';
 
-const set = (accessToken: string, expiresAt: number, extra: Partial<TokenSet> = {}): TokenSet => ({ accessToken, tokenType: 'Bearer', expiresAt, ...extra });
+const set = (accessToken: string, expiresAt: number, extra: Partial<TokenSet> = {}): TokenSet => ({
+  accessToken,
+  tokenType: 'Bearer',
+  expiresAt,
+  ...extra,
+});
 
 describe('isValidFor: fresh, inside the refresh window, expired', () => {
   const tokens = set('a', 100_000);
@@ -30,15 +35,23 @@ describe('renewalBase', () => {
     expect(renewalBase(held, held, undefined)).toBe(held);
   });
   it('nothing changed here: the stored set when it expires later or rotated the refresh token', () => {
-    expect(renewalBase(held, held, set('later', 2000, { refreshToken: 'r1' }))?.accessToken).toBe('later');
-    expect(renewalBase(held, held, set('rotated', 900, { refreshToken: 'r2' }))?.accessToken).toBe('rotated');
+    expect(renewalBase(held, held, set('later', 2000, { refreshToken: 'r1' }))?.accessToken).toBe(
+      'later',
+    );
+    expect(renewalBase(held, held, set('rotated', 900, { refreshToken: 'r2' }))?.accessToken).toBe(
+      'rotated',
+    );
     expect(renewalBase(held, held, { ...held })).toBe(held);
   });
   it('a set stored in this process meanwhile wins over an older stored one, even with another refresh token', () => {
     const meanwhile = set('meanwhile', 5000, { refreshToken: 'r3' });
     expect(renewalBase(held, meanwhile, held)).toBe(meanwhile);
-    expect(renewalBase(held, meanwhile, set('other', 4000, { refreshToken: 'r4' }))).toBe(meanwhile);
-    expect(renewalBase(held, meanwhile, set('newest', 6000, { refreshToken: 'r4' }))?.accessToken).toBe('newest');
+    expect(renewalBase(held, meanwhile, set('other', 4000, { refreshToken: 'r4' }))).toBe(
+      meanwhile,
+    );
+    expect(
+      renewalBase(held, meanwhile, set('newest', 6000, { refreshToken: 'r4' }))?.accessToken,
+    ).toBe('newest');
   });
 });
 
@@ -68,11 +81,14 @@ describe('refreshUsable', () => {
 
 describe('isFatal', () => {
   it('unreachable, timed out, aborted or the client refused: the next call would only repeat it', () => {
-    for (const code of ['network_error', 'timeout', 'aborted'] as const) expect(isFatal(new GrantkitError(code, 'x'))).toBe(true);
+    for (const code of ['network_error', 'timeout', 'aborted'] as const)
+      expect(isFatal(new GrantkitError(code, 'x'))).toBe(true);
     expect(isFatal(new ClientRejectedError({ error: 'invalid_client' }))).toBe(true);
   });
   it('not a refused grant, an odd answer or a foreign error', () => {
-    expect(isFatal(new ConsentRequiredError('https://c.example/', { error: 'http_401' }))).toBe(false);
+    expect(isFatal(new ConsentRequiredError('https://c.example/', { error: 'http_401' }))).toBe(
+      false,
+    );
     expect(isFatal(new GrantkitError('invalid_response', 'x'))).toBe(false);
     expect(isFatal(new TypeError('fetch failed'))).toBe(false);
   });

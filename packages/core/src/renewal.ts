@@ -12,7 +12,8 @@ import type { TokenSet } from './token-set';
  * the two, the set is inside its refresh window: still served while one renewal runs in the
  * background. (A token that close to its end may expire on the wire, hence the skew.)
  */
-export const isValidFor = (tokens: TokenSet, now: number, marginMs: number): boolean => now < tokens.expiresAt - marginMs;
+export const isValidFor = (tokens: TokenSet, now: number, marginMs: number): boolean =>
+  now < tokens.expiresAt - marginMs;
 
 /**
  * The set a renewal starts from. `held` is what the client held when the renewal began, `current`
@@ -22,10 +23,15 @@ export const isValidFor = (tokens: TokenSet, now: number, marginMs: number): boo
  * rotated the refresh token). When a set was stored in this process meanwhile, it is the newest this
  * process knows: the stored one wins only if it expires later still.
  */
-export const renewalBase = (held: TokenSet | undefined, current: TokenSet | undefined, stored: TokenSet | null | undefined): TokenSet | undefined =>
+export const renewalBase = (
+  held: TokenSet | undefined,
+  current: TokenSet | undefined,
+  stored: TokenSet | null | undefined,
+): TokenSet | undefined =>
   !stored || !current
     ? (stored ?? current) // a storage may answer null for nothing
-    : stored.expiresAt > current.expiresAt || (current === held && stored.refreshToken !== current.refreshToken)
+    : stored.expiresAt > current.expiresAt ||
+        (current === held && stored.refreshToken !== current.refreshToken)
       ? stored
       : current;
 
@@ -34,16 +40,28 @@ export const renewalBase = (held: TokenSet | undefined, current: TokenSet | unde
  * asked to replace (another instance renewed, or a request in this process stored a set), and it is
  * fresh.
  */
-export const adoptable = (base: TokenSet, held: TokenSet | undefined, now: number, windowMs: number): boolean =>
-  base !== held && isValidFor(base, now, windowMs);
+export const adoptable = (
+  base: TokenSet,
+  held: TokenSet | undefined,
+  now: number,
+  windowMs: number,
+): boolean => base !== held && isValidFor(base, now, windowMs);
 
 /** Whether `tokens` carries a refresh token that has not expired at `now`. */
-export const refreshUsable = (tokens: TokenSet | undefined, now: number): tokens is TokenSet & { refreshToken: string } =>
-  tokens?.refreshToken !== undefined && (tokens.refreshExpiresAt === undefined || tokens.refreshExpiresAt > now);
+export const refreshUsable = (
+  tokens: TokenSet | undefined,
+  now: number,
+): tokens is TokenSet & { refreshToken: string } =>
+  tokens?.refreshToken !== undefined &&
+  (tokens.refreshExpiresAt === undefined || tokens.refreshExpiresAt > now);
 
 /**
  * Failures the next call would only repeat: unreachable, timed out, aborted, or the client itself
  * refused (`client_rejected`: a fallback grant sends the same credentials).
  */
 export const isFatal = (error: unknown): boolean =>
-  isGrantkitError(error) && (error.code === 'aborted' || error.code === 'network_error' || error.code === 'timeout' || error.code === 'client_rejected');
+  isGrantkitError(error) &&
+  (error.code === 'aborted' ||
+    error.code === 'network_error' ||
+    error.code === 'timeout' ||
+    error.code === 'client_rejected');

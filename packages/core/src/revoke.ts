@@ -57,7 +57,9 @@ export async function revoke(
       revocation.parseResponse(await send(revocation.buildRequest(token, hint), hint));
       revoked.push(hint);
     } catch (error) {
-      failure ??= isGrantkitError(error) ? error : new GrantkitError('invalid_response', 'The revocation failed', { cause: error });
+      failure ??= isGrantkitError(error)
+        ? error
+        : new GrantkitError('invalid_response', 'The revocation failed', { cause: error });
       if (isFatal(error)) break; // unreachable or aborted: the next call would only wait as long
     }
   }

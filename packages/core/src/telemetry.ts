@@ -136,7 +136,8 @@ export interface LockWaitEvent {
  * createTokenClient({ adapter, telemetry: log });
  * ```
  */
-export type TokenEvent = TokenCallStart | TokenCallEnd | RenewalEvent | FallbackEvent | RevocationEvent | LockWaitEvent;
+export type TokenEvent =
+  TokenCallStart | TokenCallEnd | RenewalEvent | FallbackEvent | RevocationEvent | LockWaitEvent;
 
 /**
  * A function called with each event (synchronously; what it throws is ignored), optionally with
@@ -221,13 +222,23 @@ export type ScopeEnds<S extends ScopeStart> = S extends ScopeStart ? ScopeEnd<S>
  */
 export interface Telemetry<S extends ScopeStart = never> {
   /** Around one token (`hint` absent) or revocation call; `run` fills in the {@link CallTrace}. */
-  call<T>(adapter: string, request: TokenRequest, run: (trace?: CallTrace) => Promise<T>, grant?: Grant['type'], hint?: TokenTypeHint): Promise<T>;
+  call<T>(
+    adapter: string,
+    request: TokenRequest,
+    run: (trace?: CallTrace) => Promise<T>,
+    grant?: Grant['type'],
+    hint?: TokenTypeHint,
+  ): Promise<T>;
   /** Around one single-flight renewal; `callers()` says, at its end, how many calls shared it. */
   renewal<T>(adapter: string, run: () => Promise<T>, callers: () => number): Promise<T>;
   /** A refresh failed with `error`; `grant` is tried instead. */
   fallback(adapter: string, grant: Grant['type'], error: unknown): void;
   /** A logout's revocation ended. */
-  revocation(adapter: string, status: RevocationEvent['status'], error?: { code: GrantkitErrorCode }): void;
+  revocation(
+    adapter: string,
+    status: RevocationEvent['status'],
+    error?: { code: GrantkitErrorCode },
+  ): void;
   /** A renewal waited for a shared store's lock. */
   lock?(outcome: LockWaitEvent['outcome'], duration: number, error?: unknown): void;
   /** Around a unit of work of the caller's (an edge route, a proxied request): its start, `run` inside it, its end. */
@@ -250,7 +261,8 @@ interface Failure {
 }
 
 /** The error code of a failure (`invalid_response` for one without a code). */
-const codeOf = (error: unknown): GrantkitErrorCode => (error as { code?: GrantkitErrorCode } | null)?.code ?? 'invalid_response';
+const codeOf = (error: unknown): GrantkitErrorCode =>
+  (error as { code?: GrantkitErrorCode } | null)?.code ?? 'invalid_response';
 
 /**
  * A {@link Telemetry} that reports everything as typed events to `on`: token and revocation calls
@@ -267,35 +279,60 @@ const codeOf = (error: unknown): GrantkitErrorCode => (error as { code?: Grantki
  * });
  * ```
  */
-export function eventTelemetry<S extends ScopeStart = never>(on: EventHandler<NoInfer<TokenEvent | S | ScopeEnds<S>>>): Telemetry<S> {
+export function eventTelemetry<S extends ScopeStart = never>(
+  on: EventHandler<NoInfer<TokenEvent | S | ScopeEnds<S>>>,
+): Telemetry<S> {
   const handle = on as EventHandler<TokenEvent | S | ScopeEnd<S>>;
   // Runs `run` (inside `start`'s scope, if any), then `end` with its failure (`undefined`: none) and duration.
-  const timed = async <T>(start: object | undefined, run: () => Promise<T>, end: (failure: Failure | undefined, duration: number) => void): Promise<T> => {
+  const timed = async <T>(
+    start: object | undefined,
+    run: () => Promise<T>,
+    end: (failure: Failure | undefined, duration: number) => void,
+  ): Promise<T> => {
     const began = performance.now();
     try {
       const result = await (start && handle.within ? handle.within(start as S, run) : run());
       end(undefined, performance.now() - began);
       return result;
     } catch (error) {
-      end({ code: codeOf(error), status: (error as { status?: number } | null)?.status }, performance.now() - began);
+      end(
+        { code: codeOf(error), status: (error as { status?: number } | null)?.status },
+        performance.now() - began,
+      );
       throw error;
     }
   };
   return {
     call(adapter, request, run, grant, hint) {
       const url = new URL(request.url);
-      const start: TokenCallStart = { type: 'token.start', kind: hint ? 'revocation' : 'token', adapter, method: request.method, host: url.host, path: url.pathname };
+      const start: TokenCallStart = {
+        type: 'token.start',
+        kind: hint ? 'revocation' : 'token',
+        adapter,
+        method: request.method,
+        host: url.host,
+        path: url.pathname,
+      };
       if (grant) start.grant = grant;
       if (hint) start.hint = hint;
       const trace: CallTrace = { attempts: 1 };
       emit(handle, start);
-      return timed(undefined, () => run(trace), (failure, duration) => {
-        const event: TokenCallEnd = { type: 'token.end', start, attempts: trace.attempts, duration };
-        const status = trace.status ?? failure?.status;
-        if (status !== undefined) event.status = status;
-        if (failure) event.error = failure.code;
-        emit(handle, event);
-      });
+      return timed(
+        undefined,
+        () => run(trace),
+        (failure, duration) => {
+          const event: TokenCallEnd = {
+            type: 'token.end',
+            start,
+            attempts: trace.attempts,
+            duration,
+          };
+          const status = trace.status ?? failure?.status;
+          if (status !== undefined) event.status = status;
+          if (failure) event.error = failure.code;
+          emit(handle, event);
+        },
+      );
     },
     renewal: (adapter, run, callers) =>
       timed(undefined, run, (failure, duration) => {
@@ -303,8 +340,15 @@ export function eventTelemetry<S extends ScopeStart = never>(on: EventHandler<No
         if (failure) event.error = failure.code;
         emit(handle, event);
       }),
-    fallback: (adapter, grant, error) => emit(handle, { type: 'fallback', adapter, grant, error: codeOf(error) }),
-    revocation: (adapter, status, error) => emit(handle, error ? { type: 'revocation', adapter, status, error: error.code } : { type: 'revocation', adapter, status }),
+    fallback: (adapter, grant, error) =>
+      emit(handle, { type: 'fallback', adapter, grant, error: codeOf(error) }),
+    revocation: (adapter, status, error) =>
+      emit(
+        handle,
+        error
+          ? { type: 'revocation', adapter, status, error: error.code }
+          : { type: 'revocation', adapter, status },
+      ),
     lock(outcome, duration, error) {
       const event: LockWaitEvent = { type: 'lock.wait', outcome, duration };
       if (error !== undefined) event.error = codeOf(error);
@@ -313,12 +357,20 @@ export function eventTelemetry<S extends ScopeStart = never>(on: EventHandler<No
     scope(start, run) {
       const trace: CallTrace = { attempts: 1 };
       emit(handle, start);
-      return timed(start, () => run(trace), (failure, duration) => {
-        const event = { type: start.type.replace(/start$/, 'end'), start, duration } as ScopeEnd<S>;
-        if (trace.status !== undefined) event.status = trace.status;
-        if (failure) event.error = failure.code;
-        emit(handle, event);
-      });
+      return timed(
+        start,
+        () => run(trace),
+        (failure, duration) => {
+          const event = {
+            type: start.type.replace(/start$/, 'end'),
+            start,
+            duration,
+          } as ScopeEnd<S>;
+          if (trace.status !== undefined) event.status = trace.status;
+          if (failure) event.error = failure.code;
+          emit(handle, event);
+        },
+      );
     },
   };
 }

@@ -24,9 +24,19 @@ function setup(read: 'before' | 'after') {
     set: (key, value) => inner.set(key, value),
     delete: (key) => inner.delete(key),
   };
-  const fetch = vi.fn(async () => Response.json({ access_token: `renewed-${fetch.mock.calls.length}`, refresh_token: 'r-next', expires_in: 3600 }));
+  const fetch = vi.fn(async () =>
+    Response.json({
+      access_token: `renewed-${fetch.mock.calls.length}`,
+      refresh_token: 'r-next',
+      expires_in: 3600,
+    }),
+  );
   const client = createTokenClient({
-    adapter: oauth2({ clientId: 'app', clientSecret: 's3cret', tokenEndpoint: 'https://as.example/token' }),
+    adapter: oauth2({
+      clientId: 'app',
+      clientSecret: 's3cret',
+      tokenEndpoint: 'https://as.example/token',
+    }),
     storage,
     fetch,
     now: () => NOW,
@@ -38,23 +48,36 @@ function setup(read: 'before' | 'after') {
   return { client, fetch, hold, release: () => open() };
 }
 
-const expired: TokenSet = { accessToken: 'old', refreshToken: 'r-old', tokenType: 'Bearer', expiresAt: NOW - 1000 };
-const fresh: TokenSet = { accessToken: 'fresh', refreshToken: 'r-fresh', tokenType: 'Bearer', expiresAt: NOW + 3_600_000 };
+const expired: TokenSet = {
+  accessToken: 'old',
+  refreshToken: 'r-old',
+  tokenType: 'Bearer',
+  expiresAt: NOW - 1000,
+};
+const fresh: TokenSet = {
+  accessToken: 'fresh',
+  refreshToken: 'r-fresh',
+  tokenType: 'Bearer',
+  expiresAt: NOW + 3_600_000,
+};
 
 describe('a renewal waiting on storage.get', () => {
-  it.each(['before', 'after'] as const)('adopts a fresh set stored meanwhile (store read %s the write): no refresh', async (read) => {
-    const { client, fetch, hold, release } = setup(read);
-    await client.setTokenSet(expired);
-    hold();
-    const renewal = client.getAccessToken();
-    await new Promise((resolve) => setTimeout(resolve, 0)); // the renewal is now waiting on storage.get
-    await client.setTokenSet(fresh);
-    release();
-    expect(await renewal).toBe('fresh');
-    expect(fetch).not.toHaveBeenCalled();
-    expect(await client.getAccessToken()).toBe('fresh');
-    expect(fetch).not.toHaveBeenCalled();
-  });
+  it.each(['before', 'after'] as const)(
+    'adopts a fresh set stored meanwhile (store read %s the write): no refresh',
+    async (read) => {
+      const { client, fetch, hold, release } = setup(read);
+      await client.setTokenSet(expired);
+      hold();
+      const renewal = client.getAccessToken();
+      await new Promise((resolve) => setTimeout(resolve, 0)); // the renewal is now waiting on storage.get
+      await client.setTokenSet(fresh);
+      release();
+      expect(await renewal).toBe('fresh');
+      expect(fetch).not.toHaveBeenCalled();
+      expect(await client.getAccessToken()).toBe('fresh');
+      expect(fetch).not.toHaveBeenCalled();
+    },
+  );
 
   it('still renews a set it was asked to renew when nothing newer arrived', async () => {
     const { client, fetch, hold, release } = setup('after');

@@ -29,7 +29,9 @@ describe('createTokenClient({ renew })', () => {
     const { emu, client, seen } = await setup();
     const held = await client.getTokenSet();
     const before = emu.count({ grant: 'refresh_token' });
-    const all = await Promise.all(Array.from({ length: 100 }, () => client.renewAfterRejection(held.accessToken)));
+    const all = await Promise.all(
+      Array.from({ length: 100 }, () => client.renewAfterRejection(held.accessToken)),
+    );
     expect(seen).toHaveLength(1);
     expect(seen[0]?.accessToken).toBe(held.accessToken);
     expect(emu.count({ grant: 'refresh_token' }) - before).toBe(1);

@@ -34,7 +34,11 @@ async function appClient(emu: VendorEmulator, extra: Partial<TokenClientOptions>
 }
 
 const ping = (client: { fetch: typeof fetch }, path = `/app/${app.appId}/graphql`) =>
-  client.fetch(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query { ping }' }) });
+  client.fetch(`${BASE}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query { ping }' }),
+  });
 
 afterEach(() => {
   vi.useRealTimers();
@@ -67,7 +71,9 @@ describe('cache and single flight', () => {
     const client = await appClient(emu);
     emu.revokeAccessTokens();
     emu.clearRequests();
-    emu.setLatency((req) => (new URL(req.url).pathname.endsWith('/graphql') ? Math.random() * 200 : 0));
+    emu.setLatency((req) =>
+      new URL(req.url).pathname.endsWith('/graphql') ? Math.random() * 200 : 0,
+    );
     const responses = await Promise.all(Array.from({ length: 200 }, () => ping(client)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(emu.count({ path: '/v0/auth/token' })).toBe(1);
@@ -107,12 +113,18 @@ describe('rotation safety', () => {
     const storage = memoryStorage();
     const client = await appClient(emu, { storage });
     const before = await client.getTokenSet();
-    emu.fault({ path: '/v0/auth/token', status: 200, body: { access_token: 'opaque-new-token', expires_in: 3600 } });
+    emu.fault({
+      path: '/v0/auth/token',
+      status: 200,
+      body: { access_token: 'opaque-new-token', expires_in: 3600 },
+    });
     emu.clock.advance(3600_000);
     const after = await client.getTokenSet();
     expect(after.accessToken).toBe('opaque-new-token');
     expect(after.refreshToken).toBe(before.refreshToken);
-    expect((await storage.get('grantkit:first-dollar-app'))?.refreshToken).toBe(before.refreshToken);
+    expect((await storage.get('grantkit:first-dollar-app'))?.refreshToken).toBe(
+      before.refreshToken,
+    );
   });
 
   it('a failed refresh never erases the stored token set', async () => {
@@ -203,7 +215,9 @@ describe('retries', () => {
     emu.fault({ path: '/v0/auth/token', status: 200, malformedJson: true });
     await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'invalid_response' });
     emu.fault({ path: '/v0/auth/token', latencyMs: 500 });
-    await expect(client.getAccessToken({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(client.getAccessToken({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({
+      code: 'aborted',
+    });
   });
 });
 
@@ -211,7 +225,11 @@ describe('First Orion v1 renewal policy', () => {
   const { firstOrion } = TEST_CREDENTIALS;
   it('renews via /v1/auth/refresh 10 minutes before expiry and falls back to /v1/auth', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstOrionV1({ ...firstOrion, baseUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now() });
+    const client = createTokenClient({
+      adapter: firstOrionV1({ ...firstOrion, baseUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+    });
     await client.getAccessToken();
     emu.clock.advance(51 * 60_000);
     await client.refresh();
@@ -225,7 +243,12 @@ describe('First Orion v1 renewal policy', () => {
 
   it('after a failed renewal inside the window, retries once a minute while the token is valid', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstOrionV1({ ...firstOrion, baseUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now(), retry: { limit: 0 } });
+    const client = createTokenClient({
+      adapter: firstOrionV1({ ...firstOrion, baseUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+      retry: { limit: 0 },
+    });
     const token = await client.getAccessToken();
     emu.fault({ path: /^\/v1\/auth/, status: 500, times: Infinity });
     emu.clearRequests();
@@ -250,7 +273,9 @@ describe('errors and hooks', () => {
     const client = await appClient(emu, { onAuthFailed: failed });
     emu.revokeConsent(app.appId);
     emu.clock.advance(3600_000);
-    const error = (await client.getAccessToken().catch((e: unknown) => e)) as GrantkitError & { consentUrl: string };
+    const error = (await client.getAccessToken().catch((e: unknown) => e)) as GrantkitError & {
+      consentUrl: string;
+    };
     expect(isGrantkitError(error, 'consent_required')).toBe(true);
     expect(error.consentUrl).toBe(`${BASE}/oauth/app/${app.appId}/`);
     expect(failed).toHaveBeenCalledWith(error);
@@ -258,7 +283,11 @@ describe('errors and hooks', () => {
 
   it('a code exchange refused with 401 is consent_required too', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstDollarApp({ ...app, apiBaseUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now() });
+    const client = createTokenClient({
+      adapter: firstDollarApp({ ...app, apiBaseUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+    });
     const code = emu.issueCode('firstDollar', app.appId);
     emu.revokeConsent(app.appId);
     await expect(client.exchangeCode(code)).rejects.toMatchObject({ code: 'consent_required' });
@@ -266,18 +295,36 @@ describe('errors and hooks', () => {
 
   it('a throwing hook never breaks the lifecycle', async () => {
     const emu = createVendorEmulator();
-    const client = partnerClient(emu, { onTokens: () => { throw new Error('hook bug'); } });
+    const client = partnerClient(emu, {
+      onTokens: () => {
+        throw new Error('hook bug');
+      },
+    });
     await expect(client.getAccessToken()).resolves.toEqual(expect.any(String));
   });
 
   it('canary secrets never appear in errors, logs, toString() or JSON.stringify', async () => {
     const canary = 'CANARY-secret-5f2b9';
-    const emu = createVendorEmulator({ firstDollar: { partners: [{ clientId: 'partner_CANARY_api@partner.firstdollar.com', clientSecret: canary }] } });
+    const emu = createVendorEmulator({
+      firstDollar: {
+        partners: [
+          { clientId: 'partner_CANARY_api@partner.firstdollar.com', clientSecret: canary },
+        ],
+      },
+    });
     const logs: string[] = [];
-    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' '))));
+    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((m) =>
+      vi
+        .spyOn(console, m)
+        .mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' '))),
+    );
     const errors: unknown[] = [];
     const client = createTokenClient({
-      adapter: firstDollarPartner({ clientId: 'partner_CANARY_api@partner.firstdollar.com', clientSecret: `${canary}-wrong`, apiBaseUrl: BASE }),
+      adapter: firstDollarPartner({
+        clientId: 'partner_CANARY_api@partner.firstdollar.com',
+        clientSecret: `${canary}-wrong`,
+        apiBaseUrl: BASE,
+      }),
       fetch: emu.fetch,
       now: () => emu.clock.now(),
       onAuthFailed: (e) => errors.push(e),
@@ -289,8 +336,17 @@ describe('errors and hooks', () => {
     errors.push(await client.refresh().catch((e: unknown) => e));
     spies.forEach((s) => s.mockRestore());
     const dump = [
-      ...errors.flatMap((e) => [String(e), JSON.stringify(e), (e as Error).message, (e as Error).stack ?? '']),
-      String(client), JSON.stringify(client), JSON.stringify(good), JSON.stringify(client.adapter), ...logs,
+      ...errors.flatMap((e) => [
+        String(e),
+        JSON.stringify(e),
+        (e as Error).message,
+        (e as Error).stack ?? '',
+      ]),
+      String(client),
+      JSON.stringify(client),
+      JSON.stringify(good),
+      JSON.stringify(client.adapter),
+      ...logs,
     ].join('\n');
     expect(errors.every((e) => isGrantkitError(e))).toBe(true);
     expect(dump).not.toContain(canary);

@@ -2,7 +2,14 @@ import type { KyInstance } from 'ky';
 import type { Adapter, Grant, TokenRequest, TokenTypeHint } from './adapter';
 import { authorizedFetch } from './authorized-fetch';
 import { ConfigurationError, GrantkitError, ReauthorizationRequiredError } from './errors';
-import { createHttp, sendRequest, sendTokenRequest, toTransportError, unbound, type HttpOptions } from './http';
+import {
+  createHttp,
+  sendRequest,
+  sendTokenRequest,
+  toTransportError,
+  unbound,
+  type HttpOptions,
+} from './http';
 import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
 import { revoke, type RevokeResult } from './revoke';
 import { memoryStorage, type TokenStorage } from './storage';
@@ -92,7 +99,10 @@ export interface TokenClient {
   /** The current token set, renewed as {@link TokenClient.getAccessToken} would. */
   getTokenSet(options?: { signal?: AbortSignal }): Promise<TokenSet>;
   /** Exchanges an authorization code, stores and returns the token set. */
-  exchangeCode(code: string, options?: { codeVerifier?: string; redirectUri?: string; signal?: AbortSignal }): Promise<TokenSet>;
+  exchangeCode(
+    code: string,
+    options?: { codeVerifier?: string; redirectUri?: string; signal?: AbortSignal },
+  ): Promise<TokenSet>;
   /** Renews now (shared with any renewal in flight). */
   refresh(options?: { signal?: AbortSignal }): Promise<TokenSet>;
   /**
@@ -142,19 +152,33 @@ const MS0 = /* @__PURE__ */ r.positive('milliseconds', { zero: true });
  * ```
  */
 export const tokenClientRules = {
-  adapter: /* @__PURE__ */ r.where(has('buildRequest', 'parseResponse'), 'an adapter (firstDollarPartner, oauth2…)', { required: true }),
-  storage: /* @__PURE__ */ r.where(has('get', 'set', 'delete'), 'a TokenStorage (get, set, delete)'),
+  adapter: /* @__PURE__ */ r.where(
+    has('buildRequest', 'parseResponse'),
+    'an adapter (firstDollarPartner, oauth2…)',
+    { required: true },
+  ),
+  storage: /* @__PURE__ */ r.where(
+    has('get', 'set', 'delete'),
+    'a TokenStorage (get, set, delete)',
+  ),
   key: STR,
   now: FN,
   clockSkew: SECONDS,
   signal: /* @__PURE__ */ r.where(has('addEventListener'), 'an AbortSignal'),
   onTokens: FN,
   onAuthFailed: FN,
-  telemetry: /* @__PURE__ */ r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) or otelTelemetry())'),
+  telemetry: /* @__PURE__ */ r.where(
+    has('call', 'renewal', 'fallback', 'revocation'),
+    'a Telemetry (eventTelemetry(…) or otelTelemetry())',
+  ),
   renew: FN,
   fetch: FN,
   timeout: MS,
-  retry: /* @__PURE__ */ r.object({ limit: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }), maxRetryAfter: MS0, backoffLimit: MS0 }),
+  retry: /* @__PURE__ */ r.object({
+    limit: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }),
+    maxRetryAfter: MS0,
+    backoffLimit: MS0,
+  }),
 } satisfies Record<string, OptionRule>;
 // Every option has a rule (a type check only).
 void (tokenClientRules satisfies Record<keyof TokenClientOptions, OptionRule>);
@@ -221,12 +245,26 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return tokens;
   };
 
-  const traced = <T>(request: TokenRequest, call: (trace?: CallTrace) => Promise<T>, grant?: Grant['type'], hint?: TokenTypeHint): Promise<T> =>
-    on ? on.call(adapter.id, request, call, grant, hint) : call();
+  const traced = <T>(
+    request: TokenRequest,
+    call: (trace?: CallTrace) => Promise<T>,
+    grant?: Grant['type'],
+    hint?: TokenTypeHint,
+  ): Promise<T> => (on ? on.call(adapter.id, request, call, grant, hint) : call());
 
-  const run = async (grant: Grant, previous: TokenSet | undefined, signal?: AbortSignal): Promise<TokenSet> => {
+  const run = async (
+    grant: Grant,
+    previous: TokenSet | undefined,
+    signal?: AbortSignal,
+  ): Promise<TokenSet> => {
     const request = adapter.buildRequest(grant);
-    const call = async (trace?: CallTrace) => adapter.parseResponse(await sendTokenRequest(http, request, signalOf(signal), trace), grant, now(), previous);
+    const call = async (trace?: CallTrace) =>
+      adapter.parseResponse(
+        await sendTokenRequest(http, request, signalOf(signal), trace),
+        grant,
+        now(),
+        previous,
+      );
     return store(await traced(request, call, grant.type));
   };
 
@@ -250,22 +288,34 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       }
     }
     if (adapter.grant) return run(adapter.grant, base);
-    throw new ReauthorizationRequiredError(base?.refreshToken === undefined ? 'there is no refresh token' : 'the refresh token has expired');
+    throw new ReauthorizationRequiredError(
+      base?.refreshToken === undefined
+        ? 'there is no refresh token'
+        : 'the refresh token has expired',
+    );
   };
 
   // One renewal serves every caller; a caller's own signal only stops that caller's wait.
   const shared = (signal?: AbortSignal): Promise<TokenSet> => {
     callers++;
-    return abortable((inflight ??= (on ? on.renewal(adapter.id, renew, () => callers) : renew())
-      .catch((error: unknown) => {
-        retryAfter = now() + adapter.retryInterval * 1000;
-        notify(options.onAuthFailed, error instanceof Error ? error : new GrantkitError('invalid_response', 'Renewal failed'));
-        throw error;
-      })
-      .finally(() => {
-        inflight = undefined;
-        callers = 0;
-      })), signal);
+    return abortable(
+      (inflight ??= (on ? on.renewal(adapter.id, renew, () => callers) : renew())
+        .catch((error: unknown) => {
+          retryAfter = now() + adapter.retryInterval * 1000;
+          notify(
+            options.onAuthFailed,
+            error instanceof Error
+              ? error
+              : new GrantkitError('invalid_response', 'Renewal failed'),
+          );
+          throw error;
+        })
+        .finally(() => {
+          inflight = undefined;
+          callers = 0;
+        })),
+      signal,
+    );
   };
 
   const getTokenSet = async (opts: { signal?: AbortSignal } = {}): Promise<TokenSet> => {
@@ -282,7 +332,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return shared(opts.signal);
   };
 
-  const authorization = (token: string) => (adapter.authScheme === 'raw' ? token : `Bearer ${token}`);
+  const authorization = (token: string) =>
+    adapter.authScheme === 'raw' ? token : `Bearer ${token}`;
 
   const client: TokenClient = {
     adapter,
@@ -294,8 +345,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     getTokenSet,
     async exchangeCode(code, opts = {}) {
       // A client_credentials-only adapter would otherwise run its own grant and ignore the code.
-      if (!('authorizationUrl' in adapter)) throw new ConfigurationError(`exchangeCode: the ${adapter.id} adapter has no authorization-code flow`);
-      if (typeof code !== 'string' || code === '') throw new ConfigurationError('An authorization code is required');
+      if (!('authorizationUrl' in adapter))
+        throw new ConfigurationError(
+          `exchangeCode: the ${adapter.id} adapter has no authorization-code flow`,
+        );
+      if (typeof code !== 'string' || code === '')
+        throw new ConfigurationError('An authorization code is required');
       const grant: Grant = { type: 'authorization_code', code };
       if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;
       if (opts.redirectUri !== undefined) grant.redirectUri = opts.redirectUri;
@@ -308,7 +363,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
     refresh: (opts = {}) => shared(opts.signal),
     async renewAfterRejection(rejectedToken, opts = {}) {
-      if (inflight) return callers++, abortable(inflight, opts.signal);
+      if (inflight) return (callers++, abortable(inflight, opts.signal));
       const tokens = loaded ? current : await load();
       if (tokens && tokens.accessToken !== rejectedToken) return tokens;
       return shared(opts.signal);
@@ -325,14 +380,25 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       // Let a renewal in flight land first, so the newest refresh token is the one revoked.
       if (inflight) await inflight.catch(() => {});
       const held = [loaded ? current : await load(), await storage.get(key)];
-      const result = await revoke(client, held, now(), (request, hint) => traced(request, (trace) => sendRequest(http, request, signalOf(opts.signal), trace), undefined, hint));
+      const result = await revoke(client, held, now(), (request, hint) =>
+        traced(
+          request,
+          (trace) => sendRequest(http, request, signalOf(opts.signal), trace),
+          undefined,
+          hint,
+        ),
+      );
       on?.revocation(adapter.id, result.status, result.error);
       return result;
     },
     authorization,
     fetch: (input, init) => authorizedFetch(client, baseFetch, input, init),
     get ky() {
-      return (kyInstance ??= http.extend({ fetch: client.fetch, retry: 0, timeout: options.timeout ?? 10_000 }));
+      return (kyInstance ??= http.extend({
+        fetch: client.fetch,
+        retry: 0,
+        timeout: options.timeout ?? 10_000,
+      }));
     },
   };
   // Not enumerable (defineProperties' default): spreading or logging the client shows no internals.

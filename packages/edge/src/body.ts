@@ -25,7 +25,10 @@ function declaredLength(headers: Headers): number | undefined {
  * const bytes = await readStreamBounded(response.body, 65_536);
  * if (bytes === TOO_LARGE) return new Response('Too large', { status: 502 });
  */
-export async function readStreamBounded(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | typeof TOO_LARGE> {
+export async function readStreamBounded(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<Uint8Array | typeof TOO_LARGE> {
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -53,7 +56,10 @@ export async function readStreamBounded(stream: ReadableStream<Uint8Array> | nul
  * if (body === TOO_LARGE) return Response.json({ error: 'payload_too_large' }, { status: 413 });
  * const json = JSON.parse(new TextDecoder().decode(body));
  */
-export async function readBounded(request: Request, limit: number): Promise<Uint8Array | typeof TOO_LARGE> {
+export async function readBounded(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array | typeof TOO_LARGE> {
   const declared = declaredLength(request.headers);
   if (declared !== undefined && declared > limit) {
     await request.body?.cancel().catch(() => {});
@@ -63,7 +69,8 @@ export async function readBounded(request: Request, limit: number): Promise<Uint
 }
 
 /** A request body from {@link readOrStream}: whole bytes, or a stream to forward as it arrives. */
-export type BoundedBody = { bytes: Uint8Array } | { stream: ReadableStream<Uint8Array>; tooLarge(): boolean };
+export type BoundedBody =
+  { bytes: Uint8Array } | { stream: ReadableStream<Uint8Array>; tooLarge(): boolean };
 
 /**
  * Reads the first `buffer` bytes of a request body: a body that ends there is returned whole (it
@@ -77,7 +84,11 @@ export type BoundedBody = { bytes: Uint8Array } | { stream: ReadableStream<Uint8
  * if (body === TOO_LARGE) return new Response(null, { status: 413 });
  * const init = 'bytes' in body ? { method: 'POST', body: body.bytes } : { method: 'POST', body: body.stream, duplex: 'half' };
  */
-export async function readOrStream(request: Request, limit: number, buffer: number): Promise<BoundedBody | typeof TOO_LARGE> {
+export async function readOrStream(
+  request: Request,
+  limit: number,
+  buffer: number,
+): Promise<BoundedBody | typeof TOO_LARGE> {
   const declared = declaredLength(request.headers);
   if (declared !== undefined && declared > limit) {
     await request.body?.cancel().catch(() => {});

@@ -13,11 +13,20 @@ export { CSRF_HEADER };
  * csrfRefusal(new Request('https://app.example/auth/logout', { method: 'POST' }), []); // 'missing_header'
  * ```
  */
-export function csrfRefusal(request: Request, allowedOrigins: readonly string[]): 'cross_site' | 'missing_header' | undefined {
+export function csrfRefusal(
+  request: Request,
+  allowedOrigins: readonly string[],
+): 'cross_site' | 'missing_header' | undefined {
   const origin = request.headers.get('origin');
-  if (origin !== null && origin !== new URL(request.url).origin && !allowedOrigins.includes(origin)) return 'cross_site';
+  if (origin !== null && origin !== new URL(request.url).origin && !allowedOrigins.includes(origin))
+    return 'cross_site';
   const site = request.headers.get('sec-fetch-site');
-  if (!(site === null || site === 'same-origin' || (site === 'same-site' && origin !== null && allowedOrigins.includes(origin)))) return 'cross_site';
+  if (!(
+    site === null ||
+    site === 'same-origin' ||
+    (site === 'same-site' && origin !== null && allowedOrigins.includes(origin))
+  ))
+    return 'cross_site';
   return request.headers.has(CSRF_HEADER) ? undefined : 'missing_header';
 }
 
@@ -42,7 +51,8 @@ export function canStartLogin(request: Request, allowedOrigins: readonly string[
   } catch {
     return false; // a Referer no browser sends
   }
-  const ours = from === undefined || from === new URL(request.url).origin || allowedOrigins.includes(from);
+  const ours =
+    from === undefined || from === new URL(request.url).origin || allowedOrigins.includes(from);
   if (site === null || site === 'same-origin' || site === 'none') return ours;
   return from !== undefined && allowedOrigins.includes(from);
 }
@@ -62,7 +72,14 @@ const MAX_RETURN_TO = 2048;
  * ```
  */
 export function safeReturnTo(value: string | null | undefined, fallback = '/'): string {
-  if (!value || value.length > MAX_RETURN_TO || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  if (
+    !value ||
+    value.length > MAX_RETURN_TO ||
+    !value.startsWith('/') ||
+    value.startsWith('//') ||
+    value.startsWith('/\\')
+  )
+    return fallback;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\\]/.test(value)) return fallback;
   const base = 'https://grantkit.invalid';
@@ -70,5 +87,7 @@ export function safeReturnTo(value: string | null | undefined, fallback = '/'): 
   const path = `${url.pathname}${url.search}${url.hash}`;
   // Dot segments can normalise into `//host` (`/.//evil`, `/a/..//evil`): check the result, not only the input.
   // The length bound holds for the encoded result: `€` is 1 character in, 9 (`%E2%82%AC`) out.
-  return url.origin === base && !path.startsWith('//') && path.length <= MAX_RETURN_TO ? path : fallback;
+  return url.origin === base && !path.startsWith('//') && path.length <= MAX_RETURN_TO
+    ? path
+    : fallback;
 }

@@ -4,8 +4,14 @@ import { memorySessionStore } from '@grantkit/edge';
 import { runEdgeSuite } from '../../../test/edge/suite.mjs';
 import { describeEdgeSuite } from '../../../test/edge/named';
 
-describeEdgeSuite('the edge handler suite in Node (sessions in the encrypted cookie)', {}, () => runEdgeSuite());
-describeEdgeSuite('the edge handler suite in Node with a server-side session store', { serverSide: true }, () => runEdgeSuite({ handlerOptions: { sessions: memorySessionStore() } }));
+describeEdgeSuite('the edge handler suite in Node (sessions in the encrypted cookie)', {}, () =>
+  runEdgeSuite(),
+);
+describeEdgeSuite(
+  'the edge handler suite in Node with a server-side session store',
+  { serverSide: true },
+  () => runEdgeSuite({ handlerOptions: { sessions: memorySessionStore() } }),
+);
 
 it('cookie sessions: POST refresh writes the rotated tokens into the cookie (another isolate renews from it)', async () => {
   const { createAuthHandler, CSRF_HEADER } = await import('@grantkit/edge');
@@ -18,20 +24,44 @@ it('cookie sessions: POST refresh writes the rotated tokens into the cookie (ano
   const first = createAuthHandler(options);
   const second = createAuthHandler(options); // a fresh isolate: it knows only what the cookie says
   const origin = 'https://app.example';
-  const same = { origin, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
-  const cookieOf = (res: Response, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+  const same = {
+    origin,
+    [CSRF_HEADER]: '1',
+    'sec-fetch-site': 'same-origin',
+    'content-type': 'application/json',
+  };
+  const cookieOf = (res: Response, name: string) =>
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${name}=`))
+      ?.split(';')[0];
 
   const login = (await first(new Request(`${origin}/auth/login`)))!;
   const intent = cookieOf(login, '__Host-grantkit-login')!;
-  const callback = (await first(new Request(`${origin}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, { headers: { cookie: intent } })))!;
+  const callback = (await first(
+    new Request(`${origin}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`, {
+      headers: { cookie: intent },
+    }),
+  ))!;
   const session = cookieOf(callback, '__Host-grantkit')!;
-  const refreshed = (await first(new Request(`${origin}/auth/refresh`, { method: 'POST', headers: { ...same, cookie: session } })))!;
+  const refreshed = (await first(
+    new Request(`${origin}/auth/refresh`, {
+      method: 'POST',
+      headers: { ...same, cookie: session },
+    }),
+  ))!;
   expect(refreshed.status).toBe(200);
   const rotated = cookieOf(refreshed, '__Host-grantkit')!;
 
   emu.revokeAccessTokens(); // the second isolate must renew, with the refresh token its cookie holds
   const before = emu.count({ grant: 'refresh_token' });
-  const ping = (await second(new Request(`${origin}/api/graphql`, { method: 'POST', headers: { ...same, cookie: rotated }, body: JSON.stringify({ query: 'query { ping }' }) })))!;
+  const ping = (await second(
+    new Request(`${origin}/api/graphql`, {
+      method: 'POST',
+      headers: { ...same, cookie: rotated },
+      body: JSON.stringify({ query: 'query { ping }' }),
+    }),
+  ))!;
   expect(ping.status).toBe(200);
   expect(await ping.json()).toEqual({ data: { ping: 'pong' } });
   expect(emu.count({ grant: 'refresh_token' }) - before).toBe(1);

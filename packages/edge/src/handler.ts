@@ -17,13 +17,18 @@ import { scoped } from './telemetry';
  * export default { fetch: async (req, env, ctx) => (await auth(req, env, ctx)) ?? new Response('Not found', { status: 404 }) };
  * ```
  */
-export type AuthHandler = (request: Request, env?: unknown, ctx?: unknown) => Promise<Response | null>;
+export type AuthHandler = (
+  request: Request,
+  env?: unknown,
+  ctx?: unknown,
+) => Promise<Response | null>;
 
 const MAX_HEADER = 8192;
 const MAX_COOKIE = 32_768;
 
 /** A route's methods. A `Map`: methods come from the request, and an object finds `constructor` on its prototype. */
-const methods = (table: Readonly<Record<string, Route>>): ReadonlyMap<string, Route> => new Map(Object.entries(table));
+const methods = (table: Readonly<Record<string, Route>>): ReadonlyMap<string, Route> =>
+  new Map(Object.entries(table));
 
 /** Route name → methods, each with its guards: the one place a route's CSRF and session checks are declared. */
 const ROUTES = {
@@ -41,10 +46,18 @@ const PROXY: Route = { csrf: true, session: 'required', handle: proxy };
 /** Runs a route behind its guards. */
 async function serve(route: Route, ctx: Context, request: Request): Promise<Response> {
   const refusal = route.csrf ? csrfRefusal(request, ctx.config.allowedOrigins) : undefined;
-  if (refusal) return jsonError(403, 'csrf', refusal === 'cross_site' ? 'Cross-site request refused' : `The ${CSRF_HEADER} header is missing (@grantkit/react sends it)`);
+  if (refusal)
+    return jsonError(
+      403,
+      'csrf',
+      refusal === 'cross_site'
+        ? 'Cross-site request refused'
+        : `The ${CSRF_HEADER} header is missing (@grantkit/react sends it)`,
+    );
   const cookies = ctx.cookies(request);
   const session = route.session ? await ctx.sessions.read(cookies) : undefined;
-  if (route.session === 'required' && !session) return jsonError(401, 'unauthenticated', 'Not logged in');
+  if (route.session === 'required' && !session)
+    return jsonError(401, 'unauthenticated', 'Not logged in');
   return route.handle(ctx, request, { cookies, session });
 }
 
@@ -70,16 +83,20 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const ctx = createContext(options);
   const paths = edgeRoutes(ctx.config.basePath);
   // Request path → the methods served there (a Map: paths come from the request).
-  const routes = new Map(Object.entries(ROUTES).map(([name, table]) => [paths[name as keyof typeof ROUTES], table]));
+  const routes = new Map(
+    Object.entries(ROUTES).map(([name, table]) => [paths[name as keyof typeof ROUTES], table]),
+  );
   const { next } = ctx.config;
 
   return async (request, env, executionCtx) => {
     const { pathname } = new URL(request.url);
     const table = ctx.config.proxy.has(pathname) ? undefined : routes.get(pathname);
-    if (!table && !ctx.config.proxy.has(pathname)) return next ? next(request, env, executionCtx) : null;
+    if (!table && !ctx.config.proxy.has(pathname))
+      return next ? next(request, env, executionCtx) : null;
 
     for (const [header, value] of request.headers) {
-      if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER)) return jsonError(431, 'header_too_large', `Header ${header} is too large`);
+      if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER))
+        return jsonError(431, 'header_too_large', `Header ${header} is too large`);
     }
     try {
       const route = table ? table.get(request.method) : PROXY;
@@ -87,11 +104,18 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
         const allow = [...table!.keys()].join(', ');
         return jsonError(405, 'method_not_allowed', `Use ${allow}`, { allow });
       }
-      return await scoped(ctx.config.telemetry, () => ({ type: 'route.start', method: request.method, path: pathname }), () => serve(route, ctx, request));
+      return await scoped(
+        ctx.config.telemetry,
+        () => ({ type: 'route.start', method: request.method, path: pathname }),
+        () => serve(route, ctx, request),
+      );
     } catch (error) {
       ctx.report(error);
       // The session store failed (reading a session): nothing was lost, the same request works again.
-      if (isGrantkitError(error, 'store_unavailable')) return jsonError(503, 'store_unavailable', 'The session store is unavailable: try again', { 'retry-after': '1' });
+      if (isGrantkitError(error, 'store_unavailable'))
+        return jsonError(503, 'store_unavailable', 'The session store is unavailable: try again', {
+          'retry-after': '1',
+        });
       return jsonError(500, 'internal_error', 'Unexpected error');
     }
   };

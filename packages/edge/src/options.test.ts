@@ -3,7 +3,10 @@ import { ConfigurationError, firstDollarApp, firstDollarPartner } from '@grantki
 import { TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { createAuthHandler, type AuthHandlerOptions } from '@grantkit/edge';
 
-const good: AuthHandlerOptions = { adapter: firstDollarApp(TEST_CREDENTIALS.firstDollarApp), secret: 'options-test-session-secret-0123456789' };
+const good: AuthHandlerOptions = {
+  adapter: firstDollarApp(TEST_CREDENTIALS.firstDollarApp),
+  secret: 'options-test-session-secret-0123456789',
+};
 const refused = (extra: Record<string, unknown>): string => {
   try {
     createAuthHandler({ ...good, ...extra } as AuthHandlerOptions);
@@ -16,13 +19,19 @@ const refused = (extra: Record<string, unknown>): string => {
 
 it('createAuthHandler refuses every option its docs rule out, naming the option and what is allowed', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ adapter: firstDollarPartner(TEST_CREDENTIALS.firstDollarPartner) }, /"adapter" must be an authorization-code adapter/],
+    [
+      { adapter: firstDollarPartner(TEST_CREDENTIALS.firstDollarPartner) },
+      /"adapter" must be an authorization-code adapter/,
+    ],
     [{ adapter: undefined }, /"adapter" is required/],
     [{ secret: 'short' }, /"secret" must be a string of at least 32 bytes/],
     [{ secret: [] }, /"secret" must be/],
     [{ secret: ['x'.repeat(32), 'short'] }, /"secret" must be/],
     [{ basePath: 'auth' }, /"basePath" must be a path starting with "\/"/],
-    [{ cookie: { sameSite: 'None' } }, /"cookie.sameSite" must be one of "Strict", "Lax", not "None"/],
+    [
+      { cookie: { sameSite: 'None' } },
+      /"cookie.sameSite" must be one of "Strict", "Lax", not "None"/,
+    ],
     [{ cookie: { secure: 'yes' } }, /"cookie.secure" must be true or false/],
     [{ cookie: { name: 'a b;c' } }, /"cookie.name" must be letters, digits/],
     [{ cookie: { domain: 'x' } }, /unknown option "cookie.domain"/],
@@ -31,10 +40,22 @@ it('createAuthHandler refuses every option its docs rule out, naming the option 
     [{ sessionMaxAge: -1 }, /"sessionMaxAge" must be a positive number of seconds/],
     [{ errorRedirect: '//evil.example' }, /"errorRedirect" must be a path/],
     [{ defaultReturnTo: 'https://evil.example/' }, /"defaultReturnTo" must be a path/],
-    [{ proxy: { 'api/graphql': 'https://api.example/graphql' } }, /"proxy" must be an object of request paths/],
-    [{ proxy: { '/api/graphql': '/graphql' } }, /"proxy" must be an object of request paths \(starting with "\/"\) to absolute http\(s\) upstream URLs/],
-    [{ proxies: { '/api/graphql': 'https://api.example/graphql' } }, /unknown option "proxies" \(did you mean "proxy"\?\)/],
-    [{ allowedOrigins: ['https://spa.example/path'] }, /"allowedOrigins" must be an array of origins/],
+    [
+      { proxy: { 'api/graphql': 'https://api.example/graphql' } },
+      /"proxy" must be an object of request paths/,
+    ],
+    [
+      { proxy: { '/api/graphql': '/graphql' } },
+      /"proxy" must be an object of request paths \(starting with "\/"\) to absolute http\(s\) upstream URLs/,
+    ],
+    [
+      { proxies: { '/api/graphql': 'https://api.example/graphql' } },
+      /unknown option "proxies" \(did you mean "proxy"\?\)/,
+    ],
+    [
+      { allowedOrigins: ['https://spa.example/path'] },
+      /"allowedOrigins" must be an array of origins/,
+    ],
     [{ allowedOrigins: 'https://spa.example' }, /"allowedOrigins" must be an array/],
     [{ fetch: 'fetch' }, /"fetch" must be a function/],
     [{ timeout: '10s' }, /"timeout" must be a positive number of milliseconds, not a string/],
@@ -45,7 +66,8 @@ it('createAuthHandler refuses every option its docs rule out, naming the option 
     [{ onError: true }, /"onError" must be a function/],
     [{ next: {} }, /"next" must be a function/],
   ];
-  for (const [extra, expected] of cases) expect(refused(extra), JSON.stringify(extra)).toMatch(expected);
+  for (const [extra, expected] of cases)
+    expect(refused(extra), JSON.stringify(extra)).toMatch(expected);
 });
 
 it('createAuthHandler errors never quote the secret', () => {

@@ -1,4 +1,11 @@
-import { checkOptions, optionRules, type AuthorizationCodeAdapter, type OptionRule, type RetryOptions, type Telemetry } from '@grantkit/core';
+import {
+  checkOptions,
+  optionRules,
+  type AuthorizationCodeAdapter,
+  type OptionRule,
+  type RetryOptions,
+  type Telemetry,
+} from '@grantkit/core';
 import type { Vault } from '@grantkit/core/vault';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
@@ -76,7 +83,10 @@ export interface AuthHandlerOptions {
    * createAuthHandler({ adapter, secret, vault: { vault, connectionId: async (request) => (await appUser(request))?.id } });
    * ```
    */
-  vault?: { vault: Pick<Vault, 'put' | 'client'>; connectionId: (request: Request) => string | undefined | Promise<string | undefined> };
+  vault?: {
+    vault: Pick<Vault, 'put' | 'client'>;
+    connectionId: (request: Request) => string | undefined | Promise<string | undefined>;
+  };
   /**
    * Instrumentation of every route, proxied request and token call: `eventTelemetry(log)` of
    * `@grantkit/core` reports them as typed events (`EdgeEvent`), `otelEdgeTelemetry()` of
@@ -120,7 +130,8 @@ export interface EdgeConfig {
 }
 
 const r = optionRules;
-const path = (what: string) => r.stringWhere((v) => v.startsWith('/') && !v.startsWith('//'), `${what} starting with "/"`);
+const path = (what: string) =>
+  r.stringWhere((v) => v.startsWith('/') && !v.startsWith('//'), `${what} starting with "/"`);
 const isOrigin = (v: unknown) => {
   try {
     return typeof v === 'string' && new URL(v).origin === v;
@@ -129,11 +140,20 @@ const isOrigin = (v: unknown) => {
   }
 };
 const isSecret = (v: unknown) => typeof v === 'string' && new TextEncoder().encode(v).length >= 32;
-const has = (...methods: string[]) => (v: unknown) => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+const has =
+  (...methods: string[]) =>
+  (v: unknown) =>
+    typeof v === 'object' &&
+    v !== null &&
+    methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
 
 /** What each option of {@link AuthHandlerOptions} may hold. */
 const RULES = {
-  adapter: r.where(has('authorizationUrl', 'buildRequest', 'parseResponse'), 'an authorization-code adapter (firstDollarApp, orangeLogic, oauth2)', { required: true }),
+  adapter: r.where(
+    has('authorizationUrl', 'buildRequest', 'parseResponse'),
+    'an authorization-code adapter (firstDollarApp, orangeLogic, oauth2)',
+    { required: true },
+  ),
   secret: r.where(
     (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
     'a string of at least 32 bytes, or a non-empty array of them (generate one with `openssl rand -base64 32`)',
@@ -141,32 +161,58 @@ const RULES = {
   ),
   basePath: path('a path'),
   cookie: r.object({
-    name: r.stringWhere((v) => /^[A-Za-z0-9_-]{1,64}$/.test(v), 'letters, digits, "_" or "-" (at most 64)'),
+    name: r.stringWhere(
+      (v) => /^[A-Za-z0-9_-]{1,64}$/.test(v),
+      'letters, digits, "_" or "-" (at most 64)',
+    ),
     secure: r.boolean(),
     sameSite: r.oneOf('Strict', 'Lax'),
   }),
   sessions: r.where(has('get', 'set', 'delete'), 'a SessionStore (get, set, delete)'),
   coordinator: r.where(has('renew'), 'a RefreshCoordinator (renew)'),
   sessionMaxAge: r.positive('seconds'),
-  errorRedirect: r.where((v) => typeof v === 'string' && ((v.startsWith('/') && !v.startsWith('//')) || /^https?:\/\//.test(v)), 'a path starting with "/" or an http(s) URL'),
+  errorRedirect: r.where(
+    (v) =>
+      typeof v === 'string' &&
+      ((v.startsWith('/') && !v.startsWith('//')) || /^https?:\/\//.test(v)),
+    'a path starting with "/" or an http(s) URL',
+  ),
   defaultReturnTo: path('a path'),
   proxy: r.where(
-    (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([key, url]) => key.startsWith('/') && r.url().test(url)),
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.entries(v).every(([key, url]) => key.startsWith('/') && r.url().test(url)),
     'an object of request paths (starting with "/") to absolute http(s) upstream URLs',
   ),
-  allowedOrigins: r.where((v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins ("https://app.example", no path)'),
+  allowedOrigins: r.where(
+    (v) => Array.isArray(v) && v.every(isOrigin),
+    'an array of origins ("https://app.example", no path)',
+  ),
   fetch: r.function(),
   timeout: r.positive('milliseconds'),
   upstreamTimeout: r.positive('milliseconds'),
-  retry: r.object({ limit: r.positive('retries', { integer: true, zero: true }), maxRetryAfter: r.positive('milliseconds', { zero: true }), backoffLimit: r.positive('milliseconds', { zero: true }) }),
+  retry: r.object({
+    limit: r.positive('retries', { integer: true, zero: true }),
+    maxRetryAfter: r.positive('milliseconds', { zero: true }),
+    backoffLimit: r.positive('milliseconds', { zero: true }),
+  }),
   maxBodyBytes: r.positive('bytes', { integer: true }),
   onError: r.function(),
   next: r.function(),
   vault: r.where(
-    (v) => typeof v === 'object' && v !== null && has('put', 'client')((v as { vault?: unknown }).vault) && typeof (v as { connectionId?: unknown }).connectionId === 'function',
-    'an object { vault: createVault(…), connectionId: (request) => the app\'s id or undefined }',
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      has('put', 'client')((v as { vault?: unknown }).vault) &&
+      typeof (v as { connectionId?: unknown }).connectionId === 'function',
+    "an object { vault: createVault(…), connectionId: (request) => the app's id or undefined }",
   ),
-  telemetry: r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) of @grantkit/core, otelEdgeTelemetry() of @grantkit/edge/otel)'),
+  telemetry: r.where(
+    has('call', 'renewal', 'fallback', 'revocation'),
+    'a Telemetry (eventTelemetry(…) of @grantkit/core, otelEdgeTelemetry() of @grantkit/edge/otel)',
+  ),
 } satisfies Record<keyof AuthHandlerOptions, OptionRule>;
 
 /**
@@ -188,7 +234,9 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
     sessionMaxAge: options.sessionMaxAge ?? 30 * 24 * 3600,
     errorRedirect: options.errorRedirect ?? '/',
     defaultReturnTo: options.defaultReturnTo ?? '/',
-    proxy: new Map(Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()])),
+    proxy: new Map(
+      Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()]),
+    ),
     allowedOrigins: options.allowedOrigins ?? [],
     fetch: options.fetch,
     timeout: options.timeout ?? 10_000,

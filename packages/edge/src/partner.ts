@@ -1,4 +1,13 @@
-import { checkOptions, ConfigurationError, createTokenClient, tokenClientRules, type Adapter, type Grant, type TokenClient, type TokenClientOptions } from '@grantkit/core';
+import {
+  checkOptions,
+  ConfigurationError,
+  createTokenClient,
+  tokenClientRules,
+  type Adapter,
+  type Grant,
+  type TokenClient,
+  type TokenClientOptions,
+} from '@grantkit/core';
 
 const isolateClients = new Map<string, TokenClient>();
 
@@ -77,7 +86,8 @@ export function createPartnerClient(options: TokenClientOptions): TokenClient {
   const identity = identityOf(options.adapter);
   const key = options.key ?? `grantkit:${options.adapter.id}:${fingerprint(identity)}`;
   const cached = isolateClients.get(key);
-  if (cached && (cached.adapter === options.adapter || identityOf(cached.adapter) === identity)) return cached;
+  if (cached && (cached.adapter === options.adapter || identityOf(cached.adapter) === identity))
+    return cached;
   // An adapter whose requests differ from one call to the next (a signed client assertion, a nonce)
   // cannot be identified: it gets its own client, never a cached one.
   if (identityOf(options.adapter) !== identity) return createTokenClient(options);

@@ -6,12 +6,37 @@ import { sessionFailure, type SessionInput } from './routes';
 import { scoped } from './telemetry';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and what must never cross the proxy.
-const DROP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'cookie', 'set-cookie', 'authorization', 'host', 'content-length']);
+const DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'host',
+  'content-length',
+]);
 // `content-encoding` describes the request bytes the proxy sends on unchanged, so it goes with them.
-const FORWARD_REQUEST = ['content-type', 'content-encoding', 'accept', 'accept-language', 'x-request-id'];
+const FORWARD_REQUEST = [
+  'content-type',
+  'content-encoding',
+  'accept',
+  'accept-language',
+  'x-request-id',
+];
 // Headers that describe the bytes as the upstream encoded them: wrong once the runtime's fetch has
 // decoded the body (Node, Deno, workerd and browsers all do, and all keep these headers).
-const ENCODED_REPRESENTATION = ['content-encoding', 'content-length', 'content-digest', 'content-md5'];
+const ENCODED_REPRESENTATION = [
+  'content-encoding',
+  'content-length',
+  'content-digest',
+  'content-md5',
+];
 // The codings every runtime's fetch decodes (workerd decodes neither deflate nor zstd): the proxy asks
 // for these only, so it knows the body it relays is decoded.
 const ACCEPT_ENCODING = 'gzip, br';
@@ -35,12 +60,19 @@ const REDACTED = '[REDACTED]';
  * headers and from their body (read up to 64 KiB; a larger one becomes a generic 'upstream_error').
  * Successful bodies stream through untouched.
  */
-export async function proxy(ctx: Context, request: Request, { cookies, session: data }: SessionInput): Promise<Response> {
+export async function proxy(
+  ctx: Context,
+  request: Request,
+  { cookies, session: data }: SessionInput,
+): Promise<Response> {
   const url = new URL(request.url);
   const configured = ctx.config.proxy.get(url.pathname)!; // the handler routes only proxy paths here
   const upstream = url.search ? `${configured.split('?')[0]}${url.search}` : configured;
   const limit = ctx.config.maxBodyBytes;
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readOrStream(request, limit, REPLAY_BYTES);
+  const body =
+    request.method === 'GET' || request.method === 'HEAD'
+      ? undefined
+      : await readOrStream(request, limit, REPLAY_BYTES);
   if (body === TOO_LARGE) return tooLarge();
 
   const headers = new Headers();
@@ -64,10 +96,14 @@ export async function proxy(ctx: Context, request: Request, { cookies, session: 
   const signal = controller.signal;
   // The upstream exchange (a 401's renewal and retry included), reported as one `proxy` scope.
   const traced = (send: () => Promise<Response>) =>
-    scoped(ctx.config.telemetry, () => {
-      const { host, pathname } = new URL(upstream);
-      return { type: 'proxy.start', method: request.method, host, path: pathname };
-    }, send);
+    scoped(
+      ctx.config.telemetry,
+      () => {
+        const { host, pathname } = new URL(upstream);
+        return { type: 'proxy.start', method: request.method, host, path: pathname };
+      },
+      send,
+    );
   try {
     const client = await ctx.sessions.clientFor(data);
     const before = data.tokens;
@@ -91,12 +127,24 @@ export async function proxy(ctx: Context, request: Request, { cookies, session: 
       answer = await traced(() => client.fetch(upstream, init));
     }
     const tokens = await client.getTokenSet();
-    const secrets = [before.accessToken, before.refreshToken, tokens.accessToken, tokens.refreshToken];
+    const secrets = [
+      before.accessToken,
+      before.refreshToken,
+      tokens.accessToken,
+      tokens.refreshToken,
+    ];
     const response = await relay(answer, secrets);
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
-    return tokens.accessToken === before.accessToken ? response : withCookies(response, await ctx.sessions.write(cookies, { ...data, tokens }));
+    return tokens.accessToken === before.accessToken
+      ? response
+      : withCookies(response, await ctx.sessions.write(cookies, { ...data, tokens }));
   } catch (error) {
-    return sessionFailure(ctx, cookies, data.sid, timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error);
+    return sessionFailure(
+      ctx,
+      cookies,
+      data.sid,
+      timedOut ? new GrantkitError('timeout', 'The upstream did not answer in time') : error,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -110,7 +158,13 @@ function tooLarge(): Response {
  * Sends a streamed body once, with the current token: `client.fetch` would tee it (`clone()`) for
  * its retry, holding every byte sent. A 401 renews the session's token for the next request.
  */
-async function sendStream(ctx: Context, client: TokenClient, upstream: string, init: RequestInit, stream: ReadableStream<Uint8Array>): Promise<Response> {
+async function sendStream(
+  ctx: Context,
+  client: TokenClient,
+  upstream: string,
+  init: RequestInit,
+  stream: ReadableStream<Uint8Array>,
+): Promise<Response> {
   const signal = init.signal ?? undefined;
   const token = await client.getAccessToken({ signal });
   const headers = new Headers(init.headers);
@@ -123,10 +177,18 @@ async function sendStream(ctx: Context, client: TokenClient, upstream: string, i
     // clone tees the body and holds every byte sent (measured in Node: +100 MiB for a 100 MiB body).
     // A redirect cannot resend a stream anyway; it becomes a 502. workerd refuses 'error' and never
     // tees: there, 'manual' relays a 3xx as it is.
-    answer = await fetcher(upstream, { ...init, headers, body: stream, duplex: 'half', redirect: redirectMode() } as RequestInit);
+    answer = await fetcher(upstream, {
+      ...init,
+      headers,
+      body: stream,
+      duplex: 'half',
+      redirect: redirectMode(),
+    } as RequestInit);
   } catch (error) {
     if (isGrantkitError(error)) throw error;
-    throw signal?.aborted ? error : new GrantkitError('network_error', 'The upstream could not be reached', { cause: error });
+    throw signal?.aborted
+      ? error
+      : new GrantkitError('network_error', 'The upstream could not be reached', { cause: error });
   }
   if (answer.status === 401) await client.renewAfterRejection(token, { signal });
   return answer;
@@ -147,18 +209,30 @@ function redirectMode(): RequestRedirect {
 }
 
 /** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
-async function relay(answer: Response, secrets: readonly (string | undefined)[]): Promise<Response> {
+async function relay(
+  answer: Response,
+  secrets: readonly (string | undefined)[],
+): Promise<Response> {
   const redact = redactor(secrets);
   const coding = answer.headers.get('content-encoding')?.trim().toLowerCase();
   const decoded = coding !== undefined && coding !== '' && coding !== 'identity';
   if (decoded && !DECODED_CODINGS.has(coding) && answer.body !== null) {
     // A coding the proxy did not ask for: this runtime may have handed it over still encoded.
     await answer.body.cancel().catch(() => {});
-    return jsonError(502, 'upstream_encoding', 'The API answered in a content coding the proxy cannot relay');
+    return jsonError(
+      502,
+      'upstream_encoding',
+      'The API answered in a content coding the proxy cannot relay',
+    );
   }
   const headers = new Headers();
   for (const [name, value] of answer.headers) {
-    if (name === 'content-length' || DROP.has(name) || (decoded && ENCODED_REPRESENTATION.includes(name))) continue;
+    if (
+      name === 'content-length' ||
+      DROP.has(name) ||
+      (decoded && ENCODED_REPRESENTATION.includes(name))
+    )
+      continue;
     headers.append(name, redact(value));
   }
   headers.set('cache-control', 'no-store');
@@ -171,7 +245,13 @@ async function relay(answer: Response, secrets: readonly (string | undefined)[])
   const bytes = await readStreamBounded(answer.body, ERROR_BODY_BYTES);
   if (bytes === TOO_LARGE) {
     headers.set('content-type', 'application/json');
-    return new Response(JSON.stringify({ error: 'upstream_error', message: `The API answered ${answer.status} with an error too large to relay` }), init);
+    return new Response(
+      JSON.stringify({
+        error: 'upstream_error',
+        message: `The API answered ${answer.status} with an error too large to relay`,
+      }),
+      init,
+    );
   }
   return new Response(fromBinary(redact(toBinary(bytes))) as Uint8Array<ArrayBuffer>, init);
 }
@@ -190,7 +270,9 @@ function redactor(secrets: readonly (string | undefined)[]): (text: string) => s
     const url = encodeURIComponent(secret);
     patterns.add(url);
     patterns.add(url.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase()));
-    patterns.add(toBinary(new TextEncoder().encode(JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'))));
+    patterns.add(
+      toBinary(new TextEncoder().encode(JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'))),
+    );
     for (let offset = 0; offset < 3; offset++) {
       const all = btoa('\0'.repeat(offset) + raw).replace(/=+$/, '');
       const n = offset + raw.length;
@@ -211,7 +293,8 @@ function redactor(secrets: readonly (string | undefined)[]): (text: string) => s
 
 function toBinary(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  for (let i = 0; i < bytes.length; i += 8192)
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return out;
 }
 

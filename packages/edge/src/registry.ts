@@ -1,6 +1,19 @@
-import { createTokenClient, memoryStorage, ReauthorizationRequiredError, type TokenClient, type TokenClientOptions, type TokenSet } from '@grantkit/core';
+import {
+  createTokenClient,
+  memoryStorage,
+  ReauthorizationRequiredError,
+  type TokenClient,
+  type TokenClientOptions,
+  type TokenSet,
+} from '@grantkit/core';
 import type { EdgeConfig } from './options';
-import { openedSessions, sessionId, type CookieJar, type Keyring, type SessionData } from './session';
+import {
+  openedSessions,
+  sessionId,
+  type CookieJar,
+  type Keyring,
+  type SessionData,
+} from './session';
 import { sessionSeconds, sessionTtl } from './store';
 
 /**
@@ -58,7 +71,12 @@ function remember<T>(map: Map<string, T>, sid: string, value: T): void {
 }
 
 /** Builds the {@link SessionRegistry} of a handler. */
-export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar: CookieJar, report: (error: unknown) => void): SessionRegistry {
+export function createSessionRegistry(
+  config: EdgeConfig,
+  keyring: Keyring,
+  jar: CookieJar,
+  report: (error: unknown) => void,
+): SessionRegistry {
   const { adapter, sessions, coordinator, sessionMaxAge: maxAge } = config;
   const clients = new Map<string, SessionClient>();
   const written = new Map<string, string>(); // sid → the access token known to be in `sessions`
@@ -66,16 +84,22 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
 
   const opened = openedSessions();
   /** A session cookie's payload, if it opens as a session and is within `sessionMaxAge` of its login. */
-  const openSession = async (value: string | undefined, now = Date.now()): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid?: string } | undefined> => {
+  const openSession = async (
+    value: string | undefined,
+    now = Date.now(),
+  ): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid?: string } | undefined> => {
     if (!value) return undefined;
-    const data = (opened.get(value, now) ?? (await keyring.open('session', value))) as Partial<SessionClaims> | undefined;
+    const data = (opened.get(value, now) ?? (await keyring.open('session', value))) as
+      Partial<SessionClaims> | undefined;
     if (typeof data?.sid !== 'string') return undefined;
     // Sealed before the login time was kept: its last seal is the best bound there is.
     const authTime = (typeof data.auth_time === 'number' ? data.auth_time : (data.iat ?? 0)) * 1000;
     if (authTime + maxAge * 1000 <= now) return undefined;
     if (typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
     const cid = typeof data.cid === 'string' ? { cid: data.cid } : {};
-    return data.tokens === undefined ? { sid: data.sid, authTime, ...cid } : { sid: data.sid, tokens: data.tokens, authTime, ...cid };
+    return data.tokens === undefined
+      ? { sid: data.sid, authTime, ...cid }
+      : { sid: data.sid, tokens: data.tokens, authTime, ...cid };
   };
 
   /**
@@ -92,24 +116,34 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
   const renewDeadline = config.timeout * ((config.retry.limit ?? 2) + 2);
 
   /** The vault connection a session is filed under, when the handler has a vault. */
-  const cidOf = (session: SessionData): string | undefined => (config.vault && typeof session.cid === 'string' ? session.cid : undefined);
+  const cidOf = (session: SessionData): string | undefined =>
+    config.vault && typeof session.cid === 'string' ? session.cid : undefined;
 
   const newClient = (sid: string, authTime: number, cid?: string): SessionClient => {
-    const entry = { current: undefined as string | undefined, retired: [] as string[], authTime } as SessionClient;
+    const entry = {
+      current: undefined as string | undefined,
+      retired: [] as string[],
+      authTime,
+    } as SessionClient;
     const clientOptions: TokenClientOptions = {
       adapter,
       timeout: config.timeout,
       retry: config.retry,
       // Which access tokens this client has replaced: a request still carrying one is older, not newer.
       onTokens: ({ accessToken }) => {
-        if (entry.current !== undefined && entry.current !== accessToken) entry.retired = [entry.current, ...entry.retired.slice(0, 7)];
+        if (entry.current !== undefined && entry.current !== accessToken)
+          entry.retired = [entry.current, ...entry.retired.slice(0, 7)];
         entry.current = accessToken;
       },
       // With a store, a token set another isolate stored is adopted instead of refreshing again.
       // A failed store write is reported, not thrown: the renewed tokens still serve this request.
       storage: sessions
         ? // delete: the session ends in forget(), which also tells the coordinator; deleting here too would be a second store call.
-          { get: () => sessions.get(sid), set: (_key, tokens) => persist(sid, tokens, entry.authTime).catch(report), delete: () => {} }
+          {
+            get: () => sessions.get(sid),
+            set: (_key, tokens) => persist(sid, tokens, entry.authTime).catch(report),
+            delete: () => {},
+          }
         : memoryStorage(),
     };
     if (config.fetch) clientOptions.fetch = config.fetch;
@@ -117,7 +151,11 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
     if (coordinator) {
       clientOptions.renew = async (tokens, signal) => {
         if (!tokens) throw new ReauthorizationRequiredError('the session has no tokens');
-        const result = await coordinator.renew(sid, tokens, signal ?? AbortSignal.timeout(renewDeadline));
+        const result = await coordinator.renew(
+          sid,
+          tokens,
+          signal ?? AbortSignal.timeout(renewDeadline),
+        );
         if (result.stored) remember(written, sid, result.tokens.accessToken);
         return result.tokens;
       };
@@ -144,7 +182,9 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       if (!data) return undefined;
       const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
       if (typeof tokens?.accessToken !== 'string') return undefined;
-      return data.cid === undefined ? { sid: data.sid, tokens, authTime: data.authTime } : { sid: data.sid, tokens, authTime: data.authTime, cid: data.cid };
+      return data.cid === undefined
+        ? { sid: data.sid, tokens, authTime: data.authTime }
+        : { sid: data.sid, tokens, authTime: data.authTime, cid: data.cid };
     },
 
     async write(cookies, data) {
@@ -152,7 +192,9 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       if (age < 1) return jar.clear(cookies, jar.sessionName);
       await persist(data.sid, data.tokens, data.authTime);
       const auth_time = Math.floor(data.authTime / 1000);
-      const claims: SessionClaims = sessions ? { sid: data.sid, auth_time } : { sid: data.sid, tokens: data.tokens, auth_time };
+      const claims: SessionClaims = sessions
+        ? { sid: data.sid, auth_time }
+        : { sid: data.sid, tokens: data.tokens, auth_time };
       const cid = cidOf(data);
       if (cid !== undefined) claims.cid = cid;
       return jar.write(cookies, jar.sessionName, await keyring.seal('session', claims, age), age);
@@ -160,7 +202,12 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
 
     async clientFor(session) {
       let entry = clients.get(session.sid);
-      if (!entry) remember(clients, session.sid, (entry = newClient(session.sid, session.authTime, cidOf(session))));
+      if (!entry)
+        remember(
+          clients,
+          session.sid,
+          (entry = newClient(session.sid, session.authTime, cidOf(session))),
+        );
       const { accessToken } = session.tokens;
       // The request's tokens are newer (renewed in another isolate) unless this client replaced them
       // itself (a request that raced a renewal): then they are older and the client keeps its own.
@@ -176,10 +223,15 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       const authTime = Date.now();
       const filed = cid !== undefined && config.vault ? cid : undefined;
       const entry = newClient(sid, authTime, filed);
-      const tokens = await entry.client.exchangeCode(code, codeVerifier === undefined ? {} : { codeVerifier });
+      const tokens = await entry.client.exchangeCode(
+        code,
+        codeVerifier === undefined ? {} : { codeVerifier },
+      );
       if (filed !== undefined) await config.vault!.vault.put(filed, tokens);
       remember(clients, sid, entry);
-      return filed === undefined ? { sid, tokens, authTime } : { sid, tokens, authTime, cid: filed };
+      return filed === undefined
+        ? { sid, tokens, authTime }
+        : { sid, tokens, authTime, cid: filed };
     },
 
     async forget(sid) {
@@ -187,7 +239,8 @@ export function createSessionRegistry(config: EdgeConfig, keyring: Keyring, jar:
       clients.delete(sid);
       written.delete(sid);
       const drops = [sessions?.delete(sid), coordinator?.forget?.(sid)];
-      for (const result of await Promise.allSettled(drops)) if (result.status === 'rejected') report(result.reason);
+      for (const result of await Promise.allSettled(drops))
+        if (result.status === 'rejected') report(result.reason);
     },
   };
 }

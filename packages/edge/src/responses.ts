@@ -1,7 +1,12 @@
 /** The handler's own answers: never cached, never holding a secret. */
 
 /** A JSON error response: a code, a message, never a secret. */
-export function jsonError(status: number, error: string, message: string, headers: HeadersInit = {}): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  headers: HeadersInit = {},
+): Response {
   const out = new Headers(headers);
   out.set('cache-control', 'no-store');
   out.set('content-type', 'application/json');
@@ -9,11 +14,15 @@ export function jsonError(status: number, error: string, message: string, header
 }
 
 /** A JSON answer that is never cached. */
-export const jsonAnswer = (body: unknown, headers: Record<string, string> = {}): Response => Response.json(body, { headers: { 'cache-control': 'no-store', ...headers } });
+export const jsonAnswer = (body: unknown, headers: Record<string, string> = {}): Response =>
+  Response.json(body, { headers: { 'cache-control': 'no-store', ...headers } });
 
 /** A 302 that is never cached. */
 export const redirect = (location: string, cookies: readonly string[] = []): Response =>
-  withCookies(new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } }), cookies);
+  withCookies(
+    new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } }),
+    cookies,
+  );
 
 /** A response with several Set-Cookie headers. */
 export function withCookies(response: Response, setCookies: readonly string[]): Response {

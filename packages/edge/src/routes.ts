@@ -56,7 +56,13 @@ export interface SessionSummary {
 }
 
 export const summary = (tokens?: TokenSet): SessionSummary =>
-  tokens ? { authenticated: true, expiresAt: tokens.expiresAt, ...(tokens.scope ? { scope: tokens.scope } : {}) } : { authenticated: false };
+  tokens
+    ? {
+        authenticated: true,
+        expiresAt: tokens.expiresAt,
+        ...(tokens.scope ? { scope: tokens.scope } : {}),
+      }
+    : { authenticated: false };
 
 const errorLocation = (ctx: Context, code: string) => {
   const base = ctx.config.errorRedirect;
@@ -64,7 +70,11 @@ const errorLocation = (ctx: Context, code: string) => {
 };
 
 /** Starts a login: a fresh login-intent cookie, and the provider's authorization URL. */
-async function startLogin(ctx: Context, cookies: Map<string, string>, returnTo: string): Promise<{ url: string; setCookies: string[] }> {
+async function startLogin(
+  ctx: Context,
+  cookies: Map<string, string>,
+  returnTo: string,
+): Promise<{ url: string; setCookies: string[] }> {
   const intent: LoginIntent = { nonce: randomState(16), returnTo };
   const params: { state?: string; codeChallenge?: string } = {};
   const { adapter } = ctx.config;
@@ -75,56 +85,131 @@ async function startLogin(ctx: Context, cookies: Map<string, string>, returnTo: 
     params.codeChallenge = pkce.challenge;
   }
   const sealed = await ctx.keyring.seal('login', intent, LOGIN_TTL);
-  return { url: adapter.authorizationUrl(params), setCookies: ctx.jar.write(cookies, ctx.jar.intentName, sealed, LOGIN_TTL) };
+  return {
+    url: adapter.authorizationUrl(params),
+    setCookies: ctx.jar.write(cookies, ctx.jar.intentName, sealed, LOGIN_TTL),
+  };
 }
 
 /** `GET login`: 302 to the provider, with a fresh login intent. */
-export async function login(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
+export async function login(
+  ctx: Context,
+  request: Request,
+  { cookies }: RouteInput,
+): Promise<Response> {
   // Another site may link to the app, not log the browser in: its login intent would let it finish
   // the login with a code of its own (login CSRF). `canStartLogin` says which navigations may.
-  if (!canStartLogin(request, ctx.config.allowedOrigins)) return redirect(errorLocation(ctx, 'login_cross_site'));
-  const returnTo = safeReturnTo(new URL(request.url).searchParams.get('returnTo'), ctx.config.defaultReturnTo);
+  if (!canStartLogin(request, ctx.config.allowedOrigins))
+    return redirect(errorLocation(ctx, 'login_cross_site'));
+  const returnTo = safeReturnTo(
+    new URL(request.url).searchParams.get('returnTo'),
+    ctx.config.defaultReturnTo,
+  );
   const { url, setCookies } = await startLogin(ctx, cookies, returnTo);
   return redirect(url, setCookies);
 }
 
-type Exchanged = { ok: true; session: SessionData; returnTo: string; setCookies: string[] } | { ok: false; response: Response };
+type Exchanged =
+  | { ok: true; session: SessionData; returnTo: string; setCookies: string[] }
+  | { ok: false; response: Response };
 
 /** The checks and exchange shared by `callback` (redirects) and `exchange` (JSON). */
-async function exchangeCode(ctx: Context, request: Request, cookies: Map<string, string>, code: string | null, state: string | null, asJson: boolean): Promise<Exchanged> {
+async function exchangeCode(
+  ctx: Context,
+  request: Request,
+  cookies: Map<string, string>,
+  code: string | null,
+  state: string | null,
+  asJson: boolean,
+): Promise<Exchanged> {
   const fail = (status: number, error: string, message: string): Exchanged => ({
     ok: false,
-    response: asJson ? jsonError(status, error, message) : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
+    response: asJson
+      ? jsonError(status, error, message)
+      : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
   });
-  if (!code || code.length > 4096) return { ok: false, response: jsonError(400, 'invalid_request', 'The authorization code is missing') };
-  const intent = await ctx.keyring.open<LoginIntent>('login', ctx.jar.read(cookies, ctx.jar.intentName));
-  if (!intent) return fail(403, 'login_intent_missing', 'This browser did not start a login (or it expired): start again');
-  if (intent.state !== undefined && intent.state !== state) return fail(403, 'state_mismatch', 'The state does not match this login');
+  if (!code || code.length > 4096)
+    return {
+      ok: false,
+      response: jsonError(400, 'invalid_request', 'The authorization code is missing'),
+    };
+  const intent = await ctx.keyring.open<LoginIntent>(
+    'login',
+    ctx.jar.read(cookies, ctx.jar.intentName),
+  );
+  if (!intent)
+    return fail(
+      403,
+      'login_intent_missing',
+      'This browser did not start a login (or it expired): start again',
+    );
+  if (intent.state !== undefined && intent.state !== state)
+    return fail(403, 'state_mismatch', 'The state does not match this login');
   try {
     // The app's connection id (option `vault`) first: a failure there must not spend the code.
     const cid = ctx.config.vault ? await ctx.config.vault.connectionId(request) : undefined;
-    const session = await ctx.sessions.exchange(code, intent.verifier, typeof cid === 'string' && cid !== '' ? cid : undefined);
-    const setCookies = [...ctx.jar.clear(cookies, ctx.jar.intentName), ...(await ctx.sessions.write(cookies, session))];
-    return { ok: true, session, returnTo: safeReturnTo(intent.returnTo, ctx.config.defaultReturnTo), setCookies };
+    const session = await ctx.sessions.exchange(
+      code,
+      intent.verifier,
+      typeof cid === 'string' && cid !== '' ? cid : undefined,
+    );
+    const setCookies = [
+      ...ctx.jar.clear(cookies, ctx.jar.intentName),
+      ...(await ctx.sessions.write(cookies, session)),
+    ];
+    return {
+      ok: true,
+      session,
+      returnTo: safeReturnTo(intent.returnTo, ctx.config.defaultReturnTo),
+      setCookies,
+    };
   } catch (error) {
     ctx.report(error);
     if (isGrantkitError(error, 'consent_required')) {
-      if (asJson) return { ok: false, response: jsonError(401, 'consent_required', 'The user must consent again', {}) };
+      if (asJson)
+        return {
+          ok: false,
+          response: jsonError(401, 'consent_required', 'The user must consent again', {}),
+        };
       const again = await startLogin(ctx, cookies, intent.returnTo);
       return { ok: false, response: redirect(error.consentUrl ?? again.url, again.setCookies) };
     }
-    const codeOf = isGrantkitError(error) ? (error.code === 'oauth_error' ? 'exchange_refused' : error.code) : 'internal_error';
-    return fail(isGrantkitError(error, 'oauth_error') ? 400 : isGrantkitError(error, 'store_unavailable') ? 503 : 502, codeOf, 'The code exchange failed');
+    const codeOf = isGrantkitError(error)
+      ? error.code === 'oauth_error'
+        ? 'exchange_refused'
+        : error.code
+      : 'internal_error';
+    return fail(
+      isGrantkitError(error, 'oauth_error')
+        ? 400
+        : isGrantkitError(error, 'store_unavailable')
+          ? 503
+          : 502,
+      codeOf,
+      'The code exchange failed',
+    );
   }
 }
 
 /** `GET callback`: the provider's redirect back; exchanges the code, 302 to `returnTo`. */
-export async function callback(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
+export async function callback(
+  ctx: Context,
+  request: Request,
+  { cookies }: RouteInput,
+): Promise<Response> {
   const url = new URL(request.url);
   const providerError = url.searchParams.get('error');
   // An RFC 6749 error code is ASCII; anything else is replaced, so the redirect can always be encoded.
-  if (providerError && !url.searchParams.has('code')) return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
-  const result = await exchangeCode(ctx, request, cookies, url.searchParams.get('code'), url.searchParams.get('state'), false);
+  if (providerError && !url.searchParams.has('code'))
+    return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
+  const result = await exchangeCode(
+    ctx,
+    request,
+    cookies,
+    url.searchParams.get('code'),
+    url.searchParams.get('state'),
+    false,
+  );
   return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
 }
 
@@ -132,7 +217,11 @@ export async function callback(ctx: Context, request: Request, { cookies }: Rout
 const MAX_EXCHANGE_BODY = 8192;
 
 /** `POST exchange`: the callback for SPAs, JSON in and out. */
-export async function exchange(ctx: Context, request: Request, { cookies }: RouteInput): Promise<Response> {
+export async function exchange(
+  ctx: Context,
+  request: Request,
+  { cookies }: RouteInput,
+): Promise<Response> {
   const bytes = await readBounded(request, MAX_EXCHANGE_BODY);
   if (bytes === TOO_LARGE) return jsonError(413, 'payload_too_large', 'Body too large');
   let body: unknown;
@@ -141,36 +230,60 @@ export async function exchange(ctx: Context, request: Request, { cookies }: Rout
   } catch {
     return jsonError(400, 'invalid_request', 'Body must be JSON { code, state? }');
   }
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; state?: unknown };
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as {
+    code?: unknown;
+    state?: unknown;
+  };
   const code = typeof fields.code === 'string' ? fields.code : null;
   const state = typeof fields.state === 'string' ? fields.state : null;
   const result = await exchangeCode(ctx, request, cookies, code, state, true);
   if (!result.ok) return result.response;
-  return withCookies(jsonAnswer({ ...summary(result.session.tokens), returnTo: result.returnTo }), result.setCookies);
+  return withCookies(
+    jsonAnswer({ ...summary(result.session.tokens), returnTo: result.returnTo }),
+    result.setCookies,
+  );
 }
 
 /** `GET session`: what the browser may know of its session. */
-export async function session(_ctx: Context, _request: Request, { session }: RouteInput): Promise<Response> {
+export async function session(
+  _ctx: Context,
+  _request: Request,
+  { session }: RouteInput,
+): Promise<Response> {
   return jsonAnswer(summary(session?.tokens), { vary: 'cookie' });
 }
 
 /** `POST refresh`: renews the session now. */
-export async function refresh(ctx: Context, _request: Request, { cookies, session }: SessionInput): Promise<Response> {
+export async function refresh(
+  ctx: Context,
+  _request: Request,
+  { cookies, session }: SessionInput,
+): Promise<Response> {
   try {
     const client = await ctx.sessions.clientFor(session);
     const tokens = await client.refresh();
-    return withCookies(jsonAnswer(summary(tokens)), await ctx.sessions.write(cookies, { ...session, tokens }));
+    return withCookies(
+      jsonAnswer(summary(tokens)),
+      await ctx.sessions.write(cookies, { ...session, tokens }),
+    );
   } catch (error) {
     return sessionFailure(ctx, cookies, session.sid, error);
   }
 }
 
 /** `POST logout`: revokes where the vendor can, ends the session, clears the cookie. */
-export async function logout(ctx: Context, _request: Request, { cookies, session }: RouteInput): Promise<Response> {
+export async function logout(
+  ctx: Context,
+  _request: Request,
+  { cookies, session }: RouteInput,
+): Promise<Response> {
   // A session filed into a vault (option `vault`) ends here only: its connection outlives it.
   if (session && !(ctx.config.vault && typeof session.cid === 'string')) {
     // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.
-    const revoked = await ctx.sessions.clientFor(session).then((client) => client.revoke()).catch((error: unknown) => ({ error }));
+    const revoked = await ctx.sessions
+      .clientFor(session)
+      .then((client) => client.revoke())
+      .catch((error: unknown) => ({ error }));
     if (revoked.error) ctx.report(revoked.error);
   }
   if (session) await ctx.sessions.forget(session.sid);
@@ -178,7 +291,8 @@ export async function logout(ctx: Context, _request: Request, { cookies, session
 }
 
 /** Whether a failed renewal means the user must log in again (consent gone, refresh token refused or expired). */
-export const needsLogin = (error: unknown): boolean => isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required');
+export const needsLogin = (error: unknown): boolean =>
+  isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required');
 
 /**
  * The status of a failure the user cannot fix by logging in again: 503 while the session store is
@@ -192,15 +306,32 @@ export function failureStatus(error: unknown): 502 | 503 | 504 {
 
 /** What a failure's message says: which side failed, never a secret. */
 const failureMessage = (error: unknown): string =>
-  isGrantkitError(error, 'store_unavailable') ? 'The session store is unavailable: try again' : 'The vendor could not be reached';
+  isGrantkitError(error, 'store_unavailable')
+    ? 'The session store is unavailable: try again'
+    : 'The vendor could not be reached';
 
 /** Maps a failed renewal to a response: consent gone → 401 `consent_required` and the session cleared. */
-export async function sessionFailure(ctx: Context, cookies: Map<string, string>, sid: string, error: unknown): Promise<Response> {
+export async function sessionFailure(
+  ctx: Context,
+  cookies: Map<string, string>,
+  sid: string,
+  error: unknown,
+): Promise<Response> {
   ctx.report(error);
   if (needsLogin(error)) {
     await ctx.sessions.forget(sid);
-    const code = isGrantkitError(error, 'consent_required') ? 'consent_required' : 'reauthorization_required';
-    return jsonError(401, code, 'The user must log in and consent again', [...ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c])]);
+    const code = isGrantkitError(error, 'consent_required')
+      ? 'consent_required'
+      : 'reauthorization_required';
+    return jsonError(401, code, 'The user must log in and consent again', [
+      ...ctx.jar
+        .clear(cookies, ctx.jar.sessionName)
+        .map((c): [string, string] => ['set-cookie', c]),
+    ]);
   }
-  return jsonError(failureStatus(error), isGrantkitError(error) ? error.code : 'internal_error', failureMessage(error));
+  return jsonError(
+    failureStatus(error),
+    isGrantkitError(error) ? error.code : 'internal_error',
+    failureMessage(error),
+  );
 }

@@ -13,20 +13,37 @@ export type SealPurpose = 'session' | 'login';
  * a new one.
  */
 export interface Keyring {
-  seal(purpose: SealPurpose, payload: Record<string, unknown>, maxAgeSeconds: number): Promise<string>;
-  open<T extends Record<string, unknown>>(purpose: SealPurpose, value: string | undefined): Promise<T | undefined>;
+  seal(
+    purpose: SealPurpose,
+    payload: Record<string, unknown>,
+    maxAgeSeconds: number,
+  ): Promise<string>;
+  open<T extends Record<string, unknown>>(
+    purpose: SealPurpose,
+    value: string | undefined,
+  ): Promise<T | undefined>;
 }
 
 const encoder = new TextEncoder();
 // HKDF `info` per purpose. The session's is the one every session was sealed with before purposes
 // existed, so sessions survive the upgrade; login intents (10 minutes) simply start again.
-const INFO: Readonly<Record<SealPurpose, string>> = { session: 'session cookie v1', login: 'login intent v1' };
+const INFO: Readonly<Record<SealPurpose, string>> = {
+  session: 'session cookie v1',
+  login: 'login intent v1',
+};
 
 // Imported once as a non-extractable AES-GCM key: jose would otherwise re-import raw bytes on every call.
 async function deriveKey(secret: string, purpose: SealPurpose): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits']);
+  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, [
+    'deriveBits',
+  ]);
   const bits = await crypto.subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('grantkit/edge'), info: encoder.encode(INFO[purpose]) },
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: encoder.encode('grantkit/edge'),
+      info: encoder.encode(INFO[purpose]),
+    },
     material,
     256,
   );
@@ -35,7 +52,10 @@ async function deriveKey(secret: string, purpose: SealPurpose): Promise<CryptoKe
 
 /** Builds the keyring from secrets of at least 32 bytes each (checked by the handler factory). */
 export function createKeyring(secrets: readonly string[]): Keyring {
-  const keys = { session: Promise.all(secrets.map((s) => deriveKey(s, 'session'))), login: Promise.all(secrets.map((s) => deriveKey(s, 'login'))) };
+  const keys = {
+    session: Promise.all(secrets.map((s) => deriveKey(s, 'session'))),
+    login: Promise.all(secrets.map((s) => deriveKey(s, 'login'))),
+  };
   return {
     async seal(purpose, payload, maxAgeSeconds) {
       const [key] = await keys[purpose];
@@ -49,7 +69,10 @@ export function createKeyring(secrets: readonly string[]): Keyring {
       if (!value || value.length > 32_768) return undefined;
       for (const key of await keys[purpose]) {
         try {
-          const { payload } = await jwtDecrypt(value, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+          const { payload } = await jwtDecrypt(value, key, {
+            keyManagementAlgorithms: ['dir'],
+            contentEncryptionAlgorithms: ['A256GCM'],
+          });
           return payload as unknown as T;
         } catch {
           // Wrong key, tampered, truncated or expired: try the next key, then treat as absent.
@@ -124,7 +147,8 @@ export function cookieJar(options: CookieOptions = {}) {
   const secure = options.secure ?? true;
   const base = `${secure ? '__Host-' : ''}${options.name ?? 'grantkit'}`;
   const attrs = `Path=/; HttpOnly; SameSite=${options.sameSite ?? 'Lax'}${secure ? '; Secure' : ''}`;
-  const serialize = (name: string, value: string, maxAge: number) => `${name}=${value}; ${attrs}; Max-Age=${Math.max(0, Math.floor(maxAge))}`;
+  const serialize = (name: string, value: string, maxAge: number) =>
+    `${name}=${value}; ${attrs}; Max-Age=${Math.max(0, Math.floor(maxAge))}`;
   const sessionName = base;
   return {
     sessionName,
@@ -133,7 +157,8 @@ export function cookieJar(options: CookieOptions = {}) {
     read(cookies: Map<string, string>, name: string): string | undefined {
       let value = cookies.get(name);
       if (value === undefined) return undefined;
-      for (let i = 1; i < MAX_CHUNKS && cookies.has(`${name}.${i}`); i++) value += cookies.get(`${name}.${i}`);
+      for (let i = 1; i < MAX_CHUNKS && cookies.has(`${name}.${i}`); i++)
+        value += cookies.get(`${name}.${i}`);
       return value;
     },
     /**
@@ -144,16 +169,20 @@ export function cookieJar(options: CookieOptions = {}) {
       const parts: string[] = [];
       for (let i = 0; i < value.length; i += CHUNK) parts.push(value.slice(i, i + CHUNK));
       if (parts.length > (name === sessionName ? WRITE_CHUNKS.session : WRITE_CHUNKS.login)) {
-        throw new ConfigurationError('The session is too large for cookies: use a server-side store (`sessions`)');
+        throw new ConfigurationError(
+          'The session is too large for cookies: use a server-side store (`sessions`)',
+        );
       }
       const out = parts.map((part, i) => serialize(i === 0 ? name : `${name}.${i}`, part, maxAge));
-      for (let i = parts.length; i < MAX_CHUNKS; i++) if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
+      for (let i = parts.length; i < MAX_CHUNKS; i++)
+        if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
       return out;
     },
     /** Set-Cookie values that delete `name` and all its chunks present in the request. */
     clear(cookies: Map<string, string>, name: string): string[] {
       const out = [serialize(name, '', 0)];
-      for (let i = 1; i < MAX_CHUNKS; i++) if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
+      for (let i = 1; i < MAX_CHUNKS; i++)
+        if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
       return out;
     },
   };
@@ -182,7 +211,8 @@ export function openedSessions(maxBytes = 4 * 1024 * 1024) {
     },
     set(value: string, data: Record<string, unknown>, until: number): void {
       drop(value);
-      while (bytes + value.length > maxBytes && map.size > 0) drop(map.keys().next().value as string);
+      while (bytes + value.length > maxBytes && map.size > 0)
+        drop(map.keys().next().value as string);
       if (value.length > maxBytes) return;
       map.set(value, { data, until });
       bytes += value.length;

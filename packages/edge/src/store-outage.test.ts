@@ -1,6 +1,11 @@
 import { expect, it } from 'vitest';
 import { StoreUnavailableError } from '@grantkit/core';
-import { createAuthHandler, CSRF_HEADER, memorySessionStore, type SessionStore } from '@grantkit/edge';
+import {
+  createAuthHandler,
+  CSRF_HEADER,
+  memorySessionStore,
+  type SessionStore,
+} from '@grantkit/edge';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { failureStatus } from './routes';
 // @ts-expect-error plain ESM config shared with the suite
@@ -10,7 +15,9 @@ it('failureStatus: 503 for a store outage, 504 for a vendor timeout, 502 otherwi
   const { GrantkitError, ClientRejectedError } = await import('@grantkit/core');
   expect(failureStatus(new StoreUnavailableError('down'))).toBe(503);
   expect(failureStatus(new GrantkitError('timeout', 't'))).toBe(504);
-  expect(failureStatus(new ClientRejectedError({ error: 'invalid_client' }, { status: 401 }))).toBe(502);
+  expect(failureStatus(new ClientRejectedError({ error: 'invalid_client' }, { status: 401 }))).toBe(
+    502,
+  );
   expect(failureStatus(new Error('x'))).toBe(502);
 });
 
@@ -28,20 +35,45 @@ it('a session store outage answers 503 store_unavailable on every route, clears 
     delete: async (sid) => (down ? fail() : real.delete(sid)),
   };
   const reported: unknown[] = [];
-  const auth = createAuthHandler({ ...suiteHandlerOptions({ fetch: emu.fetch }), sessions, onError: (e) => reported.push(e) });
+  const auth = createAuthHandler({
+    ...suiteHandlerOptions({ fetch: emu.fetch }),
+    sessions,
+    onError: (e) => reported.push(e),
+  });
   const origin = 'https://app.example';
-  const same = { origin, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
+  const same = {
+    origin,
+    [CSRF_HEADER]: '1',
+    'sec-fetch-site': 'same-origin',
+    'content-type': 'application/json',
+  };
   const login = (await auth(new Request(`${origin}/auth/login`)))!;
   const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const callback = (await auth(new Request(`${origin}/auth/callback?code=${emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId)}`, { headers: { cookie: intent } })))!;
-  const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('__Host-grantkit='))!.split(';')[0]!;
+  const callback = (await auth(
+    new Request(
+      `${origin}/auth/callback?code=${emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId)}`,
+      { headers: { cookie: intent } },
+    ),
+  ))!;
+  const cookie = callback.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-grantkit='))!
+    .split(';')[0]!;
 
   down = true;
   const ping = JSON.stringify({ query: 'query { ping }' });
   const answers = [
     await auth(new Request(`${origin}/auth/session`, { headers: { cookie } })),
-    await auth(new Request(`${origin}/auth/refresh`, { method: 'POST', headers: { ...same, cookie } })),
-    await auth(new Request(`${origin}/api/graphql`, { method: 'POST', headers: { ...same, cookie }, body: ping })),
+    await auth(
+      new Request(`${origin}/auth/refresh`, { method: 'POST', headers: { ...same, cookie } }),
+    ),
+    await auth(
+      new Request(`${origin}/api/graphql`, {
+        method: 'POST',
+        headers: { ...same, cookie },
+        body: ping,
+      }),
+    ),
   ];
   for (const res of answers) {
     expect(res!.status).toBe(503);
@@ -50,12 +82,26 @@ it('a session store outage answers 503 store_unavailable on every route, clears 
   }
   // A login finishing during the outage cannot store its session: 503, not a session without tokens.
   const login2 = (await auth(new Request(`${origin}/auth/login`)))!;
-  const exchanged = (await auth(new Request(`${origin}/auth/exchange`, { method: 'POST', headers: { ...same, cookie: login2.headers.getSetCookie()[0]!.split(';')[0]! }, body: JSON.stringify({ code: emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId) }) })))!;
+  const exchanged = (await auth(
+    new Request(`${origin}/auth/exchange`, {
+      method: 'POST',
+      headers: { ...same, cookie: login2.headers.getSetCookie()[0]!.split(';')[0]! },
+      body: JSON.stringify({
+        code: emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId),
+      }),
+    }),
+  ))!;
   expect(exchanged.status).toBe(503);
   expect(reported.every((e) => e instanceof StoreUnavailableError)).toBe(true);
 
   down = false;
-  const back = (await auth(new Request(`${origin}/api/graphql`, { method: 'POST', headers: { ...same, cookie }, body: ping })))!;
+  const back = (await auth(
+    new Request(`${origin}/api/graphql`, {
+      method: 'POST',
+      headers: { ...same, cookie },
+      body: ping,
+    }),
+  ))!;
   expect(back.status).toBe(200);
   expect(await back.json()).toEqual({ data: { ping: 'pong' } });
 });

@@ -1,7 +1,11 @@
 import { expect, it } from 'vitest';
 import { memorySessionStore } from './store';
 
-const tokens = (n: number) => ({ accessToken: `at-${n}`, tokenType: 'Bearer', expiresAt: 1_000_000 + n });
+const tokens = (n: number) => ({
+  accessToken: `at-${n}`,
+  tokenType: 'Bearer',
+  expiresAt: 1_000_000 + n,
+});
 
 it('memorySessionStore: a session expires after its ttl, and the oldest goes first past maxSessions', async () => {
   let t = 0;
@@ -18,7 +22,11 @@ it('memorySessionStore: a session expires after its ttl, and the oldest goes fir
   expect(await store.get('c')).toEqual(tokens(3));
   expect(await store.get('b')).toBeUndefined(); // expired, then evicted
   await store.set('e', tokens(5), 10); // evicts c, the oldest write
-  expect([await store.get('c'), await store.get('d'), await store.get('e')]).toEqual([undefined, tokens(4), tokens(5)]);
+  expect([await store.get('c'), await store.get('d'), await store.get('e')]).toEqual([
+    undefined,
+    tokens(4),
+    tokens(5),
+  ]);
   await store.delete('d');
   expect(await store.get('d')).toBeUndefined();
 });

@@ -41,7 +41,11 @@ export interface RefreshCoordinator {
    * put it in the session store itself (then the handler does not write it again). Rejects with a
    * `GrantkitError`; `reauthorization_required` once the session has ended.
    */
-  renew(sid: string, tokens: TokenSet, signal?: AbortSignal): Promise<{ tokens: TokenSet; stored: boolean }>;
+  renew(
+    sid: string,
+    tokens: TokenSet,
+    signal?: AbortSignal,
+  ): Promise<{ tokens: TokenSet; stored: boolean }>;
   /** Ends a session for good (at logout): no later renewal, from any isolate, may bring it back. */
   forget?(sid: string): Promise<void>;
 }
@@ -50,9 +54,16 @@ export interface RefreshCoordinator {
  * How long a session has left, seconds: `maxAge` from its login at `authTime` (ms), capped by the
  * refresh token's remaining life. Without `authTime`, the session starts `now`.
  */
-export const sessionSeconds = (tokens: TokenSet, maxAge: number, now = Date.now(), authTime = now): number => {
+export const sessionSeconds = (
+  tokens: TokenSet,
+  maxAge: number,
+  now = Date.now(),
+  authTime = now,
+): number => {
   const left = maxAge - (now - authTime) / 1000;
-  return tokens.refreshExpiresAt === undefined ? left : Math.min(left, (tokens.refreshExpiresAt - now) / 1000);
+  return tokens.refreshExpiresAt === undefined
+    ? left
+    : Math.min(left, (tokens.refreshExpiresAt - now) / 1000);
 };
 
 /**
@@ -71,8 +82,13 @@ export const sessionTtl = (tokens: TokenSet, maxAge: number, authTime?: number):
  * const auth = createAuthHandler({ adapter, secret, sessions: memorySessionStore({ maxSessions: 50_000 }) });
  * ```
  */
-export function memorySessionStore(options: { maxSessions?: number; now?: () => number } = {}): SessionStore {
-  checkOptions('memorySessionStore', options, { maxSessions: optionRules.positive('sessions', { integer: true }), now: optionRules.function() });
+export function memorySessionStore(
+  options: { maxSessions?: number; now?: () => number } = {},
+): SessionStore {
+  checkOptions('memorySessionStore', options, {
+    maxSessions: optionRules.positive('sessions', { integer: true }),
+    now: optionRules.function(),
+  });
   const max = options.maxSessions ?? 10_000;
   const now = options.now ?? Date.now;
   const map = new Map<string, { tokens: TokenSet; until: number }>();

@@ -55,7 +55,11 @@ export type EdgeScope = RouteStart | ProxyStart;
 export type EdgeEvent = TokenEvent | EdgeScope | ScopeEnds<EdgeScope>;
 
 /** Runs `run` as a scope of `telemetry` (if it has scopes), recording the response's status. */
-export function scoped(telemetry: Telemetry<EdgeScope> | undefined, start: () => EdgeScope, run: () => Promise<Response>): Promise<Response> {
+export function scoped(
+  telemetry: Telemetry<EdgeScope> | undefined,
+  start: () => EdgeScope,
+  run: () => Promise<Response>,
+): Promise<Response> {
   return telemetry?.scope
     ? telemetry.scope(start(), async (trace) => {
         const response = await run();

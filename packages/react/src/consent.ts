@@ -17,7 +17,12 @@ export interface ConsentOptions {
 }
 
 /** Sends the user to consent again when `error` says consent was revoked and `redirect` is set. */
-export const useConsentRedirect = (client: SessionClient, error: Error | null, redirect?: boolean): void =>
+export const useConsentRedirect = (
+  client: SessionClient,
+  error: Error | null,
+  redirect?: boolean,
+): void =>
   useEffect(() => {
-    if (redirect && (error as GrantkitHttpError | null)?.code === 'consent_required') void client.login();
+    if (redirect && (error as GrantkitHttpError | null)?.code === 'consent_required')
+      void client.login();
   }, [client, error, redirect]);

@@ -38,5 +38,12 @@ export interface EdgeRoutes {
  */
 export function edgeRoutes(basePath = '/auth'): EdgeRoutes {
   const base = trimBasePath(basePath);
-  return { login: `${base}/login`, callback: `${base}/callback`, exchange: `${base}/exchange`, session: `${base}/session`, refresh: `${base}/refresh`, logout: `${base}/logout` };
+  return {
+    login: `${base}/login`,
+    callback: `${base}/callback`,
+    exchange: `${base}/exchange`,
+    session: `${base}/session`,
+    refresh: `${base}/refresh`,
+    logout: `${base}/logout`,
+  };
 }

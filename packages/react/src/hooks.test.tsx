@@ -48,7 +48,8 @@ function renderAuth(wrapper: ReturnType<typeof tab>['wrapper']) {
     },
     { wrapper },
   );
-  const reach = (status: AuthStatus) => waitFor(() => expect(hook.result.current.status).toBe(status));
+  const reach = (status: AuthStatus) =>
+    waitFor(() => expect(hook.result.current.status).toBe(status));
   return { ...hook, statuses, reach };
 }
 
@@ -87,7 +88,10 @@ describe('useFirstDollarAuth', () => {
     render(<Ping />, { wrapper: t.wrapper });
     await auth.reach('authenticated');
     await screen.findByText('pong');
-    expect(auth.result.current.session).toEqual({ authenticated: true, expiresAt: expect.any(Number) });
+    expect(auth.result.current.session).toEqual({
+      authenticated: true,
+      expiresAt: expect.any(Number),
+    });
 
     edge.emulator.revokeConsent(app.appId);
     edge.emulator.revokeAccessTokens();
@@ -107,7 +111,13 @@ describe('useFirstDollarAuth', () => {
     await auth.reach('unauthenticated');
     // The user's data does not outlive the session.
     expect(t.queryClient.getQueryData(grantkitKeys.graphql('query { ping }'))).toBeUndefined();
-    expect(auth.statuses).toEqual(['loading', 'authenticated', 'consent_required', 'authenticated', 'unauthenticated']);
+    expect(auth.statuses).toEqual([
+      'loading',
+      'authenticated',
+      'consent_required',
+      'authenticated',
+      'unauthenticated',
+    ]);
     expect(count(edge, 'POST /auth/logout')).toBe(1);
   });
 
@@ -141,8 +151,12 @@ describe('useFirstDollarAuth', () => {
 
   it('throws a clear error outside GrantkitProvider', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(() => renderHook(() => useFirstDollarAuth())).toThrow('No GrantkitProvider set, use GrantkitProvider to set one');
-    expect(() => renderHook(() => useFirstDollarQuery('query { ping }'))).toThrow(/No GrantkitProvider set/);
+    expect(() => renderHook(() => useFirstDollarAuth())).toThrow(
+      'No GrantkitProvider set, use GrantkitProvider to set one',
+    );
+    expect(() => renderHook(() => useFirstDollarQuery('query { ping }'))).toThrow(
+      /No GrantkitProvider set/,
+    );
   });
 });
 
@@ -194,7 +208,10 @@ describe('useFirstDollarCallback', () => {
     expect(await run('')).toMatchObject({ code: 'invalid_request' });
     expect(await run('?error=access_denied')).toMatchObject({ code: 'access_denied' });
     // A code this browser did not ask for (no login-intent cookie) is refused by the edge.
-    expect(await run(`?code=${edge.emulator.issueCode('firstDollar', app.appId)}`)).toMatchObject({ status: 403, code: 'login_intent_missing' });
+    expect(await run(`?code=${edge.emulator.issueCode('firstDollar', app.appId)}`)).toMatchObject({
+      status: 403,
+      code: 'login_intent_missing',
+    });
   });
 });
 
@@ -205,8 +222,13 @@ describe('useFirstDollarQuery / useFirstDollarMutation', () => {
     edge.emulator.revokeConsent(app.appId);
     edge.emulator.revokeAccessTokens();
     history.replaceState(null, '', '/reports?year=2030');
-    const { result } = renderHook(() => useFirstDollarQuery('query { ping }', undefined, { redirectOnConsentRequired: true }), { wrapper: tab(edge).wrapper });
-    await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2Freports%3Fyear%3D2030'));
+    const { result } = renderHook(
+      () => useFirstDollarQuery('query { ping }', undefined, { redirectOnConsentRequired: true }),
+      { wrapper: tab(edge).wrapper },
+    );
+    await waitFor(() =>
+      expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2Freports%3Fyear%3D2030'),
+    );
     expect(result.current.error).toMatchObject({ status: 401, code: 'consent_required' });
     expect(count(edge, 'POST /api/graphql')).toBe(1); // a 4xx is not retried
   });
@@ -214,7 +236,10 @@ describe('useFirstDollarQuery / useFirstDollarMutation', () => {
   it('a mutation goes through the proxy with its variables', async () => {
     const edge = createEdge();
     await edge.loggedIn();
-    const { result } = renderHook(() => useFirstDollarMutation<{ ping: string }>('query { ping }'), { wrapper: tab(edge).wrapper });
+    const { result } = renderHook(
+      () => useFirstDollarMutation<{ ping: string }>('query { ping }'),
+      { wrapper: tab(edge).wrapper },
+    );
     await expect(act(() => result.current.mutateAsync({}))).resolves.toEqual({ ping: 'pong' });
     expect(count(edge, 'POST /api/graphql')).toBe(1);
   });

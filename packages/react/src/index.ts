@@ -20,11 +20,14 @@ export { createSessionClient, GrantkitHttpError } from './session-client';
 export type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
 export { GrantkitProvider, useGrantkit, type GrantkitProviderProps } from './provider';
 export { useFirstDollarAuth, type AuthStatus, type FirstDollarAuth } from './use-first-dollar-auth';
-export { useFirstDollarCallback, type FirstDollarCallback, type FirstDollarCallbackOptions } from './use-first-dollar-callback';
+export {
+  useFirstDollarCallback,
+  type FirstDollarCallback,
+  type FirstDollarCallbackOptions,
+} from './use-first-dollar-callback';
 export { useFirstDollarQuery } from './use-first-dollar-query';
 export { useFirstDollarMutation } from './use-first-dollar-mutation';
 export type { ConsentOptions } from './consent';
 export { grantkitKeys } from './query-keys';
 export { grantkitQueries } from './query-options';
 export { edgeRoutes } from './routes';
-

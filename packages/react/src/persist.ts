@@ -26,7 +26,9 @@ export const takeReturnTo = (): Promise<string | undefined> =>
   });
 
 /** Stores the last session summary (no token: the edge never sends one). */
-export const saveSession = (session: GrantkitSession): Promise<unknown> => guard(() => set(SESSION, session));
+export const saveSession = (session: GrantkitSession): Promise<unknown> =>
+  guard(() => set(SESSION, session));
 
 /** The last stored session summary. */
-export const loadSession = (): Promise<GrantkitSession | undefined> => guard(() => get<GrantkitSession>(SESSION));
+export const loadSession = (): Promise<GrantkitSession | undefined> =>
+  guard(() => get<GrantkitSession>(SESSION));

@@ -43,10 +43,18 @@ const Context = createContext<{ client: SessionClient; queryClient: QueryClient 
  * );
  * ```
  */
-export function GrantkitProvider({ children, basePath, graphqlPath, client, queryClient }: GrantkitProviderProps): ReactNode {
+export function GrantkitProvider({
+  children,
+  basePath,
+  graphqlPath,
+  client,
+  queryClient,
+}: GrantkitProviderProps): ReactNode {
   const parent = useContext(QueryClientContext);
   const [value] = useState(() => ({
-    client: client ?? createSessionClient({ ...(basePath && { basePath }), ...(graphqlPath && { graphqlPath }) }),
+    client:
+      client ??
+      createSessionClient({ ...(basePath && { basePath }), ...(graphqlPath && { graphqlPath }) }),
     queryClient: queryClient ?? parent ?? new QueryClient(),
   }));
   useEffect(
@@ -55,12 +63,20 @@ export function GrantkitProvider({ children, basePath, graphqlPath, client, quer
         value.queryClient.setQueryData(grantkitKeys.session(value.client.basePath), session);
         // The user's data must not outlive the session. In-flight queries are left to fail (401):
         // removing one would cancel it silently, and its hook would never see why.
-        if (!session.authenticated) value.queryClient.removeQueries({ queryKey: grantkitKeys.graphql(undefined, undefined, value.client.basePath), predicate: (q) => q.state.fetchStatus !== 'fetching' });
+        if (!session.authenticated)
+          value.queryClient.removeQueries({
+            queryKey: grantkitKeys.graphql(undefined, undefined, value.client.basePath),
+            predicate: (q) => q.state.fetchStatus !== 'fetching',
+          });
       }),
     [value],
   );
   const inner = <Context.Provider value={value}>{children}</Context.Provider>;
-  return value.queryClient === parent ? inner : <QueryClientProvider client={value.queryClient}>{inner}</QueryClientProvider>;
+  return value.queryClient === parent ? (
+    inner
+  ) : (
+    <QueryClientProvider client={value.queryClient}>{inner}</QueryClientProvider>
+  );
 }
 
 /**

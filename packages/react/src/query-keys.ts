@@ -3,7 +3,10 @@ import { trimBasePath } from './routes';
 import type { GrantkitHttpError } from './session-client';
 import type { GrantkitSession } from './types';
 
-const scope = (basePath?: string): readonly ['grantkit', string] => ['grantkit', trimBasePath(basePath)];
+const scope = (basePath?: string): readonly ['grantkit', string] => [
+  'grantkit',
+  trimBasePath(basePath),
+];
 
 /**
  * The query keys grantkit uses, so an app can read, invalidate or prefetch them. Every key but
@@ -23,12 +26,28 @@ export const grantkitKeys = {
   /** Every key of one base path: `['grantkit', basePath]`. */
   scope,
   /** The session summary (`GET {basePath}/session`): `['grantkit', basePath, 'session']`. */
-  session: (basePath?: string): DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error> =>
-    [...scope(basePath), 'session'] as unknown as DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error>,
+  session: (
+    basePath?: string,
+  ): DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error> =>
+    [...scope(basePath), 'session'] as unknown as DataTag<
+      readonly ['grantkit', string, 'session'],
+      GrantkitSession,
+      Error
+    >,
   /**
    * One GraphQL query through the proxy, `['grantkit', basePath, 'graphql', query, variables]`;
    * without a query, the prefix of all of them under `basePath`.
    */
-  graphql: <T = unknown>(query?: string, variables?: Record<string, unknown>, basePath?: string): DataTag<readonly unknown[], T, GrantkitHttpError> =>
-    (query === undefined ? [...scope(basePath), 'graphql'] : [...scope(basePath), 'graphql', query, variables ?? {}]) as unknown as DataTag<readonly unknown[], T, GrantkitHttpError>,
+  graphql: <T = unknown>(
+    query?: string,
+    variables?: Record<string, unknown>,
+    basePath?: string,
+  ): DataTag<readonly unknown[], T, GrantkitHttpError> =>
+    (query === undefined
+      ? [...scope(basePath), 'graphql']
+      : [...scope(basePath), 'graphql', query, variables ?? {}]) as unknown as DataTag<
+      readonly unknown[],
+      T,
+      GrantkitHttpError
+    >,
 };

@@ -19,33 +19,62 @@ afterEach(() => {
 });
 
 const newQueryClient = () => new QueryClient({ defaultOptions: { queries: { retry: false } } });
-const wrap = (client: SessionClient, queryClient: QueryClient) => ({ children }: { children: ReactNode }) => (
-  <GrantkitProvider client={client} queryClient={queryClient}>
-    {children}
-  </GrantkitProvider>
-);
+const wrap =
+  (client: SessionClient, queryClient: QueryClient) =>
+  ({ children }: { children: ReactNode }) => (
+    <GrantkitProvider client={client} queryClient={queryClient}>
+      {children}
+    </GrantkitProvider>
+  );
 
 describe('grantkitKeys', () => {
   it('scopes every key by the base path, /auth by default, trailing slashes trimmed', () => {
     expect(grantkitKeys.all).toEqual(['grantkit']);
     expect(grantkitKeys.scope()).toEqual(['grantkit', '/auth']);
     expect(grantkitKeys.session()).toEqual(['grantkit', '/auth', 'session']);
-    expect(grantkitKeys.session('/partner/auth//')).toEqual(['grantkit', '/partner/auth', 'session']);
+    expect(grantkitKeys.session('/partner/auth//')).toEqual([
+      'grantkit',
+      '/partner/auth',
+      'session',
+    ]);
     expect(grantkitKeys.graphql()).toEqual(['grantkit', '/auth', 'graphql']);
-    expect(grantkitKeys.graphql('query { ping }')).toEqual(['grantkit', '/auth', 'graphql', 'query { ping }', {}]);
-    expect(grantkitKeys.graphql('query ($id: ID!) { a(id: $id) }', { id: '1' }, '/p/')).toEqual(['grantkit', '/p', 'graphql', 'query ($id: ID!) { a(id: $id) }', { id: '1' }]);
+    expect(grantkitKeys.graphql('query { ping }')).toEqual([
+      'grantkit',
+      '/auth',
+      'graphql',
+      'query { ping }',
+      {},
+    ]);
+    expect(grantkitKeys.graphql('query ($id: ID!) { a(id: $id) }', { id: '1' }, '/p/')).toEqual([
+      'grantkit',
+      '/p',
+      'graphql',
+      'query ($id: ID!) { a(id: $id) }',
+      { id: '1' },
+    ]);
   });
 
   it('types what a key holds', () => {
     const queryClient = newQueryClient();
-    expectTypeOf(queryClient.getQueryData(grantkitKeys.session())).toEqualTypeOf<GrantkitSession | undefined>();
-    expectTypeOf(queryClient.getQueryData(grantkitKeys.graphql<{ ping: string }>('query { ping }'))).toEqualTypeOf<{ ping: string } | undefined>();
+    expectTypeOf(queryClient.getQueryData(grantkitKeys.session())).toEqualTypeOf<
+      GrantkitSession | undefined
+    >();
+    expectTypeOf(
+      queryClient.getQueryData(grantkitKeys.graphql<{ ping: string }>('query { ping }')),
+    ).toEqualTypeOf<{ ping: string } | undefined>();
   });
 });
 
 describe('edgeRoutes', () => {
   it('names the edge routes under a base path', () => {
-    expect(edgeRoutes()).toEqual({ login: '/auth/login', callback: '/auth/callback', exchange: '/auth/exchange', session: '/auth/session', refresh: '/auth/refresh', logout: '/auth/logout' });
+    expect(edgeRoutes()).toEqual({
+      login: '/auth/login',
+      callback: '/auth/callback',
+      exchange: '/auth/exchange',
+      session: '/auth/session',
+      refresh: '/auth/refresh',
+      logout: '/auth/logout',
+    });
     expect(edgeRoutes('/partner/').session).toBe('/partner/session');
   });
 });
@@ -55,8 +84,14 @@ describe('grantkitQueries', () => {
     const client = createSessionClient({ basePath: '/partner/auth/' });
     expect(client.basePath).toBe('/partner/auth');
     const options = grantkitQueries.session(client);
-    expect(options).toMatchObject({ queryKey: ['grantkit', '/partner/auth', 'session'], queryFn: client.getSession, staleTime: 30_000 });
-    expectTypeOf(newQueryClient().getQueryData(options.queryKey)).toEqualTypeOf<GrantkitSession | undefined>();
+    expect(options).toMatchObject({
+      queryKey: ['grantkit', '/partner/auth', 'session'],
+      queryFn: client.getSession,
+      staleTime: 30_000,
+    });
+    expectTypeOf(newQueryClient().getQueryData(options.queryKey)).toEqualTypeOf<
+      GrantkitSession | undefined
+    >();
   });
 
   it('session: a prefetch before the first render is what useFirstDollarAuth reads (no second request)', async () => {
@@ -66,7 +101,9 @@ describe('grantkitQueries', () => {
     const queryClient = newQueryClient();
     await queryClient.prefetchQuery(grantkitQueries.session(client));
     const before = edge.requests.length;
-    const { result } = renderHook(() => useFirstDollarAuth(), { wrapper: wrap(client, queryClient) });
+    const { result } = renderHook(() => useFirstDollarAuth(), {
+      wrapper: wrap(client, queryClient),
+    });
     expect(result.current.status).toBe('authenticated'); // on the first render
     expect(edge.requests.slice(before)).toEqual([]);
   });
@@ -81,7 +118,11 @@ describe('grantkitQueries', () => {
     const data = await queryClient.fetchQuery({ ...options, staleTime: Infinity });
     expectTypeOf(data).toEqualTypeOf<{ ping: string }>();
     expect(data).toEqual({ ping: 'pong' });
-    const { result } = renderHook(() => useFirstDollarQuery<{ ping: string }>('query { ping }', undefined, { staleTime: Infinity }), { wrapper: wrap(client, queryClient) });
+    const { result } = renderHook(
+      () =>
+        useFirstDollarQuery<{ ping: string }>('query { ping }', undefined, { staleTime: Infinity }),
+      { wrapper: wrap(client, queryClient) },
+    );
     expect(result.current.data).toEqual({ ping: 'pong' });
     expect(edge.requests.filter((r) => r === 'POST /api/graphql')).toHaveLength(1);
   });
@@ -105,9 +146,15 @@ describe('two edges in one QueryClient', () => {
       const path = String(input);
       if (path === `${base}/logout`) authenticated = false;
       if (path.startsWith(base)) return Response.json({ authenticated });
-      return authenticated ? Response.json({ data: { edge: base } }) : Response.json({ error: 'unauthenticated' }, { status: 401 });
+      return authenticated
+        ? Response.json({ data: { edge: base } })
+        : Response.json({ error: 'unauthenticated' }, { status: 401 });
     });
-    return createSessionClient({ basePath: base, graphqlPath: `/api${base}`, fetch: fetch as typeof globalThis.fetch });
+    return createSessionClient({
+      basePath: base,
+      graphqlPath: `/api${base}`,
+      fetch: fetch as typeof globalThis.fetch,
+    });
   };
 
   it('keep their cache entries apart: a logout under one leaves the other', async () => {
@@ -117,7 +164,10 @@ describe('two edges in one QueryClient', () => {
     const queryClient = newQueryClient();
     const main = fakeEdge('/auth');
     const partner = fakeEdge('/partner/auth');
-    const use = () => ({ auth: useFirstDollarAuth(), data: useFirstDollarQuery<{ edge: string }>('query { edge }').data });
+    const use = () => ({
+      auth: useFirstDollarAuth(),
+      data: useFirstDollarQuery<{ edge: string }>('query { edge }').data,
+    });
     const a = renderHook(use, { wrapper: wrap(main, queryClient) });
     const b = renderHook(use, { wrapper: wrap(partner, queryClient) });
     await waitFor(() => expect(a.result.current.data).toEqual({ edge: '/auth' }));
@@ -125,9 +175,15 @@ describe('two edges in one QueryClient', () => {
 
     await act(() => partner.logout());
     await waitFor(() => expect(b.result.current.auth.status).toBe('unauthenticated'));
-    expect(queryClient.getQueryData(grantkitKeys.session('/partner/auth'))).toEqual({ authenticated: false });
-    expect(queryClient.getQueryData(grantkitKeys.graphql('query { edge }', undefined, '/partner/auth'))).toBeUndefined();
+    expect(queryClient.getQueryData(grantkitKeys.session('/partner/auth'))).toEqual({
+      authenticated: false,
+    });
+    expect(
+      queryClient.getQueryData(grantkitKeys.graphql('query { edge }', undefined, '/partner/auth')),
+    ).toBeUndefined();
     expect(a.result.current.auth.status).toBe('authenticated');
-    expect(queryClient.getQueryData(grantkitKeys.graphql('query { edge }'))).toEqual({ edge: '/auth' });
+    expect(queryClient.getQueryData(grantkitKeys.graphql('query { edge }'))).toEqual({
+      edge: '/auth',
+    });
   });
 });

@@ -8,13 +8,17 @@ import type { GrantkitSession, SessionClient } from './types';
  * exports: options for `useQuery` and the QueryClient methods, a key tagged with the data and error
  * types, and a `queryFn` that is always there (never `skipToken`), so `useSuspenseQuery` takes them.
  */
-type GrantkitQueryOptions<T, E, K extends QueryKey = QueryKey> = Omit<UseQueryOptions<T, E, T, K>, 'queryKey' | 'queryFn'> & {
+type GrantkitQueryOptions<T, E, K extends QueryKey = QueryKey> = Omit<
+  UseQueryOptions<T, E, T, K>,
+  'queryKey' | 'queryFn'
+> & {
   queryKey: DataTag<K, T, E>;
   queryFn: QueryFunction<T, K>;
 };
 
 // 4xx will not get better by asking again; 5xx and network errors may.
-const retry = (count: number, error: Error) => count < 2 && !((error as GrantkitHttpError).status < 500);
+const retry = (count: number, error: Error) =>
+  count < 2 && !((error as GrantkitHttpError).status < 500);
 
 /**
  * The query options the hooks use (TanStack's `queryOptions`), keyed by {@link grantkitKeys} under
@@ -39,7 +43,9 @@ export const grantkitQueries = {
    * const session = await queryClient.ensureQueryData(grantkitQueries.session(client));
    * ```
    */
-  session: (client: SessionClient): GrantkitQueryOptions<GrantkitSession, Error, readonly ['grantkit', string, 'session']> => ({
+  session: (
+    client: SessionClient,
+  ): GrantkitQueryOptions<GrantkitSession, Error, readonly ['grantkit', string, 'session']> => ({
     queryKey: grantkitKeys.session(client.basePath),
     queryFn: client.getSession,
     staleTime: 30_000,
@@ -53,7 +59,11 @@ export const grantkitQueries = {
    * const prefetch = () => queryClient.prefetchQuery(grantkitQueries.graphql(client, 'query { me { name } }'));
    * ```
    */
-  graphql: <T = unknown>(client: SessionClient, query: string, variables?: Record<string, unknown>): GrantkitQueryOptions<T, GrantkitHttpError> => ({
+  graphql: <T = unknown>(
+    client: SessionClient,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): GrantkitQueryOptions<T, GrantkitHttpError> => ({
     queryKey: grantkitKeys.graphql<T>(query, variables, client.basePath),
     queryFn: () => client.graphql<T>(query, variables),
     retry,

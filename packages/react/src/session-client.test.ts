@@ -36,7 +36,11 @@ describe('createSessionClient against a real edge', () => {
     const client = createSessionClient({ fetch: edge.fetch });
     const other = createSessionClient({ fetch: edge.fetch });
     const code = await edge.consent('/auth/login?returnTo=/spa');
-    const results = await Promise.all([client.exchange(code), client.exchange(code), other.exchange(code)]);
+    const results = await Promise.all([
+      client.exchange(code),
+      client.exchange(code),
+      other.exchange(code),
+    ]);
     expect(results.map((r) => r.returnTo)).toEqual(['/spa', '/spa', '/spa']);
     expect(results[0]).toMatchObject({ authenticated: true });
     expect(edge.requests.filter((r) => r === 'POST /auth/exchange')).toHaveLength(1);
@@ -55,8 +59,15 @@ describe('createSessionClient against a real edge', () => {
     edge.emulator.revokeAccessTokens();
     const error = await client.graphql('query { ping }').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GrantkitHttpError);
-    expect(error).toMatchObject({ name: 'GrantkitHttpError', status: 401, code: 'consent_required' });
-    expect(seen.at(-1), JSON.stringify(seen)).toEqual({ authenticated: false, consentRequired: true });
+    expect(error).toMatchObject({
+      name: 'GrantkitHttpError',
+      status: 401,
+      code: 'consent_required',
+    });
+    expect(seen.at(-1), JSON.stringify(seen)).toEqual({
+      authenticated: false,
+      consentRequired: true,
+    });
     expect(await client.getSession()).toEqual({ authenticated: false, consentRequired: true });
 
     const code = await edge.consent('/auth/login');
@@ -70,16 +81,27 @@ describe('createSessionClient against a real edge', () => {
   it('graphql errors without data throw graphql_error; an expired session is unauthenticated', async () => {
     const edge = createEdge();
     const client = createSessionClient({ fetch: edge.fetch });
-    await expect(client.graphql('query { ping }')).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+    await expect(client.graphql('query { ping }')).rejects.toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+    });
     await edge.loggedIn();
-    await expect(client.graphql('query { nope }')).rejects.toMatchObject({ status: 200, code: 'graphql_error', message: expect.stringContaining('nope') });
+    await expect(client.graphql('query { nope }')).rejects.toMatchObject({
+      status: 200,
+      code: 'graphql_error',
+      message: expect.stringContaining('nope'),
+    });
   });
 
   it('refresh() runs inside the grantkit-refresh Web Lock when there is one', async () => {
     const edge = createEdge();
     await edge.loggedIn();
     const names: string[] = [];
-    vi.stubGlobal('navigator', { locks: { request: (name: string, fn: () => unknown) => (names.push(name), Promise.resolve(fn())) } });
+    vi.stubGlobal('navigator', {
+      locks: {
+        request: (name: string, fn: () => unknown) => (names.push(name), Promise.resolve(fn())),
+      },
+    });
     const client = createSessionClient({ fetch: edge.fetch });
     expect(await client.refresh()).toMatchObject({ authenticated: true });
     expect(names).toEqual(['grantkit-refresh']);
@@ -104,6 +126,9 @@ describe('createSessionClient against a real edge', () => {
   it('names the failure of a non-JSON error answer', async () => {
     const edge = createEdge();
     edge.setDown(true);
-    await expect(createSessionClient({ fetch: edge.fetch }).getSession()).rejects.toMatchObject({ status: 502, code: 'http_error' });
+    await expect(createSessionClient({ fetch: edge.fetch }).getSession()).rejects.toMatchObject({
+      status: 502,
+      code: 'http_error',
+    });
   });
 });

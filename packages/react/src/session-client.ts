@@ -47,13 +47,17 @@ function checkOptions(options: SessionClientOptions): void {
   const fail = (message: string) => {
     throw new TypeError(`createSessionClient: ${message}`);
   };
-  if (typeof options !== 'object' || options === null) fail(`the options must be an object, not ${options === null ? 'null' : `a ${typeof options}`}`);
+  if (typeof options !== 'object' || options === null)
+    fail(`the options must be an object, not ${options === null ? 'null' : `a ${typeof options}`}`);
   for (const [name, value] of Object.entries(options)) {
     const rule = RULES[name as keyof SessionClientOptions];
     // "Did you mean" only for a name that differs in case: the full edit-distance guess is core's.
     const guess = Object.keys(RULES).find((known) => known.toLowerCase() === name.toLowerCase());
     if (!rule) fail(`unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
-    else if (value !== undefined && !rule[0](value)) fail(`"${name}" must be ${rule[1]}, not a${typeof value === 'object' ? 'n' : ''} ${typeof value}`);
+    else if (value !== undefined && !rule[0](value))
+      fail(
+        `"${name}" must be ${rule[1]}, not a${typeof value === 'object' ? 'n' : ''} ${typeof value}`,
+      );
   }
 }
 
@@ -91,9 +95,17 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     });
     const json = await response.json().catch(() => ({}));
     if (response.ok) return json;
-    const error = new GrantkitHttpError(json.message ?? `HTTP ${response.status}`, response.status, json.error ?? 'http_error');
+    const error = new GrantkitHttpError(
+      json.message ?? `HTTP ${response.status}`,
+      response.status,
+      json.error ?? 'http_error',
+    );
     // The edge answers 401 only when the session is gone (and clears its cookie).
-    if (response.status === 401) notify({ authenticated: false, ...(error.code === 'consent_required' && { consentRequired: true }) });
+    if (response.status === 401)
+      notify({
+        authenticated: false,
+        ...(error.code === 'consent_required' && { consentRequired: true }),
+      });
     throw error;
   };
 
@@ -122,11 +134,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     exchange(code, state) {
       let pending = exchanges.get(code);
       if (!pending) {
-        pending = call<ExchangeResult>(routes.exchange, 'POST', { code, state }).then(async ({ returnTo, ...session }) => {
-          notify(session);
-          const saved = await takeReturnTo();
-          return { ...session, returnTo: returnTo ?? saved ?? '/' };
-        });
+        pending = call<ExchangeResult>(routes.exchange, 'POST', { code, state }).then(
+          async ({ returnTo, ...session }) => {
+            notify(session);
+            const saved = await takeReturnTo();
+            return { ...session, returnTo: returnTo ?? saved ?? '/' };
+          },
+        );
         exchanges.set(code, pending);
       }
       return pending;
@@ -134,14 +148,25 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
     refresh() {
       const run = () => update(call<GrantkitSession>(routes.refresh));
-      return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('grantkit-refresh', run) : run();
+      return typeof navigator !== 'undefined' && navigator.locks
+        ? navigator.locks.request('grantkit-refresh', run)
+        : run();
     },
 
     logout: () => update(call<GrantkitSession>(routes.logout)),
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
-      const answer = await call<{ data?: T; errors?: { message?: string }[] }>(options.graphqlPath ?? '/api/graphql', 'POST', { query, variables });
-      if (answer.data == null && answer.errors?.length) throw new GrantkitHttpError(answer.errors[0]?.message ?? 'GraphQL error', 200, 'graphql_error');
+      const answer = await call<{ data?: T; errors?: { message?: string }[] }>(
+        options.graphqlPath ?? '/api/graphql',
+        'POST',
+        { query, variables },
+      );
+      if (answer.data == null && answer.errors?.length)
+        throw new GrantkitHttpError(
+          answer.errors[0]?.message ?? 'GraphQL error',
+          200,
+          'graphql_error',
+        );
       return answer.data as T;
     },
 

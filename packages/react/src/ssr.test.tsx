@@ -6,7 +6,13 @@ import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist'
 it('imports and renders on a server: no window, document, location or IndexedDB touched', async () => {
   expect(typeof window).toBe('undefined');
   expect(typeof document).toBe('undefined');
-  const { GrantkitProvider, createSessionClient, useFirstDollarAuth, useFirstDollarCallback, useFirstDollarQuery } = await import('@grantkit/react');
+  const {
+    GrantkitProvider,
+    createSessionClient,
+    useFirstDollarAuth,
+    useFirstDollarCallback,
+    useFirstDollarQuery,
+  } = await import('@grantkit/react');
   function App() {
     const { status } = useFirstDollarAuth();
     const callback = useFirstDollarCallback();
@@ -15,8 +21,20 @@ it('imports and renders on a server: no window, document, location or IndexedDB 
   }
   // A session client made at module scope of an app is fine on the server too.
   const client = createSessionClient();
-  expect(renderToString(<GrantkitProvider client={client}><App /></GrantkitProvider>)).toBe('<p>loading loading -</p>');
-  expect(renderToString(<GrantkitProvider><App /></GrantkitProvider>)).toBe('<p>loading loading -</p>');
+  expect(
+    renderToString(
+      <GrantkitProvider client={client}>
+        <App />
+      </GrantkitProvider>,
+    ),
+  ).toBe('<p>loading loading -</p>');
+  expect(
+    renderToString(
+      <GrantkitProvider>
+        <App />
+      </GrantkitProvider>,
+    ),
+  ).toBe('<p>loading loading -</p>');
 });
 
 it('persistence is a no-op where IndexedDB is missing', async () => {

@@ -14,7 +14,8 @@ import type { GrantkitSession } from './types';
  * if (status === 'consent_required') return <button onClick={() => login()}>Consent again</button>;
  * ```
  */
-export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'consent_required' | 'error';
+export type AuthStatus =
+  'loading' | 'authenticated' | 'unauthenticated' | 'consent_required' | 'error';
 
 /**
  * What {@link useFirstDollarAuth} returns.

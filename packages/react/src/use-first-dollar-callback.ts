@@ -50,7 +50,9 @@ const replace = (to: string) => {
  * }
  * ```
  */
-export function useFirstDollarCallback(options: FirstDollarCallbackOptions = {}): FirstDollarCallback {
+export function useFirstDollarCallback(
+  options: FirstDollarCallbackOptions = {},
+): FirstDollarCallback {
   const { client } = useGrantkit();
   const [state, setState] = useState<FirstDollarCallback>({ status: 'loading', error: null });
   const navigate = useRef(options.navigate);
@@ -64,19 +66,22 @@ export function useFirstDollarCallback(options: FirstDollarCallbackOptions = {})
     const fail = (error: Error) => live && setState({ status: 'error', error });
     if (!code) {
       const reason = params.get('error');
-      fail(new GrantkitHttpError(reason ? `Login failed: ${reason}` : 'No authorization code in the URL', 400, reason ?? 'invalid_request'));
-    } else {
-      client.exchange(code, params.get('state') ?? undefined).then(
-        ({ returnTo }) => {
-          if (!live) return;
-          params.delete('code');
-          params.delete('state');
-          history.replaceState(history.state, '', url);
-          setState({ status: 'success', error: null });
-          (navigate.current ?? replace)(returnTo);
-        },
-        fail,
+      fail(
+        new GrantkitHttpError(
+          reason ? `Login failed: ${reason}` : 'No authorization code in the URL',
+          400,
+          reason ?? 'invalid_request',
+        ),
       );
+    } else {
+      client.exchange(code, params.get('state') ?? undefined).then(({ returnTo }) => {
+        if (!live) return;
+        params.delete('code');
+        params.delete('state');
+        history.replaceState(history.state, '', url);
+        setState({ status: 'success', error: null });
+        (navigate.current ?? replace)(returnTo);
+      }, fail);
     }
     return () => {
       live = false;

@@ -1,5 +1,9 @@
 'use client';
-import { useMutation, type UseMutationOptions, type UseMutationResult } from '@tanstack/react-query';
+import {
+  useMutation,
+  type UseMutationOptions,
+  type UseMutationResult,
+} from '@tanstack/react-query';
 import { useConsentRedirect, type ConsentOptions } from './consent';
 import { useGrantkit } from './provider';
 import type { GrantkitHttpError } from './session-client';
@@ -13,13 +17,19 @@ import type { GrantkitHttpError } from './session-client';
  * save.mutate({ name: 'Ada' });
  * ```
  */
-export function useFirstDollarMutation<T = unknown, V extends Record<string, unknown> = Record<string, unknown>>(
+export function useFirstDollarMutation<
+  T = unknown,
+  V extends Record<string, unknown> = Record<string, unknown>,
+>(
   mutation: string,
   options: Omit<UseMutationOptions<T, GrantkitHttpError, V>, 'mutationFn'> & ConsentOptions = {},
 ): UseMutationResult<T, GrantkitHttpError, V> {
   const { client } = useGrantkit();
   const { redirectOnConsentRequired, ...rest } = options;
-  const result = useMutation<T, GrantkitHttpError, V>({ mutationFn: (variables) => client.graphql<T>(mutation, variables), ...rest });
+  const result = useMutation<T, GrantkitHttpError, V>({
+    mutationFn: (variables) => client.graphql<T>(mutation, variables),
+    ...rest,
+  });
   useConsentRedirect(client, result.error, redirectOnConsentRequired);
   return result;
 }

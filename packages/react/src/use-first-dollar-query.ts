@@ -19,7 +19,8 @@ import type { GrantkitHttpError } from './session-client';
 export function useFirstDollarQuery<T = unknown>(
   query: string,
   variables?: Record<string, unknown>,
-  options: Omit<UseQueryOptions<T, GrantkitHttpError>, 'queryKey' | 'queryFn'> & ConsentOptions = {},
+  options: Omit<UseQueryOptions<T, GrantkitHttpError>, 'queryKey' | 'queryFn'> &
+    ConsentOptions = {},
 ): UseQueryResult<T, GrantkitHttpError> {
   const { client } = useGrantkit();
   const { redirectOnConsentRequired, ...rest } = options;

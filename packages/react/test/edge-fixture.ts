@@ -32,7 +32,9 @@ export function createEdge() {
     if (down) return new Response('upstream down', { status: 502 });
     const headers = new Headers(init.headers);
     if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = (await handler(new Request(url, { method, headers, body: init.body ?? null }))) ?? new Response('not found', { status: 404 });
+    const response =
+      (await handler(new Request(url, { method, headers, body: init.body ?? null }))) ??
+      new Response('not found', { status: 404 });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
@@ -64,7 +66,8 @@ export function createEdge() {
     async loggedIn(): Promise<void> {
       const code = await this.consent('/auth/login?returnTo=/');
       const response = await fetch(`/auth/callback?code=${code}`);
-      if (response.status !== 302 || !jar.has('grantkit')) throw new Error(`callback answered ${response.status}`);
+      if (response.status !== 302 || !jar.has('grantkit'))
+        throw new Error(`callback answered ${response.status}`);
     },
   };
 }

@@ -23,7 +23,8 @@ function expectClientRejected(error: unknown, fields: { status: number; error: s
   expect(error).toBeInstanceOf(OAuthError); // `.error` / `.errorDescription`, like every OAuth answer
   expect(error).toMatchObject({ name: 'ClientRejectedError', code: 'client_rejected', ...fields });
   expect(isGrantkitError(error, 'client_rejected')).toBe(true);
-  for (const code of ['oauth_error', 'reauthorization_required', 'consent_required'] as const) expect(isGrantkitError(error, code), code).toBe(false);
+  for (const code of ['oauth_error', 'reauthorization_required', 'consent_required'] as const)
+    expect(isGrantkitError(error, code), code).toBe(false);
   const shown = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
   expect(shown).toContain('client_rejected');
   expect(shown).not.toContain(WRONG);
@@ -34,9 +35,26 @@ function expectClientRejected(error: unknown, fields: { status: number; error: s
 async function loggedIn(emu: Emu, options: Partial<OAuth2Options> = {}) {
   const storage = memoryStorage();
   const endpoints = { tokenEndpoint: `${BASE}/oauth2/token`, redirectUri: T.oauth2.redirectUri };
-  const good = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: T.oauth2.clientSecret, ...endpoints }), fetch: emu.fetch, now: () => emu.clock.now(), storage, key: 'k' });
+  const good = createTokenClient({
+    adapter: oauth2({
+      clientId: T.oauth2.clientId,
+      clientSecret: T.oauth2.clientSecret,
+      ...endpoints,
+    }),
+    fetch: emu.fetch,
+    now: () => emu.clock.now(),
+    storage,
+    key: 'k',
+  });
   const tokens = await good.exchangeCode(emu.issueCode('oauth2', T.oauth2.clientId));
-  const other = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints, ...options }), fetch: emu.fetch, now: () => emu.clock.now(), storage, key: 'k', retry: { limit: 0 } });
+  const other = createTokenClient({
+    adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints, ...options }),
+    fetch: emu.fetch,
+    now: () => emu.clock.now(),
+    storage,
+    key: 'k',
+    retry: { limit: 0 },
+  });
   emu.clock.advance(3600_000); // the access token expired: the next use refreshes
   return { storage, good, tokens, other };
 }
@@ -54,42 +72,110 @@ describe('generic oauth2: a wrong client secret', () => {
   });
 
   it('client_secret_post: the same', async () => {
-    const emu = createVendorEmulator({ oauth2: { clients: [{ ...T.oauth2, redirectUris: [T.oauth2.redirectUri], tokenEndpointAuthMethod: 'client_secret_post' }] } });
+    const emu = createVendorEmulator({
+      oauth2: {
+        clients: [
+          {
+            ...T.oauth2,
+            redirectUris: [T.oauth2.redirectUri],
+            tokenEndpointAuthMethod: 'client_secret_post',
+          },
+        ],
+      },
+    });
     const storage = memoryStorage();
-    const endpoints = { tokenEndpoint: `${BASE}/oauth2/token`, redirectUri: T.oauth2.redirectUri, clientAuth: 'client_secret_post' as const };
-    const good = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: T.oauth2.clientSecret, ...endpoints }), fetch: emu.fetch, storage, key: 'k', now: () => emu.clock.now() });
+    const endpoints = {
+      tokenEndpoint: `${BASE}/oauth2/token`,
+      redirectUri: T.oauth2.redirectUri,
+      clientAuth: 'client_secret_post' as const,
+    };
+    const good = createTokenClient({
+      adapter: oauth2({
+        clientId: T.oauth2.clientId,
+        clientSecret: T.oauth2.clientSecret,
+        ...endpoints,
+      }),
+      fetch: emu.fetch,
+      storage,
+      key: 'k',
+      now: () => emu.clock.now(),
+    });
     const tokens = await good.exchangeCode(emu.issueCode('oauth2', T.oauth2.clientId));
-    const other = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints }), fetch: emu.fetch, storage, key: 'k', now: () => emu.clock.now() });
+    const other = createTokenClient({
+      adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints }),
+      fetch: emu.fetch,
+      storage,
+      key: 'k',
+      now: () => emu.clock.now(),
+    });
     emu.clock.advance(3600_000);
-    expectClientRejected(await other.refresh().catch((e: unknown) => e), { status: 401, error: 'invalid_client' });
+    expectClientRejected(await other.refresh().catch((e: unknown) => e), {
+      status: 401,
+      error: 'invalid_client',
+    });
     expect(await storage.get('k')).toEqual(tokens);
   });
 
   it('the code exchange and client_credentials: client_rejected too', async () => {
     const emu = createVendorEmulator();
     const endpoints = { tokenEndpoint: `${BASE}/oauth2/token`, redirectUri: T.oauth2.redirectUri };
-    const exchange = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints }), fetch: emu.fetch });
-    expectClientRejected(await exchange.exchangeCode(emu.issueCode('oauth2', T.oauth2.clientId)).catch((e: unknown) => e), { status: 401, error: 'invalid_client' });
-    const cc = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints, clientCredentials: true }), fetch: emu.fetch });
-    expectClientRejected(await cc.getAccessToken().catch((e: unknown) => e), { status: 401, error: 'invalid_client' });
+    const exchange = createTokenClient({
+      adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: WRONG, ...endpoints }),
+      fetch: emu.fetch,
+    });
+    expectClientRejected(
+      await exchange
+        .exchangeCode(emu.issueCode('oauth2', T.oauth2.clientId))
+        .catch((e: unknown) => e),
+      { status: 401, error: 'invalid_client' },
+    );
+    const cc = createTokenClient({
+      adapter: oauth2({
+        clientId: T.oauth2.clientId,
+        clientSecret: WRONG,
+        ...endpoints,
+        clientCredentials: true,
+      }),
+      fetch: emu.fetch,
+    });
+    expectClientRejected(await cc.getAccessToken().catch((e: unknown) => e), {
+      status: 401,
+      error: 'invalid_client',
+    });
   });
 
   it('unauthorized_client, whatever the status, is client_rejected; invalid_grant stays reauthorization_required', async () => {
     const emu = createVendorEmulator();
     const { other, storage, tokens } = await loggedIn(emu, { clientSecret: T.oauth2.clientSecret });
     for (const status of [400, 401, 403]) {
-      emu.fault({ path: '/oauth2/token', status, body: { error: 'unauthorized_client', error_description: 'This client may not refresh' } });
-      expectClientRejected(await other.refresh().catch((e: unknown) => e), { status, error: 'unauthorized_client' });
+      emu.fault({
+        path: '/oauth2/token',
+        status,
+        body: { error: 'unauthorized_client', error_description: 'This client may not refresh' },
+      });
+      expectClientRejected(await other.refresh().catch((e: unknown) => e), {
+        status,
+        error: 'unauthorized_client',
+      });
     }
     expect(await storage.get('k')).toEqual(tokens);
     emu.fault({ path: '/oauth2/token', status: 400, body: { error: 'invalid_grant' } });
-    expect(await other.refresh().catch((e: unknown) => e)).toMatchObject({ code: 'reauthorization_required', error: 'invalid_grant', status: 400 });
+    expect(await other.refresh().catch((e: unknown) => e)).toMatchObject({
+      code: 'reauthorization_required',
+      error: 'invalid_grant',
+      status: 400,
+    });
   });
 
   it('a 401 without an OAuth body on refresh is not re-authorization (RFC 6749 §5.2: 401 is client authentication)', async () => {
     const emu = createVendorEmulator();
     const { other } = await loggedIn(emu, { clientSecret: T.oauth2.clientSecret });
-    emu.fault({ path: '/oauth2/token', status: 401, text: 'Unauthorized', contentType: 'text/plain' });
+    emu.fault({
+      path: '/oauth2/token',
+      status: 401,
+      text: 'Unauthorized',
+      contentType: 'text/plain',
+    });
     const error = await other.refresh().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'http_error', status: 401 });
     expect(isGrantkitError(error, 'reauthorization_required')).toBe(false);
@@ -108,17 +194,38 @@ describe('vendor adapters', () => {
   it('Orange Logic: a wrong secret on refresh (401 invalid_client) is client_rejected; the session survives', async () => {
     const emu = createVendorEmulator();
     const storage = memoryStorage();
-    const ol = (clientSecret: string) => createTokenClient({ adapter: orangeLogic({ ...T.orangeLogic, clientSecret, siteUrl: BASE }), fetch: emu.fetch, storage, key: 'k', now: () => emu.clock.now(), retry: { limit: 0 } });
-    const tokens = await ol(T.orangeLogic.clientSecret).exchangeCode(emu.issueCode('orangeLogic', T.orangeLogic.clientId));
+    const ol = (clientSecret: string) =>
+      createTokenClient({
+        adapter: orangeLogic({ ...T.orangeLogic, clientSecret, siteUrl: BASE }),
+        fetch: emu.fetch,
+        storage,
+        key: 'k',
+        now: () => emu.clock.now(),
+        retry: { limit: 0 },
+      });
+    const tokens = await ol(T.orangeLogic.clientSecret).exchangeCode(
+      emu.issueCode('orangeLogic', T.orangeLogic.clientId),
+    );
     emu.clock.advance(24 * 3600_000);
-    expectClientRejected(await ol(WRONG).refresh().catch((e: unknown) => e), { status: 401, error: 'invalid_client' });
+    expectClientRejected(
+      await ol(WRONG)
+        .refresh()
+        .catch((e: unknown) => e),
+      { status: 401, error: 'invalid_client' },
+    );
     expect(await storage.get('k')).toEqual(tokens);
     // The documented rules stay: a refused refresh token (400 invalid_grant, a bare 401) is re-authorization…
     const right = ol(T.orangeLogic.clientSecret);
     emu.fault({ path: /token/, status: 401, text: '', contentType: 'text/plain' });
-    expect(await right.refresh().catch((e: unknown) => e)).toMatchObject({ code: 'reauthorization_required', status: 401 });
+    expect(await right.refresh().catch((e: unknown) => e)).toMatchObject({
+      code: 'reauthorization_required',
+      status: 401,
+    });
     emu.fault({ path: /token/, status: 400, body: { error: 'invalid_grant' } });
-    expect(await right.refresh().catch((e: unknown) => e)).toMatchObject({ code: 'reauthorization_required', status: 400 });
+    expect(await right.refresh().catch((e: unknown) => e)).toMatchObject({
+      code: 'reauthorization_required',
+      status: 400,
+    });
     // …but 403 is documented as an SSL mismatch: a deployment problem, not the user's.
     emu.fault({ path: /token/, status: 403, body: { error: 'forbidden' } });
     const ssl = await right.refresh().catch((e: unknown) => e);
@@ -128,7 +235,10 @@ describe('vendor adapters', () => {
 
   it('First Orion v2: a revoked or wrong key is client_rejected', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstOrionOAuth({ apiKey: T.firstOrion.apiKey, secretKey: WRONG, baseUrl: BASE }), fetch: emu.fetch });
+    const client = createTokenClient({
+      adapter: firstOrionOAuth({ apiKey: T.firstOrion.apiKey, secretKey: WRONG, baseUrl: BASE }),
+      fetch: emu.fetch,
+    });
     const error = await client.getAccessToken().catch((e: unknown) => e);
     expectClientRejected(error, { status: 401, error: 'invalid_client' });
     expect(error).toMatchObject({ requestId: expect.stringMatching(/.+/) });
@@ -136,19 +246,44 @@ describe('vendor adapters', () => {
 
   it('First Dollar Partner: a wrong secret is client_rejected', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstDollarPartner({ clientId: T.firstDollarPartner.clientId, clientSecret: WRONG, apiBaseUrl: BASE }), fetch: emu.fetch });
-    expectClientRejected(await client.getAccessToken().catch((e: unknown) => e), { status: 401, error: 'invalid_client' });
+    const client = createTokenClient({
+      adapter: firstDollarPartner({
+        clientId: T.firstDollarPartner.clientId,
+        clientSecret: WRONG,
+        apiBaseUrl: BASE,
+      }),
+      fetch: emu.fetch,
+    });
+    expectClientRejected(await client.getAccessToken().catch((e: unknown) => e), {
+      status: 401,
+      error: 'invalid_client',
+    });
   });
 
   it('First Dollar App keeps its documented rule: any 401 on exchange or refresh is consent_required (adapter data)', async () => {
     const emu = createVendorEmulator();
     const app = (clientSecret: string) =>
-      createTokenClient({ adapter: firstDollarApp({ ...T.firstDollarApp, clientSecret, apiBaseUrl: BASE, consentBaseUrl: BASE, refreshWithClientCredentials: true }), fetch: emu.fetch, now: () => emu.clock.now() });
-    const error = await app(WRONG).exchangeCode(emu.issueCode('firstDollar', T.firstDollarApp.appId)).catch((e: unknown) => e);
+      createTokenClient({
+        adapter: firstDollarApp({
+          ...T.firstDollarApp,
+          clientSecret,
+          apiBaseUrl: BASE,
+          consentBaseUrl: BASE,
+          refreshWithClientCredentials: true,
+        }),
+        fetch: emu.fetch,
+        now: () => emu.clock.now(),
+      });
+    const error = await app(WRONG)
+      .exchangeCode(emu.issueCode('firstDollar', T.firstDollarApp.appId))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'consent_required', status: 401, error: 'invalid_client' });
     const client = app(T.firstDollarApp.clientSecret);
     await client.exchangeCode(emu.issueCode('firstDollar', T.firstDollarApp.appId));
     emu.fault({ path: '/v0/auth/token', status: 401, body: { error: 'invalid_client' } });
-    expect(await client.refresh().catch((e: unknown) => e)).toMatchObject({ code: 'consent_required', status: 401 });
+    expect(await client.refresh().catch((e: unknown) => e)).toMatchObject({
+      code: 'consent_required',
+      status: 401,
+    });
   });
 });

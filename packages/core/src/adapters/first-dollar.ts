@@ -2,7 +2,17 @@ import type { Adapter, AuthorizationCodeAdapter, Grant, TokenRequest } from '../
 import { ConfigurationError, ConsentRequiredError } from '../errors';
 import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { base, BODY_FORMAT, BOOL, bodyRequest, oauthErrorOf, parseTokenAnswer, REQ_STR, SECONDS, URL_ } from './shared';
+import {
+  base,
+  BODY_FORMAT,
+  BOOL,
+  bodyRequest,
+  oauthErrorOf,
+  parseTokenAnswer,
+  REQ_STR,
+  SECONDS,
+  URL_,
+} from './shared';
 
 /** First Dollar environment: `sandbox` (`*.dev.firstdollar.com`) or `production`. */
 export type FirstDollarEnvironment = 'sandbox' | 'production';
@@ -18,7 +28,10 @@ export const FD_ENVIRONMENT = /* @__PURE__ */ optionRules.oneOf('sandbox', 'prod
  * firstDollarHosts('sandbox').api; // 'https://api.dev.firstdollar.com'
  * ```
  */
-export function firstDollarHosts(environment: FirstDollarEnvironment = 'sandbox'): { api: string; consent: string } {
+export function firstDollarHosts(environment: FirstDollarEnvironment = 'sandbox'): {
+  api: string;
+  consent: string;
+} {
   checkOptions('firstDollarHosts', { environment }, { environment: FD_ENVIRONMENT });
   return environment === 'production'
     ? { api: 'https://api.firstdollar.com', consent: 'https://my.firstdollar.com' }
@@ -86,8 +99,15 @@ export function firstDollarPartner(options: FirstDollarCommonOptions): Adapter {
     grant: { type: 'client_credentials' },
     buildRequest(grant: Grant): TokenRequest {
       return grant.type === 'refresh_token'
-        ? bodyRequest(url, format, { grant_type: 'refresh_token', refresh_token: grant.refreshToken })
-        : bodyRequest(url, format, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+        ? bodyRequest(url, format, {
+            grant_type: 'refresh_token',
+            refresh_token: grant.refreshToken,
+          })
+        : bodyRequest(url, format, {
+            grant_type: 'client_credentials',
+            client_id: clientId,
+            client_secret: clientSecret,
+          });
     },
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => oauthErrorOf(answer, grant));
@@ -123,10 +143,10 @@ export interface FirstDollarAppOptions extends FirstDollarCommonOptions {
 
 /** What each option of {@link FirstDollarAppOptions} may hold. */
 // Object.assign, not a spread: a bundler drops a pure call nobody uses, and keeps a spread.
-const APP_RULES = /* @__PURE__ */ Object.assign({ appId: REQ_STR, consentBaseUrl: URL_, redirectUri: URL_, refreshWithClientCredentials: BOOL }, COMMON_RULES) satisfies Record<
-  keyof FirstDollarAppOptions,
-  OptionRule
->;
+const APP_RULES = /* @__PURE__ */ Object.assign(
+  { appId: REQ_STR, consentBaseUrl: URL_, redirectUri: URL_, refreshWithClientCredentials: BOOL },
+  COMMON_RULES,
+) satisfies Record<keyof FirstDollarAppOptions, OptionRule>;
 
 /**
  * The First Dollar OAuth App adapter (authorization code). The consent URL takes no `state`,
@@ -147,7 +167,10 @@ export function firstDollarApp(options: FirstDollarAppOptions): AuthorizationCod
   const { appId, clientId, clientSecret } = options;
   const url = tokenEndpoint(options);
   const format = options.bodyFormat ?? 'json';
-  const consentOrigin = options.consentBaseUrl === undefined ? firstDollarHosts(options.environment).consent : base(options.consentBaseUrl);
+  const consentOrigin =
+    options.consentBaseUrl === undefined
+      ? firstDollarHosts(options.environment).consent
+      : base(options.consentBaseUrl);
   const consentUrl = `${consentOrigin}/oauth/app/${encodeURIComponent(appId)}/`;
   return {
     id: 'first-dollar-app',
@@ -159,19 +182,36 @@ export function firstDollarApp(options: FirstDollarAppOptions): AuthorizationCod
     authorizationUrl: () => consentUrl,
     buildRequest(grant: Grant): TokenRequest {
       if (grant.type === 'authorization_code') {
-        return bodyRequest(url, format, { grant_type: 'authorization_code', code: grant.code, client_id: clientId, client_secret: clientSecret });
+        return bodyRequest(url, format, {
+          grant_type: 'authorization_code',
+          code: grant.code,
+          client_id: clientId,
+          client_secret: clientSecret,
+        });
       }
       if (grant.type === 'refresh_token') {
-        const credentials = options.refreshWithClientCredentials ? { client_id: clientId, client_secret: clientSecret } : {};
-        return bodyRequest(url, format, { grant_type: 'refresh_token', refresh_token: grant.refreshToken, ...credentials });
+        const credentials = options.refreshWithClientCredentials
+          ? { client_id: clientId, client_secret: clientSecret }
+          : {};
+        return bodyRequest(url, format, {
+          grant_type: 'refresh_token',
+          refresh_token: grant.refreshToken,
+          ...credentials,
+        });
       }
-      throw new ConfigurationError('First Dollar OAuth App tokens come from a code exchange or a refresh');
+      throw new ConfigurationError(
+        'First Dollar OAuth App tokens come from a code exchange or a refresh',
+      );
     },
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => {
         const error = oauthErrorOf(answer, grant);
         if (answer.status !== 401) return error;
-        return new ConsentRequiredError(consentUrl, { error: error.error }, error.status === undefined ? {} : { status: error.status });
+        return new ConsentRequiredError(
+          consentUrl,
+          { error: error.error },
+          error.status === undefined ? {} : { status: error.status },
+        );
       });
     },
   };

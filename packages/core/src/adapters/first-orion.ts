@@ -1,7 +1,18 @@
 import type { Adapter, Grant, TokenRequest } from '../adapter';
 import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { AUTH_SCHEME, base, base64, bodyRequest, oauthErrorOf, parseTokenAnswer, POSITIVE_SECONDS, REQ_STR, SECONDS, URL_ } from './shared';
+import {
+  AUTH_SCHEME,
+  base,
+  base64,
+  bodyRequest,
+  oauthErrorOf,
+  parseTokenAnswer,
+  POSITIVE_SECONDS,
+  REQ_STR,
+  SECONDS,
+  URL_,
+} from './shared';
 
 /** First Orion environment: `production` (`api.firstorion.com`) or `lab` (`api.forp-lab.com`). */
 export type FirstOrionEnvironment = 'production' | 'lab';
@@ -50,7 +61,10 @@ export interface FirstOrionOAuthOptions extends FirstOrionCommonOptions {
 
 /** What each option of {@link FirstOrionOAuthOptions} may hold. */
 // Object.assign, not a spread: a bundler drops a pure call nobody uses, and keeps a spread.
-const OAUTH_RULES = /* @__PURE__ */ Object.assign({ authScheme: AUTH_SCHEME, refreshWindow: SECONDS }, COMMON_RULES) satisfies Record<keyof FirstOrionOAuthOptions, OptionRule>;
+const OAUTH_RULES = /* @__PURE__ */ Object.assign(
+  { authScheme: AUTH_SCHEME, refreshWindow: SECONDS },
+  COMMON_RULES,
+) satisfies Record<keyof FirstOrionOAuthOptions, OptionRule>;
 
 /**
  * First Orion OAuth v2: `POST /v2/auth` with standard HTTP Basic (`apikey:secretkey`, base64) and a
@@ -75,10 +89,17 @@ export function firstOrionOAuth(options: FirstOrionOAuthOptions): Adapter {
     grant: { type: 'client_credentials' },
     requestIdHeader: REQUEST_ID,
     buildRequest(): TokenRequest {
-      return bodyRequest(url, 'form', { grant_type: 'client_credentials' }, { authorization: `Basic ${base64(`${apiKey}:${secretKey}`)}` });
+      return bodyRequest(
+        url,
+        'form',
+        { grant_type: 'client_credentials' },
+        { authorization: `Basic ${base64(`${apiKey}:${secretKey}`)}` },
+      );
     },
     parseResponse(answer, grant, now, previous) {
-      return parseTokenAnswer(answer, fields, now, previous, () => oauthErrorOf(answer, grant, REQUEST_ID));
+      return parseTokenAnswer(answer, fields, now, previous, () =>
+        oauthErrorOf(answer, grant, REQUEST_ID),
+      );
     },
   };
 }
@@ -112,7 +133,12 @@ export interface FirstOrionV1Options extends FirstOrionCommonOptions {
 
 /** What each option of {@link FirstOrionV1Options} may hold. */
 const V1_RULES = /* @__PURE__ */ Object.assign(
-  { authScheme: AUTH_SCHEME, refresh: /* @__PURE__ */ optionRules.oneOf('header', 'body', false), refreshWindow: SECONDS, retryInterval: POSITIVE_SECONDS },
+  {
+    authScheme: AUTH_SCHEME,
+    refresh: /* @__PURE__ */ optionRules.oneOf('header', 'body', false),
+    refreshWindow: SECONDS,
+    retryInterval: POSITIVE_SECONDS,
+  },
   COMMON_RULES,
 ) satisfies Record<keyof FirstOrionV1Options, OptionRule>;
 
@@ -145,13 +171,37 @@ export function firstOrionV1(options: FirstOrionV1Options): Adapter {
       const headers = { 'x-service': 'auth', 'x-api-key': apiKey };
       if (grant.type === 'refresh_token' && refresh !== false) {
         return refresh === 'header'
-          ? { url: `${base}/v1/auth/refresh`, method: 'POST', headers: { ...headers, 'x-refresh-token': grant.refreshToken, accept: 'application/json' } }
-          : bodyRequest(`${base}/v1/auth/refresh`, 'json', { refresh_token: grant.refreshToken }, headers);
+          ? {
+              url: `${base}/v1/auth/refresh`,
+              method: 'POST',
+              headers: {
+                ...headers,
+                'x-refresh-token': grant.refreshToken,
+                accept: 'application/json',
+              },
+            }
+          : bodyRequest(
+              `${base}/v1/auth/refresh`,
+              'json',
+              { refresh_token: grant.refreshToken },
+              headers,
+            );
       }
-      return { url: `${base}/v1/auth`, method: 'POST', headers: { ...headers, 'x-secret-key': secretKey, 'content-type': 'application/json', accept: 'application/json' } };
+      return {
+        url: `${base}/v1/auth`,
+        method: 'POST',
+        headers: {
+          ...headers,
+          'x-secret-key': secretKey,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+      };
     },
     parseResponse(answer, grant, now, previous) {
-      return parseTokenAnswer(answer, fields, now, previous, () => oauthErrorOf(answer, grant, REQUEST_ID));
+      return parseTokenAnswer(answer, fields, now, previous, () =>
+        oauthErrorOf(answer, grant, REQUEST_ID),
+      );
     },
   };
 }

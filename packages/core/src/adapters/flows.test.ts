@@ -14,35 +14,52 @@ const DAY = 24 * 3600_000;
 const T = TEST_CREDENTIALS;
 
 describe('First Dollar Partner', () => {
-  it.each(['json', 'form'] as const)('client_credentials (%s), GraphQL ping, refresh with rotation', async (bodyFormat) => {
-    const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstDollarPartner({ ...T.firstDollarPartner, apiBaseUrl: BASE, bodyFormat }), fetch: emu.fetch, now: () => emu.clock.now() });
-    const graphql = createGraphQLClient({ tokenClient: client, endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE }) });
-    expect(await graphql.request<{ ping: string }>('query { ping }')).toEqual({ ping: 'pong' });
-    const first = await client.getTokenSet();
-    emu.clock.advance(3600_000);
-    const second = await client.getTokenSet();
-    expect(second.refreshToken).not.toBe(first.refreshToken);
-    expect(emu.count({ grant: 'refresh_token', status: 200 })).toBe(1);
-    // A refused refresh falls back to a new client_credentials grant.
-    emu.revokeRefreshTokens();
-    emu.clock.advance(3600_000);
-    expect(await graphql.request('query { ping }')).toEqual({ ping: 'pong' });
-    expect(emu.count({ grant: 'client_credentials', status: 200 })).toBe(2);
-  });
+  it.each(['json', 'form'] as const)(
+    'client_credentials (%s), GraphQL ping, refresh with rotation',
+    async (bodyFormat) => {
+      const emu = createVendorEmulator();
+      const client = createTokenClient({
+        adapter: firstDollarPartner({ ...T.firstDollarPartner, apiBaseUrl: BASE, bodyFormat }),
+        fetch: emu.fetch,
+        now: () => emu.clock.now(),
+      });
+      const graphql = createGraphQLClient({
+        tokenClient: client,
+        endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE }),
+      });
+      expect(await graphql.request<{ ping: string }>('query { ping }')).toEqual({ ping: 'pong' });
+      const first = await client.getTokenSet();
+      emu.clock.advance(3600_000);
+      const second = await client.getTokenSet();
+      expect(second.refreshToken).not.toBe(first.refreshToken);
+      expect(emu.count({ grant: 'refresh_token', status: 200 })).toBe(1);
+      // A refused refresh falls back to a new client_credentials grant.
+      emu.revokeRefreshTokens();
+      emu.clock.advance(3600_000);
+      expect(await graphql.request('query { ping }')).toEqual({ ping: 'pong' });
+      expect(emu.count({ grant: 'client_credentials', status: 200 })).toBe(2);
+    },
+  );
 });
 
 describe('First Orion', () => {
   it('v2: Basic client_credentials, renewal is a new grant, request id surfaces on errors', async () => {
     const emu = createVendorEmulator();
-    const client = createTokenClient({ adapter: firstOrionOAuth({ ...T.firstOrion, baseUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now() });
+    const client = createTokenClient({
+      adapter: firstOrionOAuth({ ...T.firstOrion, baseUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+    });
     const set = await client.getTokenSet();
     expect(set.refreshToken).toBeUndefined();
     expect((await client.fetch(`${BASE}/v1/echo`)).status).toBe(200);
     emu.clock.advance(3600_000);
     await client.getAccessToken();
     expect(emu.count({ path: '/v2/auth', status: 200 })).toBe(2);
-    const bad = createTokenClient({ adapter: firstOrionOAuth({ apiKey: 'nope', secretKey: 'nope', baseUrl: BASE }), fetch: emu.fetch });
+    const bad = createTokenClient({
+      adapter: firstOrionOAuth({ apiKey: 'nope', secretKey: 'nope', baseUrl: BASE }),
+      fetch: emu.fetch,
+    });
     const error = await bad.getAccessToken().catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 401, requestId: expect.stringMatching(/.+/) });
   });
@@ -50,7 +67,11 @@ describe('First Orion', () => {
   it('v1: raw Authorization by default, Bearer as an option', async () => {
     const emu = createVendorEmulator();
     for (const authScheme of ['raw', 'Bearer'] as const) {
-      const client = createTokenClient({ adapter: firstOrionV1({ ...T.firstOrion, baseUrl: BASE, authScheme }), fetch: emu.fetch, now: () => emu.clock.now() });
+      const client = createTokenClient({
+        adapter: firstOrionV1({ ...T.firstOrion, baseUrl: BASE, authScheme }),
+        fetch: emu.fetch,
+        now: () => emu.clock.now(),
+      });
       const token = await client.getAccessToken();
       expect(client.authorization(token)).toBe(authScheme === 'raw' ? token : `Bearer ${token}`);
       expect((await client.fetch(`${BASE}/v1/echo`)).status).toBe(200);
@@ -61,13 +82,22 @@ describe('First Orion', () => {
 describe('Orange Logic', () => {
   const { orangeLogic: ol } = T;
   const make = (emu: ReturnType<typeof createVendorEmulator>) =>
-    createTokenClient({ adapter: orangeLogic({ ...ol, siteUrl: BASE }), fetch: emu.fetch, now: () => emu.clock.now() });
+    createTokenClient({
+      adapter: orangeLogic({ ...ol, siteUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+    });
 
   it('authorize with state, code exchange, refresh pair, 30-day refresh expiry → reauthorization_required', async () => {
     const emu = createVendorEmulator();
     const client = make(emu);
     const state = randomState();
-    const redirect = await emu.fetch(client.adapter.id === 'orange-logic' ? orangeLogic({ ...ol, siteUrl: BASE }).authorizationUrl({ state }) : '', { redirect: 'manual' });
+    const redirect = await emu.fetch(
+      client.adapter.id === 'orange-logic'
+        ? orangeLogic({ ...ol, siteUrl: BASE }).authorizationUrl({ state })
+        : '',
+      { redirect: 'manual' },
+    );
     const location = new URL(redirect.headers.get('location') ?? '');
     expect(location.searchParams.get('state')).toBe(state);
     const set = await client.exchangeCode(location.searchParams.get('code') ?? '');
@@ -79,7 +109,9 @@ describe('Orange Logic', () => {
     expect((await client.fetch(`${BASE}/webapi/echo`)).status).toBe(200);
     emu.clock.advance(31 * DAY);
     emu.clearRequests();
-    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'reauthorization_required' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
     expect(emu.count()).toBe(0); // known to be expired: no call is wasted
   });
 
@@ -89,7 +121,9 @@ describe('Orange Logic', () => {
     const set = await client.exchangeCode(emu.issueCode('orangeLogic', ol.clientId));
     emu.revokeRefreshTokens();
     emu.clock.advance(DAY);
-    await expect(client.getAccessToken()).rejects.toMatchObject({ code: 'reauthorization_required' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
     await expect(client.getTokenSet().catch(() => 'still failing')).resolves.toBe('still failing');
     expect(set.refreshToken).toEqual(expect.any(String));
   });
@@ -99,35 +133,75 @@ describe('generic OAuth 2.0', () => {
   it('authorization code + PKCE with client_secret_basic, refresh, client_credentials', async () => {
     const emu = createVendorEmulator();
     const adapter = oauth2({
-      clientId: T.oauth2.clientId, clientSecret: T.oauth2.clientSecret,
-      authorizationEndpoint: `${BASE}/oauth2/authorize`, tokenEndpoint: `${BASE}/oauth2/token`, redirectUri: T.oauth2.redirectUri,
+      clientId: T.oauth2.clientId,
+      clientSecret: T.oauth2.clientSecret,
+      authorizationEndpoint: `${BASE}/oauth2/authorize`,
+      tokenEndpoint: `${BASE}/oauth2/token`,
+      redirectUri: T.oauth2.redirectUri,
     });
     const client = createTokenClient({ adapter, fetch: emu.fetch, now: () => emu.clock.now() });
     const { verifier, challenge } = await createPkce();
     const state = randomState();
-    const redirect = await emu.fetch(adapter.authorizationUrl({ state, codeChallenge: challenge }), { redirect: 'manual' });
+    const redirect = await emu.fetch(
+      adapter.authorizationUrl({ state, codeChallenge: challenge }),
+      { redirect: 'manual' },
+    );
     const location = new URL(redirect.headers.get('location') ?? '');
     expect(location.searchParams.get('state')).toBe(state);
     const code = location.searchParams.get('code') ?? '';
-    await expect(createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(code, { codeVerifier: 'wrong-verifier-wrong-verifier-wrong-verifier' })).rejects.toMatchObject({ code: 'oauth_error', error: 'invalid_grant' });
-    const redirect2 = await emu.fetch(adapter.authorizationUrl({ state, codeChallenge: challenge }), { redirect: 'manual' });
+    await expect(
+      createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(code, {
+        codeVerifier: 'wrong-verifier-wrong-verifier-wrong-verifier',
+      }),
+    ).rejects.toMatchObject({ code: 'oauth_error', error: 'invalid_grant' });
+    const redirect2 = await emu.fetch(
+      adapter.authorizationUrl({ state, codeChallenge: challenge }),
+      { redirect: 'manual' },
+    );
     const code2 = new URL(redirect2.headers.get('location') ?? '').searchParams.get('code') ?? '';
     const set = await client.exchangeCode(code2, { codeVerifier: verifier });
     expect((await client.fetch(`${BASE}/oauth2/userinfo`)).status).toBe(200);
     emu.clock.advance(3600_000);
     expect((await client.getTokenSet()).refreshToken).not.toBe(set.refreshToken);
-    const cc = createTokenClient({ adapter: oauth2({ clientId: T.oauth2.clientId, clientSecret: T.oauth2.clientSecret, tokenEndpoint: `${BASE}/oauth2/token`, clientCredentials: true }), fetch: emu.fetch });
+    const cc = createTokenClient({
+      adapter: oauth2({
+        clientId: T.oauth2.clientId,
+        clientSecret: T.oauth2.clientSecret,
+        tokenEndpoint: `${BASE}/oauth2/token`,
+        clientCredentials: true,
+      }),
+      fetch: emu.fetch,
+    });
     expect(await cc.getAccessToken()).toEqual(expect.any(String));
   });
 
   it('a public client (PKCE, auth none) and a wrong auth method refused as invalid_client', async () => {
     const emu = createVendorEmulator();
-    const pub = oauth2({ clientId: T.oauth2Public.clientId, authorizationEndpoint: `${BASE}/oauth2/authorize`, tokenEndpoint: `${BASE}/oauth2/token`, redirectUri: T.oauth2Public.redirectUri });
+    const pub = oauth2({
+      clientId: T.oauth2Public.clientId,
+      authorizationEndpoint: `${BASE}/oauth2/authorize`,
+      tokenEndpoint: `${BASE}/oauth2/token`,
+      redirectUri: T.oauth2Public.redirectUri,
+    });
     const { verifier, challenge } = await createPkce();
-    const res = await emu.fetch(pub.authorizationUrl({ state: 's', codeChallenge: challenge }), { redirect: 'manual' });
+    const res = await emu.fetch(pub.authorizationUrl({ state: 's', codeChallenge: challenge }), {
+      redirect: 'manual',
+    });
     const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-    await expect(createTokenClient({ adapter: pub, fetch: emu.fetch }).exchangeCode(code, { codeVerifier: verifier })).resolves.toMatchObject({ tokenType: 'Bearer' });
-    const post = oauth2({ clientId: T.oauth2.clientId, clientSecret: T.oauth2.clientSecret, clientAuth: 'client_secret_post', tokenEndpoint: `${BASE}/oauth2/token`, clientCredentials: true });
-    await expect(createTokenClient({ adapter: post, fetch: emu.fetch }).getAccessToken()).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+    await expect(
+      createTokenClient({ adapter: pub, fetch: emu.fetch }).exchangeCode(code, {
+        codeVerifier: verifier,
+      }),
+    ).resolves.toMatchObject({ tokenType: 'Bearer' });
+    const post = oauth2({
+      clientId: T.oauth2.clientId,
+      clientSecret: T.oauth2.clientSecret,
+      clientAuth: 'client_secret_post',
+      tokenEndpoint: `${BASE}/oauth2/token`,
+      clientCredentials: true,
+    });
+    await expect(
+      createTokenClient({ adapter: post, fetch: emu.fetch }).getAccessToken(),
+    ).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
   });
 });

@@ -1,8 +1,29 @@
-import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenAnswer, TokenRequest, TokenTypeHint } from '../adapter';
+import type {
+  AuthorizationCodeAdapter,
+  AuthorizationParams,
+  Grant,
+  TokenAnswer,
+  TokenRequest,
+  TokenTypeHint,
+} from '../adapter';
 import { ConfigurationError } from '../errors';
 import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { base, base64, BOOL, bodyRequest, formEncode, oauthErrorOf, parseTokenAnswer, POSITIVE_SECONDS, REQ_STR, REQ_URL, SECONDS, STR, URL_ } from './shared';
+import {
+  base,
+  base64,
+  BOOL,
+  bodyRequest,
+  formEncode,
+  oauthErrorOf,
+  parseTokenAnswer,
+  POSITIVE_SECONDS,
+  REQ_STR,
+  REQ_URL,
+  SECONDS,
+  STR,
+  URL_,
+} from './shared';
 
 /**
  * Options of {@link oauth2}, the adapter for any RFC 6749 server.
@@ -53,10 +74,17 @@ const RULES = {
   tokenEndpoint: REQ_URL,
   authorizationEndpoint: URL_,
   // RFC 6749 §3.1.2: an absolute URI (a native app's may have its own scheme).
-  redirectUri: /* @__PURE__ */ optionRules.stringWhere((v) => /^[a-z][\w+.-]*:/i.test(v), 'an absolute URI'),
+  redirectUri: /* @__PURE__ */ optionRules.stringWhere(
+    (v) => /^[a-z][\w+.-]*:/i.test(v),
+    'an absolute URI',
+  ),
   scope: STR,
   revocationEndpoint: URL_,
-  clientAuth: /* @__PURE__ */ optionRules.oneOf('client_secret_basic', 'client_secret_post', 'none'),
+  clientAuth: /* @__PURE__ */ optionRules.oneOf(
+    'client_secret_basic',
+    'client_secret_post',
+    'none',
+  ),
   clientCredentials: BOOL,
   defaultTtl: POSITIVE_SECONDS,
   refreshWindow: SECONDS,
@@ -81,11 +109,17 @@ const RULES = {
  */
 export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
   checkOptions('oauth2', options, RULES);
-  const { clientId, clientSecret: secret, authorizationEndpoint: authorize, revocationEndpoint: revoke } = options;
+  const {
+    clientId,
+    clientSecret: secret,
+    authorizationEndpoint: authorize,
+    revocationEndpoint: revoke,
+  } = options;
   const tokenEndpoint = base(options.tokenEndpoint);
   const authorizationEndpoint = authorize && base(authorize);
   const clientAuth = options.clientAuth ?? (secret === undefined ? 'none' : 'client_secret_basic');
-  if (clientAuth !== 'none' && secret === undefined) throw new ConfigurationError(`oauth2: "clientAuth" "${clientAuth}" needs a "clientSecret"`);
+  if (clientAuth !== 'none' && secret === undefined)
+    throw new ConfigurationError(`oauth2: "clientAuth" "${clientAuth}" needs a "clientSecret"`);
   const revocationEndpoint = revoke && base(revoke);
   const fields: TokenFieldMap = { defaultTtl: options.defaultTtl ?? 3600 };
 
@@ -109,11 +143,20 @@ export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
     retryInterval: options.retryInterval ?? 30,
     supportsState: true,
     supportsPkce: true,
-    ...(options.clientCredentials ? { grant: options.scope === undefined ? { type: 'client_credentials' as const } : { type: 'client_credentials' as const, scope: options.scope } } : {}),
+    ...(options.clientCredentials
+      ? {
+          grant:
+            options.scope === undefined
+              ? { type: 'client_credentials' as const }
+              : { type: 'client_credentials' as const, scope: options.scope },
+        }
+      : {}),
     authorizationUrl(params: AuthorizationParams = {}) {
-      if (authorizationEndpoint === undefined) throw new ConfigurationError('authorizationEndpoint is required for authorizationUrl()');
+      if (authorizationEndpoint === undefined)
+        throw new ConfigurationError('authorizationEndpoint is required for authorizationUrl()');
       const url = new URL(authorizationEndpoint);
-      const set = (key: string, value: string | undefined) => value !== undefined && url.searchParams.set(key, value);
+      const set = (key: string, value: string | undefined) =>
+        value !== undefined && url.searchParams.set(key, value);
       set('response_type', 'code');
       set('client_id', clientId);
       set('redirect_uri', params.redirectUri ?? options.redirectUri);
@@ -146,7 +189,8 @@ export function oauth2(options: OAuth2Options): AuthorizationCodeAdapter {
       ? {}
       : {
           revocation: {
-            buildRequest: (token: string, hint: TokenTypeHint): TokenRequest => authenticated(revocationEndpoint, { token, token_type_hint: hint }),
+            buildRequest: (token: string, hint: TokenTypeHint): TokenRequest =>
+              authenticated(revocationEndpoint, { token, token_type_hint: hint }),
             // RFC 7009 §2.2: 200, whatever the body, means revoked or already invalid (some servers send 204).
             parseResponse(answer: TokenAnswer): void {
               if (answer.status < 200 || answer.status > 299) throw oauthErrorOf(answer, undefined);

@@ -1,8 +1,22 @@
-import type { AuthorizationCodeAdapter, AuthorizationParams, Grant, TokenRequest } from '../adapter';
+import type {
+  AuthorizationCodeAdapter,
+  AuthorizationParams,
+  Grant,
+  TokenRequest,
+} from '../adapter';
 import { ConfigurationError, ReauthorizationRequiredError } from '../errors';
 import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { TokenFieldMap } from '../token-set';
-import { base, BODY_FORMAT, bodyRequest, oauthErrorOf, parseTokenAnswer, REQ_STR, REQ_URL, SECONDS } from './shared';
+import {
+  base,
+  BODY_FORMAT,
+  bodyRequest,
+  oauthErrorOf,
+  parseTokenAnswer,
+  REQ_STR,
+  REQ_URL,
+  SECONDS,
+} from './shared';
 
 /**
  * Options of {@link orangeLogic}.
@@ -41,7 +55,10 @@ export interface OrangeLogicOptions {
 const REFRESH_REFUSED: ReadonlySet<number> = new Set([400, 401]);
 const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 3600 };
 
-const PATH = /* @__PURE__ */ optionRules.stringWhere((v) => v.startsWith('/'), 'a path starting with "/"');
+const PATH = /* @__PURE__ */ optionRules.stringWhere(
+  (v) => v.startsWith('/'),
+  'a path starting with "/"',
+);
 
 /** What each option of {@link OrangeLogicOptions} may hold. */
 const RULES = {
@@ -93,9 +110,15 @@ export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapt
       return url.toString();
     },
     buildRequest(grant: Grant): TokenRequest {
-      if (grant.type === 'client_credentials') throw new ConfigurationError('Orange Logic tokens come from a code exchange or a refresh');
+      if (grant.type === 'client_credentials')
+        throw new ConfigurationError('Orange Logic tokens come from a code exchange or a refresh');
       const code = grant.type === 'refresh_token' ? grant.refreshToken : grant.code;
-      return bodyRequest(tokenUrl, format, { client_id: clientId, client_secret: clientSecret, grant_type: grant.type, code });
+      return bodyRequest(tokenUrl, format, {
+        client_id: clientId,
+        client_secret: clientSecret,
+        grant_type: grant.type,
+        code,
+      });
     },
     parseResponse(answer, grant, now, previous) {
       return parseTokenAnswer(answer, fields, now, previous, () => {
@@ -105,8 +128,17 @@ export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapt
         // 401) is read as re-authorization, unless the body says the client itself was refused
         // (`invalid_client` / `unauthorized_client`: ClientRejectedError, the session stays). 403 is
         // documented as an SSL mismatch: a deployment problem, never the user's, so not re-authorization.
-        if (grant.type === 'refresh_token' && REFRESH_REFUSED.has(answer.status) && error.code !== 'client_rejected' && !(error instanceof ReauthorizationRequiredError)) {
-          return new ReauthorizationRequiredError('Orange Logic refused the refresh token', { error: error.error }, { status: answer.status });
+        if (
+          grant.type === 'refresh_token' &&
+          REFRESH_REFUSED.has(answer.status) &&
+          error.code !== 'client_rejected' &&
+          !(error instanceof ReauthorizationRequiredError)
+        ) {
+          return new ReauthorizationRequiredError(
+            'Orange Logic refused the refresh token',
+            { error: error.error },
+            { status: answer.status },
+          );
         }
         return error;
       });

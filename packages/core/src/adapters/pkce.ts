@@ -28,7 +28,11 @@ export function randomState(bytes = 32): string {
  * // later: client.exchangeCode(code, { codeVerifier: verifier })
  * ```
  */
-export async function createPkce(): Promise<{ verifier: string; challenge: string; method: 'S256' }> {
+export async function createPkce(): Promise<{
+  verifier: string;
+  challenge: string;
+  method: 'S256';
+}> {
   const verifier = randomState(32);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return { verifier, challenge: base64url(new Uint8Array(digest)), method: 'S256' };

@@ -3,7 +3,12 @@
  * reading of an error answer. Internal: not part of the public surface.
  */
 import type { Grant, TokenAnswer, TokenRequest } from '../adapter';
-import { ClientRejectedError, OAuthError, ReauthorizationRequiredError, type GrantkitErrorDetails } from '../errors';
+import {
+  ClientRejectedError,
+  OAuthError,
+  ReauthorizationRequiredError,
+  type GrantkitErrorDetails,
+} from '../errors';
 import { isRecord } from '../is-record';
 import { optionRules } from '../options';
 import { normalizeTokenResponse, type TokenFieldMap, type TokenSet } from '../token-set';
@@ -26,7 +31,12 @@ export const BOOL = /* @__PURE__ */ r.boolean();
 export const BODY_FORMAT = /* @__PURE__ */ r.oneOf('json', 'form');
 export const AUTH_SCHEME = /* @__PURE__ */ r.oneOf('Bearer', 'raw');
 /** An object with every one of `methods` (a storage, an adapter). */
-export const has = (...methods: string[]) => (v: unknown): boolean => typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+export const has =
+  (...methods: string[]) =>
+  (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
 /** `url` without its trailing slashes (a base URL, checked by a rule first). */
 export const base = (url: string): string => url.replace(/\/+$/, '');
 
@@ -38,21 +48,42 @@ export function base64(text: string): string {
 }
 
 /** One value `application/x-www-form-urlencoded`-encoded. */
-export const formEncode = (value: string): string => new URLSearchParams([['', value]]).toString().slice(1);
+export const formEncode = (value: string): string =>
+  new URLSearchParams([['', value]]).toString().slice(1);
 
 /** `application/x-www-form-urlencoded` body from defined fields. */
 export function formBody(fields: Record<string, string | undefined>): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) params.set(key, value);
+  for (const [key, value] of Object.entries(fields))
+    if (value !== undefined) params.set(key, value);
   return params.toString();
 }
 
 /** A token request with a JSON or form body from defined fields. */
-export function bodyRequest(url: string, format: 'json' | 'form', fields: Record<string, string | undefined>, headers: Record<string, string> = {}): TokenRequest {
+export function bodyRequest(
+  url: string,
+  format: 'json' | 'form',
+  fields: Record<string, string | undefined>,
+  headers: Record<string, string> = {},
+): TokenRequest {
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return format === 'json'
-    ? { url, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(defined) }
-    : { url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, body: formBody(defined) };
+    ? {
+        url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(defined),
+      }
+    : {
+        url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...headers,
+        },
+        body: formBody(defined),
+      };
 }
 
 /** Reads the vendor's request id from an answer, when the adapter names the header. */
@@ -72,24 +103,46 @@ const CLIENT_ERRORS = /^(invalid|unauthorized)_client$/;
  * failed client authentication). Without a grant (a revocation answer), the message names the
  * revocation endpoint.
  */
-export function oauthErrorOf(answer: TokenAnswer, grant: Grant | undefined, requestIdHeader?: string): OAuthError {
+export function oauthErrorOf(
+  answer: TokenAnswer,
+  grant: Grant | undefined,
+  requestIdHeader?: string,
+): OAuthError {
   const details: GrantkitErrorDetails = { status: answer.status };
   const requestId = requestIdOf(answer, requestIdHeader);
   if (requestId !== undefined) details.requestId = requestId;
-  const body = isRecord(answer.body) && typeof answer.body.error === 'string'
-    ? { error: answer.body.error, ...(typeof answer.body.error_description === 'string' ? { error_description: answer.body.error_description } : {}) }
-    : undefined;
+  const body =
+    isRecord(answer.body) && typeof answer.body.error === 'string'
+      ? {
+          error: answer.body.error,
+          ...(typeof answer.body.error_description === 'string'
+            ? { error_description: answer.body.error_description }
+            : {}),
+        }
+      : undefined;
   if (body && CLIENT_ERRORS.test(body.error)) return new ClientRejectedError(body, details);
   if (grant?.type === 'refresh_token' && body?.error === 'invalid_grant') {
     return new ReauthorizationRequiredError('the refresh token was refused', body, details);
   }
   const endpoint = grant === undefined ? 'Revocation endpoint' : 'Token endpoint';
-  if (!body) return new OAuthError({ error: `http_${answer.status}` }, { ...details, code: 'http_error', message: `${endpoint} answered HTTP ${answer.status}` });
-  return grant === undefined ? new OAuthError(body, { ...details, message: `${endpoint} answered ${body.error}` }) : new OAuthError(body, details);
+  if (!body)
+    return new OAuthError(
+      { error: `http_${answer.status}` },
+      { ...details, code: 'http_error', message: `${endpoint} answered HTTP ${answer.status}` },
+    );
+  return grant === undefined
+    ? new OAuthError(body, { ...details, message: `${endpoint} answered ${body.error}` })
+    : new OAuthError(body, details);
 }
 
 /** Parses a 2xx answer with `fields`, or throws `onError(answer)`. */
-export function parseTokenAnswer(answer: TokenAnswer, fields: TokenFieldMap, now: number, previous: TokenSet | undefined, onError: () => Error): TokenSet {
+export function parseTokenAnswer(
+  answer: TokenAnswer,
+  fields: TokenFieldMap,
+  now: number,
+  previous: TokenSet | undefined,
+  onError: () => Error,
+): TokenSet {
   if (answer.status < 200 || answer.status > 299) throw onError();
   return normalizeTokenResponse(answer.body, fields, now, previous);
 }

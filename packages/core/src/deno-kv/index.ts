@@ -19,7 +19,12 @@
 import { ConfigurationError } from '../errors';
 import type { SharedEngine } from '../shared/engine';
 import { checkOptions, optionRules, type OptionRule } from '../options';
-import { createSharedStore, sharedStoreRules, type SharedStore, type SharedStoreOptions } from '../shared/store';
+import {
+  createSharedStore,
+  sharedStoreRules,
+  type SharedStore,
+  type SharedStoreOptions,
+} from '../shared/store';
 import type { TokenStorage } from '../storage';
 
 /**
@@ -41,8 +46,14 @@ export type DenoKvKeyPart = string | number | bigint | boolean | Uint8Array;
  * ```
  */
 export interface DenoKvAtomicLike {
-  check(...checks: { key: readonly DenoKvKeyPart[]; versionstamp: string | null }[]): DenoKvAtomicLike;
-  set(key: readonly DenoKvKeyPart[], value: unknown, options?: { expireIn?: number }): DenoKvAtomicLike;
+  check(
+    ...checks: { key: readonly DenoKvKeyPart[]; versionstamp: string | null }[]
+  ): DenoKvAtomicLike;
+  set(
+    key: readonly DenoKvKeyPart[],
+    value: unknown,
+    options?: { expireIn?: number },
+  ): DenoKvAtomicLike;
   delete(key: readonly DenoKvKeyPart[]): DenoKvAtomicLike;
   commit(): Promise<{ ok: boolean }>;
 }
@@ -82,9 +93,11 @@ interface Stored {
 }
 
 const isStored = (value: unknown): value is Stored =>
-  typeof (value as Stored | null)?.v === 'string' && ((value as Stored).x === undefined || typeof (value as Stored).x === 'number');
+  typeof (value as Stored | null)?.v === 'string' &&
+  ((value as Stored).x === undefined || typeof (value as Stored).x === 'number');
 
-const live = (value: unknown, now: number): value is Stored => isStored(value) && (value.x === undefined || value.x > now);
+const live = (value: unknown, now: number): value is Stored =>
+  isStored(value) && (value.x === undefined || value.x > now);
 
 /** SQLite refuses a write while another process commits: retried, bounded (12 tries, under 0.8 s in all). */
 const BUSY = /database is locked|database is busy|SQLITE_BUSY/i;
@@ -95,18 +108,23 @@ async function retry<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= RETRIES || !BUSY.test(String((error as Error | undefined)?.message))) throw error;
+      if (attempt >= RETRIES || !BUSY.test(String((error as Error | undefined)?.message)))
+        throw error;
       const delay = Math.min(2 ** attempt, 80);
       await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
     }
   }
 }
 
-const isKeyPart = (v: unknown) => ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || v instanceof Uint8Array;
+const isKeyPart = (v: unknown) =>
+  ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || v instanceof Uint8Array;
 
 /** What each option of {@link DenoKvEngineOptions} may hold. */
 const ENGINE_RULES = {
-  kvPrefix: optionRules.where((v) => Array.isArray(v) && v.every(isKeyPart), 'an array of Deno KV key parts (string, number, bigint, boolean, Uint8Array)'),
+  kvPrefix: optionRules.where(
+    (v) => Array.isArray(v) && v.every(isKeyPart),
+    'an array of Deno KV key parts (string, number, bigint, boolean, Uint8Array)',
+  ),
 } satisfies Record<keyof DenoKvEngineOptions, OptionRule>;
 
 /**
@@ -133,13 +151,19 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
   const root = [...(options.kvPrefix ?? ['grantkit'])];
   const keyOf = (key: string): DenoKvKeyPart[] => [...root, key];
   const get = (key: DenoKvKeyPart[]) => retry(() => kv.get(key));
-  const commit = (op: () => DenoKvAtomicLike) => retry(async () => (await op().commit()).ok === true);
+  const commit = (op: () => DenoKvAtomicLike) =>
+    retry(async () => (await op().commit()).ok === true);
   const stored = (v: string, ttlMs: number | undefined): [Stored, { expireIn?: number }] => {
     if (ttlMs === undefined) return [{ v }, {}];
     const ms = Math.max(1, Math.ceil(ttlMs));
     return [{ v, x: Date.now() + ms }, { expireIn: ms }];
   };
-  const put = (key: DenoKvKeyPart[], versionstamp: string | null, v: string, ttlMs: number | undefined) => {
+  const put = (
+    key: DenoKvKeyPart[],
+    versionstamp: string | null,
+    v: string,
+    ttlMs: number | undefined,
+  ) => {
     const [value, opts] = stored(v, ttlMs);
     return commit(() => kv.atomic().check({ key, versionstamp }).set(key, value, opts));
   };
@@ -147,7 +171,9 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
   return {
     async read(key) {
       const entry = await get(keyOf(key));
-      return entry.versionstamp !== null && live(entry.value, Date.now()) ? { value: entry.value.v, version: entry.versionstamp } : undefined;
+      return entry.versionstamp !== null && live(entry.value, Date.now())
+        ? { value: entry.value.v, version: entry.versionstamp }
+        : undefined;
     },
     async write(key, value, ttlMs) {
       const k = keyOf(key);
@@ -159,7 +185,8 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
       const entry = await get(k);
       const present = entry.versionstamp !== null && live(entry.value, Date.now());
       // `undefined`: only over no entry (an expired one not yet deleted counts as none).
-      if (version === undefined ? present : !present || entry.versionstamp !== version) return false;
+      if (version === undefined ? present : !present || entry.versionstamp !== version)
+        return false;
       return put(k, entry.versionstamp, value, ttlMs);
     },
     async remove(key) {
@@ -175,13 +202,15 @@ export function denoKvEngine(kv: DenoKvLike, options: DenoKvEngineOptions = {}):
     async extend(key, owner, ttlMs) {
       const k = keyOf(key);
       const entry = await get(k);
-      if (entry.versionstamp === null || !live(entry.value, Date.now()) || entry.value.v !== owner) return false;
+      if (entry.versionstamp === null || !live(entry.value, Date.now()) || entry.value.v !== owner)
+        return false;
       return put(k, entry.versionstamp, owner, ttlMs);
     },
     async unlock(key, owner) {
       const k = keyOf(key);
       const entry = await get(k);
-      if (entry.versionstamp === null || !isStored(entry.value) || entry.value.v !== owner) return false;
+      if (entry.versionstamp === null || !isStored(entry.value) || entry.value.v !== owner)
+        return false;
       const held = live(entry.value, Date.now());
       const versionstamp = entry.versionstamp;
       // Deleted even when expired (nobody took it since: the versionstamp is still ours); a release
@@ -211,9 +240,16 @@ export type DenoKvSharedOptions = SharedStoreOptions & DenoKvEngineOptions;
  * checkOptions('myDenoKvStore', options, denoKvSharedRules);
  * ```
  */
-export const denoKvSharedRules = /* @__PURE__ */ Object.assign({}, sharedStoreRules, ENGINE_RULES) satisfies Record<keyof DenoKvSharedOptions, OptionRule>;
+export const denoKvSharedRules = /* @__PURE__ */ Object.assign(
+  {},
+  sharedStoreRules,
+  ENGINE_RULES,
+) satisfies Record<keyof DenoKvSharedOptions, OptionRule>;
 
-const split = (options: DenoKvSharedOptions, factory: string): [DenoKvEngineOptions, SharedStoreOptions] => {
+const split = (
+  options: DenoKvSharedOptions,
+  factory: string,
+): [DenoKvEngineOptions, SharedStoreOptions] => {
   checkOptions(factory, options, denoKvSharedRules);
   const { kvPrefix, ...shared } = options;
   return [kvPrefix === undefined ? {} : { kvPrefix }, shared];

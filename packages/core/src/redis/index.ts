@@ -20,7 +20,12 @@ import { ConfigurationError } from '../errors';
 import type { TokenStorage } from '../storage';
 import type { SharedEngine } from '../shared/engine';
 import { checkOptions } from '../options';
-import { createSharedStore, sharedStoreRules, type SharedStore, type SharedStoreOptions } from '../shared/store';
+import {
+  createSharedStore,
+  sharedStoreRules,
+  type SharedStore,
+  type SharedStoreOptions,
+} from '../shared/store';
 
 /**
  * The part of a node-redis client grantkit uses (declared here: no dependency on the `redis`
@@ -55,8 +60,10 @@ return 0`;
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
-const ms = (value: number | undefined) => (value === undefined ? '' : String(Math.max(1, Math.ceil(value))));
+const hex = (buffer: ArrayBuffer) =>
+  Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+const ms = (value: number | undefined) =>
+  value === undefined ? '' : String(Math.max(1, Math.ceil(value)));
 
 /**
  * A {@link SharedEngine} on a node-redis client: entries are Redis strings (the version is the value
@@ -72,13 +79,23 @@ const ms = (value: number | undefined) => (value === undefined ? '' : String(Mat
  * ```
  */
 export function redisEngine(client: RedisClientLike): SharedEngine {
-  if (typeof client?.get !== 'function' || typeof client.eval !== 'function' || typeof client.evalSha !== 'function') {
-    throw new ConfigurationError('redisEngine needs a node-redis client (createClient() from the `redis` package)');
+  if (
+    typeof client?.get !== 'function' ||
+    typeof client.eval !== 'function' ||
+    typeof client.evalSha !== 'function'
+  ) {
+    throw new ConfigurationError(
+      'redisEngine needs a node-redis client (createClient() from the `redis` package)',
+    );
   }
   const shas = new Map<string, Promise<string>>();
   const sha = (script: string) => {
     let hash = shas.get(script);
-    if (!hash) shas.set(script, (hash = crypto.subtle.digest('SHA-1', new TextEncoder().encode(script)).then(hex)));
+    if (!hash)
+      shas.set(
+        script,
+        (hash = crypto.subtle.digest('SHA-1', new TextEncoder().encode(script)).then(hex)),
+      );
     return hash;
   };
   const run = async (script: string, key: string, args: string[]): Promise<unknown> => {
@@ -98,7 +115,8 @@ export function redisEngine(client: RedisClientLike): SharedEngine {
     async write(key, value, ttlMs) {
       await run(WRITE, key, [value, ms(ttlMs)]);
     },
-    swap: async (key, version, value, ttlMs) => (await run(SWAP, key, [version ?? '', value, ms(ttlMs)])) === 1,
+    swap: async (key, version, value, ttlMs) =>
+      (await run(SWAP, key, [version ?? '', value, ms(ttlMs)])) === 1,
     async remove(key) {
       await run(REMOVE, key, []);
     },
@@ -109,7 +127,11 @@ export function redisEngine(client: RedisClientLike): SharedEngine {
 }
 
 /** A shared store on Redis, its options checked in the name of `factory`. */
-function shared(factory: string, client: RedisClientLike, options: SharedStoreOptions): SharedStore {
+function shared(
+  factory: string,
+  client: RedisClientLike,
+  options: SharedStoreOptions,
+): SharedStore {
   checkOptions(factory, options, sharedStoreRules);
   return createSharedStore(redisEngine(client), options);
 }
@@ -138,7 +160,10 @@ export function redisShared(client: RedisClientLike, options: SharedStoreOptions
  * const client = createTokenClient({ adapter, key: 'fd:partner:acme', storage: redisTokenStorage(redis, { secret: process.env.TOKEN_SECRET! }) });
  * ```
  */
-export function redisTokenStorage(client: RedisClientLike, options: SharedStoreOptions): TokenStorage {
+export function redisTokenStorage(
+  client: RedisClientLike,
+  options: SharedStoreOptions,
+): TokenStorage {
   return shared('redisTokenStorage', client, options).storage;
 }
 

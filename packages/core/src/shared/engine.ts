@@ -20,7 +20,12 @@ export interface SharedEngine {
    * Writes `value` only if the entry's version is still `version` (`undefined`: only if there is no
    * entry), atomically. Resolves whether it wrote.
    */
-  swap(key: string, version: string | undefined, value: string, ttlMs: number | undefined): Promise<boolean>;
+  swap(
+    key: string,
+    version: string | undefined,
+    value: string,
+    ttlMs: number | undefined,
+  ): Promise<boolean>;
   /** Deletes the entry. */
   remove(key: string): Promise<void>;
   /** Takes the lock `key` for `owner` when nobody holds it, for `ttlMs`. Resolves whether it did. */

@@ -16,4 +16,12 @@
  */
 export type { SharedEngine } from './engine';
 export { createSealer, secretsOf, SEALED_PREFIX, type Sealer } from './seal';
-export { createSharedStore, sharedStoreRules, vendorRefresh, type MissingEntry, type SharedStore, type SharedStoreOptions, type VendorRefresh } from './store';
+export {
+  createSharedStore,
+  sharedStoreRules,
+  vendorRefresh,
+  type MissingEntry,
+  type SharedStore,
+  type SharedStoreOptions,
+  type VendorRefresh,
+} from './store';

@@ -29,7 +29,8 @@ const decoder = new TextDecoder();
 
 const b64 = (bytes: Uint8Array): string => {
   let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 };
 const unb64 = (text: string): Uint8Array<ArrayBuffer> | undefined => {
@@ -46,11 +47,28 @@ interface Key {
 }
 
 async function derive(secret: string): Promise<Key> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits']);
+  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, [
+    'deriveBits',
+  ]);
   const bits = (info: string, length: number) =>
-    crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('grantkit/store'), info: encoder.encode(info) }, material, length);
-  const [raw, id] = await Promise.all([bits('grantkit shared store v1', 256), bits('grantkit shared store key id v1', 48)]);
-  return { id: b64(new Uint8Array(id)), key: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']) };
+    crypto.subtle.deriveBits(
+      {
+        name: 'HKDF',
+        hash: 'SHA-256',
+        salt: encoder.encode('grantkit/store'),
+        info: encoder.encode(info),
+      },
+      material,
+      length,
+    );
+  const [raw, id] = await Promise.all([
+    bits('grantkit shared store v1', 256),
+    bits('grantkit shared store key id v1', 48),
+  ]);
+  return {
+    id: b64(new Uint8Array(id)),
+    key: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']),
+  };
 }
 
 /**
@@ -62,10 +80,18 @@ async function derive(secret: string): Promise<Key> {
  * const secrets = secretsOf([process.env.TOKEN_SECRET!, process.env.OLD_TOKEN_SECRET!]); // string[]
  * ```
  */
-export function secretsOf(secret: string | readonly string[] | undefined, what = 'secret'): string[] {
+export function secretsOf(
+  secret: string | readonly string[] | undefined,
+  what = 'secret',
+): string[] {
   const secrets = typeof secret === 'string' ? [secret] : [...(secret ?? [])];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || encoder.encode(s).length < 32)) {
-    throw new ConfigurationError(`${what} must be at least 32 bytes (generate one with \`openssl rand -base64 32\`)`);
+  if (
+    secrets.length === 0 ||
+    secrets.some((s) => typeof s !== 'string' || encoder.encode(s).length < 32)
+  ) {
+    throw new ConfigurationError(
+      `${what} must be at least 32 bytes (generate one with \`openssl rand -base64 32\`)`,
+    );
   }
   return secrets;
 }
@@ -85,7 +111,11 @@ export function createSealer(secret: string | readonly string[]): Sealer {
       const [first] = await keys;
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const plain = encoder.encode(JSON.stringify(data));
-      const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(name) }, first!.key, plain);
+      const sealed = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
+        first!.key,
+        plain,
+      );
       return `${SEALED_PREFIX}${first!.id}.${b64(iv)}.${b64(new Uint8Array(sealed))}`;
     },
     async open(name, value) {
@@ -96,9 +126,16 @@ export function createSealer(secret: string | readonly string[]): Sealer {
       if (!iv || iv.length !== 12 || !sealed) return undefined;
       const all = await keys;
       // The key whose id matches first, then the others (an id is a hint, not a proof).
-      for (const { key } of [...all.filter((k) => k.id === id), ...all.filter((k) => k.id !== id)]) {
+      for (const { key } of [
+        ...all.filter((k) => k.id === id),
+        ...all.filter((k) => k.id !== id),
+      ]) {
         try {
-          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(name) }, key, sealed);
+          const plain = await crypto.subtle.decrypt(
+            { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
+            key,
+            sealed,
+          );
           return JSON.parse(decoder.decode(plain)) as unknown;
         } catch {
           // Another key, a tampered value or one sealed for another name: try the next key.

@@ -107,7 +107,12 @@ export interface SharedStore {
    * adopted), never a revoked consent. A refusal of the newest stored refresh token is recorded, so
    * every waiting process gets the same typed error without asking the vendor again.
    */
-  renew(key: string, base: TokenSet | undefined, refresh: VendorRefresh, options?: { missing?: MissingEntry; signal?: AbortSignal }): Promise<TokenSet>;
+  renew(
+    key: string,
+    base: TokenSet | undefined,
+    refresh: VendorRefresh,
+    options?: { missing?: MissingEntry; signal?: AbortSignal },
+  ): Promise<TokenSet>;
   /**
    * Options for `createTokenClient` on this store: `storage`, `key`, and a `renew` that runs the
    * vendor refresh of `options` under the shared lock. Every process that passes the same
@@ -136,14 +141,19 @@ const MIN_DELAY = 10;
 const MAX_DELAY = 250;
 
 const isTokenSet = (value: unknown): value is TokenSet =>
-  typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
+  typeof (value as TokenSet | null)?.accessToken === 'string' &&
+  typeof (value as TokenSet).expiresAt === 'number';
 
 const isRefusal = (error: unknown): boolean =>
   isGrantkitError(error, 'consent_required') ||
   isGrantkitError(error, 'reauthorization_required') ||
-  (isGrantkitError(error, 'oauth_error') && (error as { error?: string }).error === 'invalid_grant');
+  (isGrantkitError(error, 'oauth_error') &&
+    (error as { error?: string }).error === 'invalid_grant');
 
-const randomOwner = (): string => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const randomOwner = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
 
 function abortError(signal: AbortSignal): GrantkitError {
   const reason = signal.reason as { name?: string } | undefined;
@@ -169,15 +179,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The typed error a recorded refusal stands for. */
 function endedError(e: NonNullable<Entry['e']>): GrantkitError {
-  if (e.code === 'consent_required' && e.consentUrl !== undefined) return new ConsentRequiredError(e.consentUrl, { error: 'invalid_grant' });
-  if (e.code === 'reauthorization_required') return new ReauthorizationRequiredError('the refresh token was refused');
+  if (e.code === 'consent_required' && e.consentUrl !== undefined)
+    return new ConsentRequiredError(e.consentUrl, { error: 'invalid_grant' });
+  if (e.code === 'reauthorization_required')
+    return new ReauthorizationRequiredError('the refresh token was refused');
   return new GrantkitError(e.code, e.message);
 }
 
 /** Whether `stored` replaced `base` (another process renewed), and is still valid. */
-const renewedElsewhere = (stored: TokenSet | undefined, base: TokenSet | undefined, validUntil: number): stored is TokenSet =>
+const renewedElsewhere = (
+  stored: TokenSet | undefined,
+  base: TokenSet | undefined,
+  validUntil: number,
+): stored is TokenSet =>
   stored !== undefined &&
-  (base === undefined || stored.accessToken !== base.accessToken || stored.refreshToken !== base.refreshToken) &&
+  (base === undefined ||
+    stored.accessToken !== base.accessToken ||
+    stored.refreshToken !== base.refreshToken) &&
   stored.expiresAt > validUntil;
 
 /**
@@ -191,7 +209,15 @@ const renewedElsewhere = (stored: TokenSet | undefined, base: TokenSet | undefin
  * ```
  */
 export function vendorRefresh(options: TokenClientOptions): VendorRefresh {
-  const { storage: _s, renew: _r, key: _k, onTokens: _t, onAuthFailed: _f, signal: _g, ...rest } = options;
+  const {
+    storage: _s,
+    renew: _r,
+    key: _k,
+    onTokens: _t,
+    onAuthFailed: _f,
+    signal: _g,
+    ...rest
+  } = options;
   return async (from, signal) => {
     const client = createTokenClient({ ...rest, storage: memoryStorage() });
     if (from) await client.setTokenSet(from);
@@ -219,10 +245,16 @@ export const sharedStoreRules = {
   ),
   prefix: r.where((v) => typeof v === 'string', 'a string'),
   storeTimeout: MS,
-  lockTtl: r.where((v) => typeof v === 'number' && v >= 100 && v < Infinity, 'a number of milliseconds of at least 100'),
+  lockTtl: r.where(
+    (v) => typeof v === 'number' && v >= 100 && v < Infinity,
+    'a number of milliseconds of at least 100',
+  ),
   waitTimeout: MS,
   clockSkew: SECONDS,
-  telemetry: /* @__PURE__ */ r.where(has('call', 'renewal', 'fallback', 'revocation'), 'a Telemetry (eventTelemetry(…) or otelTelemetry())'),
+  telemetry: /* @__PURE__ */ r.where(
+    has('call', 'renewal', 'fallback', 'revocation'),
+    'a Telemetry (eventTelemetry(…) or otelTelemetry())',
+  ),
 } satisfies Record<keyof SharedStoreOptions, OptionRule>;
 
 /**
@@ -249,7 +281,10 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
   /** One engine call, bounded by `timeout`: any failure becomes `store_unavailable` (no key, no value in it). */
   const guard = <T>(call: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreUnavailableError('The token store did not answer in time')), timeout);
+      const timer = setTimeout(
+        () => reject(new StoreUnavailableError('The token store did not answer in time')),
+        timeout,
+      );
       let pending: Promise<T>;
       try {
         pending = call();
@@ -263,7 +298,11 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(isGrantkitError(error, 'store_unavailable') ? error : new StoreUnavailableError('The token store failed', { cause: error }));
+          reject(
+            isGrantkitError(error, 'store_unavailable')
+              ? error
+              : new StoreUnavailableError('The token store failed', { cause: error }),
+          );
         },
       );
     });
@@ -272,7 +311,8 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
     const raw = await guard(() => engine.read(name));
     if (!raw) return { entry: undefined, version: undefined };
     const data = (await sealer.open(name, raw.value)) as Entry | undefined;
-    const entry = data && (isTokenSet(data.t) || typeof data.e?.code === 'string') ? data : undefined;
+    const entry =
+      data && (isTokenSet(data.t) || typeof data.e?.code === 'string') ? data : undefined;
     return { entry, version: raw.version };
   };
 
@@ -299,9 +339,14 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
     for (let attempt = 0; attempt < 3; attempt++) {
       const { entry, version } = await read(name);
       const stored = entry?.t;
-      if (stored && (stored.accessToken === tokens.accessToken || stored.expiresAt > tokens.expiresAt)) return;
+      if (
+        stored &&
+        (stored.accessToken === tokens.accessToken || stored.expiresAt > tokens.expiresAt)
+      )
+        return;
       const until = ttlSeconds === undefined ? entry?.u : Date.now() + ttlSeconds * 1000;
-      if (await swap(name, version, until === undefined ? { t: tokens } : { t: tokens, u: until })) return;
+      if (await swap(name, version, until === undefined ? { t: tokens } : { t: tokens, u: until }))
+        return;
     }
   };
 
@@ -334,7 +379,8 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
             waitEnded('adopted');
             return entry.t;
           }
-          if (Date.now() + delay > deadline) throw new GrantkitError('timeout', 'Another process held the refresh lock too long');
+          if (Date.now() + delay > deadline)
+            throw new GrantkitError('timeout', 'Another process held the refresh lock too long');
           await sleep(delay / 2 + Math.random() * (delay / 2), signal);
           delay = Math.min(delay * 2, MAX_DELAY);
         }
@@ -344,11 +390,15 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
       }
       waitEnded('acquired');
       // Held: extend while the vendor answers, so a slow answer is not mistaken for a dead holder.
-      const heartbeat = setInterval(() => void guard(() => engine.extend(lockName, owner, lockTtl)).catch(() => {}), Math.max(50, Math.floor(lockTtl / 3)));
+      const heartbeat = setInterval(
+        () => void guard(() => engine.extend(lockName, owner, lockTtl)).catch(() => {}),
+        Math.max(50, Math.floor(lockTtl / 3)),
+      );
       try {
         const { entry, version } = await read(name);
         if (entry?.e) throw endedError(entry.e);
-        if (!entry && missing === 'end') throw new ReauthorizationRequiredError('the session has ended');
+        if (!entry && missing === 'end')
+          throw new ReauthorizationRequiredError('the session has ended');
         if (renewedElsewhere(entry?.t, base, Date.now() + skew)) return entry.t;
         const from = entry?.t ?? base;
         let fresh: TokenSet;
@@ -368,7 +418,9 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
             const e: NonNullable<Entry['e']> = { code: error.code, message: error.message };
             const url = (error as { consentUrl?: unknown }).consentUrl;
             if (typeof url === 'string') e.consentUrl = url;
-            await swap(name, version, entry?.u === undefined ? { e } : { e, u: entry.u }).catch(() => false);
+            await swap(name, version, entry?.u === undefined ? { e } : { e, u: entry.u }).catch(
+              () => false,
+            );
           }
           throw error;
         }
@@ -378,7 +430,8 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
         const after = await read(name);
         if (after.entry?.e) throw endedError(after.entry.e);
         if (after.entry?.t) return after.entry.t;
-        if (missing === 'end') throw new ReauthorizationRequiredError('the session ended during the renewal');
+        if (missing === 'end')
+          throw new ReauthorizationRequiredError('the session ended during the renewal');
         return fresh;
       } finally {
         clearInterval(heartbeat);
@@ -398,9 +451,18 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
     renew,
     options(clientOptions) {
       const { key } = clientOptions;
-      if (typeof key !== 'string' || key === '') throw new GrantkitError('config_invalid', 'A shared token client needs its own key (one per credential)');
+      if (typeof key !== 'string' || key === '')
+        throw new GrantkitError(
+          'config_invalid',
+          'A shared token client needs its own key (one per credential)',
+        );
       const refresh = vendorRefresh(clientOptions);
-      return { ...clientOptions, key, storage, renew: (tokens, signal) => renew(key, tokens, refresh, signal ? { signal } : {}) };
+      return {
+        ...clientOptions,
+        key,
+        storage,
+        renew: (tokens, signal) => renew(key, tokens, refresh, signal ? { signal } : {}),
+      };
     },
   };
 }

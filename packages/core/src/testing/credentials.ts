@@ -45,6 +45,11 @@ export const TEST_CREDENTIALS = {
   firstDollarApp: { appId: string; clientId: string; clientSecret: string; redirectUri: string };
   firstOrion: { apiKey: string; secretKey: string };
   orangeLogic: { clientId: string; clientSecret: string; redirectUri: string };
-  oauth2: { clientId: string; clientSecret: string; redirectUri: string; tokenEndpointAuthMethod: 'client_secret_basic' };
+  oauth2: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    tokenEndpointAuthMethod: 'client_secret_basic';
+  };
   oauth2Public: { clientId: string; redirectUri: string; tokenEndpointAuthMethod: 'none' };
 };

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { createVendorEmulator, isDroppedConnection, TEST_CREDENTIALS, type VendorEmulator } from './index';
+import {
+  createVendorEmulator,
+  isDroppedConnection,
+  TEST_CREDENTIALS,
+  type VendorEmulator,
+} from './index';
 import { listenEmulator } from './node';
 
 const FD = 'https://api.dev.firstdollar.com';
@@ -16,24 +21,56 @@ const olClient = TEST_CREDENTIALS.orangeLogic;
 const oa = TEST_CREDENTIALS.oauth2;
 const oaPublic = TEST_CREDENTIALS.oauth2Public;
 
-const postJson = (em: VendorEmulator, url: string, body: unknown, headers: Record<string, string> = {}) =>
-  em.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const postForm = (em: VendorEmulator, url: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-  em.fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
+const postJson = (
+  em: VendorEmulator,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) =>
+  em.fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+const postForm = (
+  em: VendorEmulator,
+  url: string,
+  body: Record<string, string>,
+  headers: Record<string, string> = {},
+) =>
+  em.fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(body).toString(),
+  });
 const ping = (em: VendorEmulator, path: string, token: string) =>
-  postJson(em, `${FD}${path}`, { query: 'query { ping }', variables: {} }, { Authorization: `Bearer ${token}` });
+  postJson(
+    em,
+    `${FD}${path}`,
+    { query: 'query { ping }', variables: {} },
+    { Authorization: `Bearer ${token}` },
+  );
 const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
 const formEnc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
 
 async function fdPartnerToken(em: VendorEmulator) {
-  const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+  const res = await postJson(em, `${FD}/v0/auth/token`, {
+    grant_type: 'client_credentials',
+    client_id: partner.clientId,
+    client_secret: partner.clientSecret,
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
 }
 
 async function fdAppTokens(em: VendorEmulator, userId = 'user_1') {
   const code = em.issueCode('firstDollar', fdApp.appId, { userId });
-  const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+  const res = await postJson(em, `${FD}/v0/auth/token`, {
+    grant_type: 'authorization_code',
+    code,
+    client_id: fdApp.clientId,
+    client_secret: fdApp.clientSecret,
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
 }
@@ -54,22 +91,44 @@ describe('First Dollar Partner API', () => {
 
   it('accepts form-urlencoded (First Dollar own client) and rejects other content types', async () => {
     const em = createVendorEmulator();
-    const ok = await postForm(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    const ok = await postForm(em, `${FD}/v0/auth/token`, {
+      grant_type: 'client_credentials',
+      client_id: partner.clientId,
+      client_secret: partner.clientSecret,
+    });
     expect(ok.status).toBe(200);
-    const bad = await em.fetch(`${FD}/v0/auth/token`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    const bad = await em.fetch(`${FD}/v0/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     expect(bad.status).toBe(415);
     expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
-    const broken = await em.fetch(`${FD}/v0/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"grant_type":' });
+    const broken = await em.fetch(`${FD}/v0/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"grant_type":',
+    });
     expect(broken.status).toBe(400);
     expect((await em.fetch(`${FD}/v0/auth/token`)).status).toBe(405);
   });
 
   it('rejects missing fields (400), bad credentials (401), unknown grant (400)', async () => {
     const em = createVendorEmulator();
-    const missing = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId });
+    const missing = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'client_credentials',
+      client_id: partner.clientId,
+    });
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ error: 'invalid_request', error_description: '"client_secret" is required' });
-    const wrong = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: 'nope' });
+    expect(await missing.json()).toEqual({
+      error: 'invalid_request',
+      error_description: '"client_secret" is required',
+    });
+    const wrong = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'client_credentials',
+      client_id: partner.clientId,
+      client_secret: 'nope',
+    });
     expect(wrong.status).toBe(401);
     const text = await wrong.text();
     expect(text).toContain('invalid_client');
@@ -81,15 +140,26 @@ describe('First Dollar Partner API', () => {
   it('rotates single-use refresh tokens', async () => {
     const em = createVendorEmulator();
     const first = await fdPartnerToken(em);
-    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const res = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(res.status).toBe(200);
     const second = (await res.json()) as { access_token: string; refresh_token: string };
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const reused = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(reused.status).toBe(401);
     expect((await reused.json()).error).toBe('invalid_grant');
     // client credentials, when sent with a refresh, are validated
-    const wrongClient = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: partner.clientId, client_secret: 'x' });
+    const wrongClient = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: second.refresh_token,
+      client_id: partner.clientId,
+      client_secret: 'x',
+    });
     expect(wrongClient.status).toBe(401);
     expect((await wrongClient.json()).error).toBe('invalid_client');
   });
@@ -113,13 +183,18 @@ describe('First Dollar Partner API', () => {
   it('routes other queries to a resolver, else a GraphQL error with HTTP 200', async () => {
     const em = createVendorEmulator();
     const { access_token } = await fdPartnerToken(em);
-    const q = (query: string) => postJson(em, `${FD}/graphql`, { query }, { Authorization: `Bearer ${access_token}` });
+    const q = (query: string) =>
+      postJson(em, `${FD}/graphql`, { query }, { Authorization: `Bearer ${access_token}` });
     expect(await (await q('query Ping {\n  ping\n}')).json()).toEqual({ data: { ping: 'pong' } });
     const unknown = await q('query { me { id } }');
     expect(unknown.status).toBe(200);
     expect((await unknown.json()).errors[0].message).toMatch(/Cannot query field "me"/);
-    em.setGraphqlResolver((query, _vars, ctx) => (query.includes('me') ? { me: { id: ctx.sub } } : undefined));
-    expect(await (await q('query { me { id } }')).json()).toEqual({ data: { me: { id: partner.clientId } } });
+    em.setGraphqlResolver((query, _vars, ctx) =>
+      query.includes('me') ? { me: { id: ctx.sub } } : undefined,
+    );
+    expect(await (await q('query { me { id } }')).json()).toEqual({
+      data: { me: { id: partner.clientId } },
+    });
   });
 });
 
@@ -139,26 +214,49 @@ describe('First Dollar OAuth App', () => {
     const location = new URL(consent.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(fdApp.redirectUri);
     const code = location.searchParams.get('code')!;
-    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    const res = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: fdApp.clientId,
+      client_secret: fdApp.clientSecret,
+    });
     expect(res.status).toBe(200);
-    const tokens = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+    const tokens = (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      expires_in: number;
+    };
     expect(Object.keys(tokens).sort()).toEqual(['access_token', 'expires_in', 'refresh_token']);
     expect(decodeJwt(tokens.access_token).sub).toBe('alice');
-    expect(await (await ping(em, `/app/${fdApp.appId}/graphql`, tokens.access_token)).json()).toEqual({ data: { ping: 'pong' } });
+    expect(
+      await (await ping(em, `/app/${fdApp.appId}/graphql`, tokens.access_token)).json(),
+    ).toEqual({ data: { ping: 'pong' } });
     expect((await ping(em, '/graphql', tokens.access_token)).status).toBe(401);
     // the code is single use
-    const again = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    const again = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: fdApp.clientId,
+      client_secret: fdApp.clientSecret,
+    });
     expect(again.status).toBe(400);
     expect((await again.json()).error).toBe('invalid_grant');
     expect((await em.fetch(`https://my.dev.firstdollar.com/oauth/app/nope/`)).status).toBe(404);
-    expect((await em.fetch(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/?auto=1`)).status).toBe(302);
+    expect(
+      (await em.fetch(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/?auto=1`)).status,
+    ).toBe(302);
   });
 
   it('expires codes after 10 minutes', async () => {
     const em = createVendorEmulator();
     const code = em.issueCode('firstDollar', fdApp.appId);
     em.clock.advance(10 * 60_000);
-    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    const res = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: fdApp.clientId,
+      client_secret: fdApp.clientSecret,
+    });
     expect(res.status).toBe(400);
   });
 
@@ -167,15 +265,26 @@ describe('First Dollar OAuth App', () => {
     const tokens = await fdAppTokens(em);
     const other = await fdAppTokens(em, 'bob');
     em.revokeConsent(fdApp.appId, 'user_1');
-    const refresh = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    const refresh = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    });
     expect(refresh.status).toBe(401);
     expect((await ping(em, `/app/${fdApp.appId}/graphql`, tokens.access_token)).status).toBe(401);
     expect((await ping(em, `/app/${fdApp.appId}/graphql`, other.access_token)).status).toBe(200);
     const code = em.issueCode('firstDollar', fdApp.appId);
-    const exchange = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'authorization_code', code, client_id: fdApp.clientId, client_secret: fdApp.clientSecret });
+    const exchange = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: fdApp.clientId,
+      client_secret: fdApp.clientSecret,
+    });
     expect(exchange.status).toBe(401);
     em.grantConsent(fdApp.appId, 'user_1');
-    const restored = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    const restored = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    });
     expect(restored.status).toBe(200);
     // revoking every user by client id
     em.revokeConsent(fdApp.clientId);
@@ -186,57 +295,112 @@ describe('First Dollar OAuth App', () => {
 describe('First Orion', () => {
   it('v2: standard Basic + form grant_type=client_credentials', async () => {
     const em = createVendorEmulator();
-    const res = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    const res = await postForm(
+      em,
+      `${FO}/v2/auth`,
+      { grant_type: 'client_credentials' },
+      { Authorization: basic(foKey.apiKey, foKey.secretKey) },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-forp-meta-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
     expect(body).toMatchObject({ expires_in: 3600, token_type: 'Bearer' });
-    const echo = await em.fetch(`${FO}/v1/echo`, { headers: { Authorization: body.access_token as string } });
+    const echo = await em.fetch(`${FO}/v1/echo`, {
+      headers: { Authorization: body.access_token as string },
+    });
     expect(await echo.json()).toEqual({ ok: true, sub: foKey.apiKey });
   });
 
   it('v2: rejects the unencoded Basic form, wrong content type and other grants', async () => {
     const em = createVendorEmulator();
-    const raw = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: `Basic ${foKey.apiKey}:${foKey.secretKey}` });
+    const raw = await postForm(
+      em,
+      `${FO}/v2/auth`,
+      { grant_type: 'client_credentials' },
+      { Authorization: `Basic ${foKey.apiKey}:${foKey.secretKey}` },
+    );
     expect(raw.status).toBe(401);
     expect(raw.headers.get('x-forp-meta-request-id')).toBeTruthy();
-    const json = await postJson(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    const json = await postJson(
+      em,
+      `${FO}/v2/auth`,
+      { grant_type: 'client_credentials' },
+      { Authorization: basic(foKey.apiKey, foKey.secretKey) },
+    );
     expect(json.status).toBe(400);
-    const grant = await postForm(em, `${FO}/v2/auth`, { grant_type: 'password' }, { Authorization: basic(foKey.apiKey, foKey.secretKey) });
+    const grant = await postForm(
+      em,
+      `${FO}/v2/auth`,
+      { grant_type: 'password' },
+      { Authorization: basic(foKey.apiKey, foKey.secretKey) },
+    );
     expect((await grant.json()).error).toBe('unsupported_grant_type');
-    const wrong = await postForm(em, `${FO}/v2/auth`, { grant_type: 'client_credentials' }, { Authorization: basic(foKey.apiKey, 'x') });
+    const wrong = await postForm(
+      em,
+      `${FO}/v2/auth`,
+      { grant_type: 'client_credentials' },
+      { Authorization: basic(foKey.apiKey, 'x') },
+    );
     expect(wrong.status).toBe(401);
   });
 
   it('v1: auth with X-SERVICE headers, single-use refresh, expiry', async () => {
     const em = createVendorEmulator({ now: T0 });
-    const headers = { 'X-SERVICE': 'auth', 'content-type': 'application/json', 'X-API-KEY': foKey.apiKey, 'X-SECRET-KEY': foKey.secretKey };
+    const headers = {
+      'X-SERVICE': 'auth',
+      'content-type': 'application/json',
+      'X-API-KEY': foKey.apiKey,
+      'X-SECRET-KEY': foKey.secretKey,
+    };
     const res = await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { token: string; refresh_token: string; expires_at: number };
-    expect(body).toMatchObject({ expires_in: 3600, token_type: 'Bearer', expires_at: T0 / 1000 + 3600 });
+    expect(body).toMatchObject({
+      expires_in: 3600,
+      token_type: 'Bearer',
+      expires_at: T0 / 1000 + 3600,
+    });
     expect(decodeJwt(body.token).exp).toBe(T0 / 1000 + 3600);
 
     const refresh = (token: string) =>
-      em.fetch(`${FO}/v1/auth/refresh`, { method: 'POST', headers: { 'X-SERVICE': 'auth', 'X-API-KEY': foKey.apiKey, 'X-REFRESH-TOKEN': token } });
+      em.fetch(`${FO}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'X-SERVICE': 'auth', 'X-API-KEY': foKey.apiKey, 'X-REFRESH-TOKEN': token },
+      });
     const r1 = await refresh(body.refresh_token);
     expect(r1.status).toBe(200);
     const next = (await r1.json()) as { token: string; refresh_token: string };
     expect((await refresh(body.refresh_token)).status).toBe(401);
     const viaBody = await em.fetch(`${FO}/v1/auth/refresh`, {
       method: 'POST',
-      headers: { 'X-SERVICE': 'auth', 'X-API-KEY': foKey.apiKey, 'content-type': 'application/json' },
+      headers: {
+        'X-SERVICE': 'auth',
+        'X-API-KEY': foKey.apiKey,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ refresh_token: next.refresh_token }),
     });
     expect(viaBody.status).toBe(200);
 
     em.clock.advance(3600_000);
-    expect((await em.fetch(`${FO}/v1/echo`, { headers: { Authorization: `Bearer ${next.token}` } })).status).toBe(401);
+    expect(
+      (await em.fetch(`${FO}/v1/echo`, { headers: { Authorization: `Bearer ${next.token}` } }))
+        .status,
+    ).toBe(401);
 
     const { 'X-SERVICE': _, ...noService } = headers;
-    expect((await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers: noService })).status).toBe(400);
-    expect((await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers: { ...headers, 'X-SECRET-KEY': 'x' } })).status).toBe(401);
+    expect((await em.fetch(`${FO}/v1/auth`, { method: 'POST', headers: noService })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await em.fetch(`${FO}/v1/auth`, {
+          method: 'POST',
+          headers: { ...headers, 'X-SECRET-KEY': 'x' },
+        })
+      ).status,
+    ).toBe(401);
     em.setFirstOrionRefreshSupported(false);
     expect((await refresh('anything')).status).toBe(404);
   });
@@ -245,26 +409,59 @@ describe('First Orion', () => {
 describe('Orange Logic', () => {
   it('authorize -> token -> refresh with the token in "code"; 30-day refresh expiry', async () => {
     const em = createVendorEmulator();
-    const auth = await em.fetch(`${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=${encodeURIComponent(olClient.redirectUri)}&state=xyz`);
+    const auth = await em.fetch(
+      `${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=${encodeURIComponent(olClient.redirectUri)}&state=xyz`,
+    );
     expect(auth.status).toBe(302);
     const loc = new URL(auth.headers.get('location')!);
     expect(loc.searchParams.get('state')).toBe('xyz');
     const code = loc.searchParams.get('code')!;
     const tokenUrl = `${OL}/webapi/security/oauth2/token_48I_v1`;
-    const res = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'authorization_code', code });
+    const res = await postJson(em, tokenUrl, {
+      client_id: olClient.clientId,
+      client_secret: olClient.clientSecret,
+      grant_type: 'authorization_code',
+      code,
+    });
     expect(res.status).toBe(200);
     const pair = (await res.json()) as Record<string, string | number>;
-    expect(Object.keys(pair).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    expect(Object.keys(pair).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'token_type',
+    ]);
     expect(pair).toMatchObject({ expires_in: 86400, token_type: 'Bearer' });
-    expect((await em.fetch(`${OL}/webapi/echo`, { headers: { Authorization: `Bearer ${pair.access_token}` } })).status).toBe(200);
+    expect(
+      (
+        await em.fetch(`${OL}/webapi/echo`, {
+          headers: { Authorization: `Bearer ${pair.access_token}` },
+        })
+      ).status,
+    ).toBe(200);
 
-    const refreshed = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair.refresh_token });
+    const refreshed = await postJson(em, tokenUrl, {
+      client_id: olClient.clientId,
+      client_secret: olClient.clientSecret,
+      grant_type: 'refresh_token',
+      code: pair.refresh_token,
+    });
     expect(refreshed.status).toBe(200);
     const pair2 = (await refreshed.json()) as Record<string, string>;
-    const reuse = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair.refresh_token });
+    const reuse = await postJson(em, tokenUrl, {
+      client_id: olClient.clientId,
+      client_secret: olClient.clientSecret,
+      grant_type: 'refresh_token',
+      code: pair.refresh_token,
+    });
     expect(reuse.status).toBe(400);
     em.clock.advance(30 * 86400_000);
-    const stale = await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, grant_type: 'refresh_token', code: pair2.refresh_token! });
+    const stale = await postJson(em, tokenUrl, {
+      client_id: olClient.clientId,
+      client_secret: olClient.clientSecret,
+      grant_type: 'refresh_token',
+      code: pair2.refresh_token!,
+    });
     expect(stale.status).toBe(400);
     expect((await stale.json()).error).toBe('invalid_grant');
     expect(em.count({ vendor: 'orangeLogic', grant: 'refresh_token' })).toBe(3);
@@ -274,14 +471,35 @@ describe('Orange Logic', () => {
     const em = createVendorEmulator();
     const tokenUrl = `${OL}/webapi/security/oauth2/token_48I_v1`;
     const code = em.issueCode('orangeLogic', olClient.clientId);
-    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: 'x', code })).status).toBe(401);
-    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, code })).status).toBe(200);
+    expect(
+      (await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: 'x', code }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await postJson(em, tokenUrl, {
+          client_id: olClient.clientId,
+          client_secret: olClient.clientSecret,
+          code,
+        })
+      ).status,
+    ).toBe(200);
     expect(em.count({ grant: 'authorization_code', status: 200 })).toBe(1);
-    const bad = await em.fetch(`${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=https://evil.example/cb`);
+    const bad = await em.fetch(
+      `${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=https://evil.example/cb`,
+    );
     expect(bad.status).toBe(400);
     const revoked = em.issueCode('orangeLogic', olClient.clientId);
     em.revokeConsent(olClient.clientId);
-    expect((await postJson(em, tokenUrl, { client_id: olClient.clientId, client_secret: olClient.clientSecret, code: revoked })).status).toBe(400);
+    expect(
+      (
+        await postJson(em, tokenUrl, {
+          client_id: olClient.clientId,
+          client_secret: olClient.clientSecret,
+          code: revoked,
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -291,59 +509,137 @@ describe('generic OAuth 2.0', () => {
 
   it('public client: PKCE S256 code flow, rotation, userinfo', async () => {
     const em = createVendorEmulator();
-    const q = new URLSearchParams({ response_type: 'code', client_id: oaPublic.clientId, redirect_uri: oaPublic.redirectUri, state: 's1', code_challenge: challenge, code_challenge_method: 'S256', scope: 'openid profile' });
+    const q = new URLSearchParams({
+      response_type: 'code',
+      client_id: oaPublic.clientId,
+      redirect_uri: oaPublic.redirectUri,
+      state: 's1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      scope: 'openid profile',
+    });
     const auth = await em.fetch(`${AS}/oauth2/authorize?${q}`);
     expect(auth.status).toBe(302);
     const loc = new URL(auth.headers.get('location')!);
     expect(loc.searchParams.get('state')).toBe('s1');
     const code = loc.searchParams.get('code')!;
-    const wrongVerifier = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code: em.issueCode('oauth2', oaPublic.clientId, { codeChallenge: challenge }), client_id: oaPublic.clientId, code_verifier: 'x'.repeat(43) });
+    const wrongVerifier = await postForm(em, `${AS}/oauth2/token`, {
+      grant_type: 'authorization_code',
+      code: em.issueCode('oauth2', oaPublic.clientId, { codeChallenge: challenge }),
+      client_id: oaPublic.clientId,
+      code_verifier: 'x'.repeat(43),
+    });
     expect((await wrongVerifier.json()).error).toBe('invalid_grant');
-    const res = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: oaPublic.redirectUri, client_id: oaPublic.clientId, code_verifier: verifier });
+    const res = await postForm(em, `${AS}/oauth2/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: oaPublic.redirectUri,
+      client_id: oaPublic.clientId,
+      code_verifier: verifier,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const t = (await res.json()) as Record<string, string>;
     expect(t).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile' });
-    const info = await em.fetch(`${AS}/oauth2/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    const info = await em.fetch(`${AS}/oauth2/userinfo`, {
+      headers: { Authorization: `Bearer ${t.access_token}` },
+    });
     expect(await info.json()).toMatchObject({ sub: 'user_1', client_id: oaPublic.clientId });
 
-    const r1 = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: oaPublic.clientId, scope: 'openid' });
+    const r1 = await postForm(em, `${AS}/oauth2/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: t.refresh_token!,
+      client_id: oaPublic.clientId,
+      scope: 'openid',
+    });
     expect(r1.status).toBe(200);
     expect((await r1.json()).scope).toBe('openid');
-    const r2 = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: oaPublic.clientId });
+    const r2 = await postForm(em, `${AS}/oauth2/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: t.refresh_token!,
+      client_id: oaPublic.clientId,
+    });
     expect((await r2.json()).error).toBe('invalid_grant');
     // public clients must use PKCE
-    const noPkce = await em.fetch(`${AS}/oauth2/authorize?response_type=code&client_id=${oaPublic.clientId}&state=s2`);
-    expect(new URL(noPkce.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    const noPkce = await em.fetch(
+      `${AS}/oauth2/authorize?response_type=code&client_id=${oaPublic.clientId}&state=s2`,
+    );
+    expect(new URL(noPkce.headers.get('location')!).searchParams.get('error')).toBe(
+      'invalid_request',
+    );
   });
 
   it('confidential client: RFC 6749 2.3.1 Basic encoding, method mismatch, client_credentials, revoke', async () => {
     const em = createVendorEmulator();
     const goodBasic = basic(formEnc(oa.clientId), formEnc(oa.clientSecret));
-    const cc = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials', scope: 'api' }, { Authorization: goodBasic });
+    const cc = await postForm(
+      em,
+      `${AS}/oauth2/token`,
+      { grant_type: 'client_credentials', scope: 'api' },
+      { Authorization: goodBasic },
+    );
     expect(cc.status).toBe(200);
     const body = (await cc.json()) as Record<string, string>;
     expect(body.refresh_token).toBeUndefined();
     // Unencoded secret (contains ':' '+' '/' '=' and a space) fails
-    const raw = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials' }, { Authorization: basic(oa.clientId, oa.clientSecret) });
+    const raw = await postForm(
+      em,
+      `${AS}/oauth2/token`,
+      { grant_type: 'client_credentials' },
+      { Authorization: basic(oa.clientId, oa.clientSecret) },
+    );
     expect(raw.status).toBe(401);
     expect(raw.headers.get('www-authenticate')).toMatch(/^Basic/);
     // client_secret_post for a client registered for client_secret_basic
-    const post = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials', client_id: oa.clientId, client_secret: oa.clientSecret });
+    const post = await postForm(em, `${AS}/oauth2/token`, {
+      grant_type: 'client_credentials',
+      client_id: oa.clientId,
+      client_secret: oa.clientSecret,
+    });
     expect(post.status).toBe(401);
     expect((await post.json()).error).toBe('invalid_client');
     // JSON is not accepted
-    expect((await postJson(em, `${AS}/oauth2/token`, { grant_type: 'client_credentials' }, { Authorization: goodBasic })).status).toBe(400);
+    expect(
+      (
+        await postJson(
+          em,
+          `${AS}/oauth2/token`,
+          { grant_type: 'client_credentials' },
+          { Authorization: goodBasic },
+        )
+      ).status,
+    ).toBe(400);
 
     const code = em.issueCode('oauth2', oa.clientId, { redirectUri: oa.redirectUri });
-    const mismatch = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1/other' }, { Authorization: goodBasic });
+    const mismatch = await postForm(
+      em,
+      `${AS}/oauth2/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1/other' },
+      { Authorization: goodBasic },
+    );
     expect((await mismatch.json()).error).toBe('invalid_grant');
     const code2 = em.issueCode('oauth2', oa.clientId, { redirectUri: oa.redirectUri });
-    const ok = await postForm(em, `${AS}/oauth2/token`, { grant_type: 'authorization_code', code: code2, redirect_uri: oa.redirectUri }, { Authorization: goodBasic });
+    const ok = await postForm(
+      em,
+      `${AS}/oauth2/token`,
+      { grant_type: 'authorization_code', code: code2, redirect_uri: oa.redirectUri },
+      { Authorization: goodBasic },
+    );
     const t = (await ok.json()) as Record<string, string>;
-    const rev = await postForm(em, `${AS}/oauth2/revoke`, { token: t.refresh_token!, token_type_hint: 'refresh_token' }, { Authorization: goodBasic });
+    const rev = await postForm(
+      em,
+      `${AS}/oauth2/revoke`,
+      { token: t.refresh_token!, token_type_hint: 'refresh_token' },
+      { Authorization: goodBasic },
+    );
     expect(rev.status).toBe(200);
-    expect((await em.fetch(`${AS}/oauth2/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } })).status).toBe(401);
+    expect(
+      (
+        await em.fetch(`${AS}/oauth2/userinfo`, {
+          headers: { Authorization: `Bearer ${t.access_token}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -354,7 +650,12 @@ describe('faults, counts, clock, secrets', () => {
     em.fault({ path: /\/v0\/auth\//, status: 500 });
     em.fault({ path: '/v0/auth/token', malformedJson: true });
     em.fault({ path: '/v0/auth/token', drop: true });
-    const call = () => postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    const call = () =>
+      postJson(em, `${FD}/v0/auth/token`, {
+        grant_type: 'client_credentials',
+        client_id: partner.clientId,
+        client_secret: partner.clientSecret,
+      });
     const r429 = await call();
     expect(r429.status).toBe(429);
     expect(r429.headers.get('retry-after')).toBe('2');
@@ -377,8 +678,17 @@ describe('faults, counts, clock, secrets', () => {
   it('answers raw text bodies (HTML pages, broken JSON) with their content type', async () => {
     const em = createVendorEmulator();
     em.fault({ path: '/v0/auth/token', status: 502, text: '<html><h1>Bad Gateway</h1></html>' });
-    em.fault({ path: '/v0/auth/token', text: '{"access_token":,}', contentType: 'application/json' });
-    const call = () => postJson(em, `${FD}/v0/auth/token`, { grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+    em.fault({
+      path: '/v0/auth/token',
+      text: '{"access_token":,}',
+      contentType: 'application/json',
+    });
+    const call = () =>
+      postJson(em, `${FD}/v0/auth/token`, {
+        grant_type: 'client_credentials',
+        client_id: partner.clientId,
+        client_secret: partner.clientSecret,
+      });
     const page = await call();
     expect(page.status).toBe(502);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -394,14 +704,20 @@ describe('faults, counts, clock, secrets', () => {
     const em = createVendorEmulator();
     const first = await fdAppTokens(em);
     em.fault({ path: '/v0/auth/token', reset: true });
-    const res = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const res = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(res.status).toBe(200);
     const error = await res.text().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe('terminated');
     expect(isDroppedConnection(error)).toBe(true);
     // The vendor rotated: the refresh token the caller still holds is now used.
-    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const reused = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(reused.status).toBe(401);
     expect(em.count({ grant: 'refresh_token', status: 200 })).toBe(1);
   });
@@ -410,14 +726,23 @@ describe('faults, counts, clock, secrets', () => {
     const em = createVendorEmulator();
     const first = await fdAppTokens(em);
     em.fault({ path: '/v0/auth/token', keepRefreshToken: true });
-    const kept = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const kept = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     const body = (await kept.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in']);
     expect(em.toJSON()).toMatchObject({ refreshTokens: 1 });
-    const again = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const again = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(again.status).toBe(200);
     expect((await again.json()).refresh_token).toEqual(expect.any(String));
-    const reused = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const reused = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     expect(reused.status).toBe(401);
   });
 
@@ -425,16 +750,26 @@ describe('faults, counts, clock, secrets', () => {
     const em = createVendorEmulator();
     const first = await fdAppTokens(em);
     em.fault({ path: '/v0/auth/token', expiresIn: 2 });
-    const short = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const short = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+    });
     const body = (await short.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ expires_in: 2, access_token: expect.any(String), refresh_token: expect.any(String) });
+    expect(body).toMatchObject({
+      expires_in: 2,
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+    });
     const ping = await em.fetch(`${FD}/app/${TEST_CREDENTIALS.firstDollarApp.appId}/graphql`, {
       method: 'POST',
       headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'query { ping }' }),
     });
     expect(await ping.json()).toEqual({ data: { ping: 'pong' } });
-    const next = await postJson(em, `${FD}/v0/auth/token`, { grant_type: 'refresh_token', refresh_token: body.refresh_token });
+    const next = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: body.refresh_token,
+    });
     expect((await next.json()).expires_in).toBe(3600);
   });
 
@@ -459,7 +794,15 @@ describe('faults, counts, clock, secrets', () => {
     const em = createVendorEmulator();
     const { access_token, refresh_token } = await fdPartnerToken(em);
     const dump = JSON.stringify(em) + String(em);
-    for (const secret of [partner.clientSecret, fdApp.clientSecret, foKey.secretKey, olClient.clientSecret, oa.clientSecret, access_token, refresh_token]) {
+    for (const secret of [
+      partner.clientSecret,
+      fdApp.clientSecret,
+      foKey.secretKey,
+      olClient.clientSecret,
+      oa.clientSecret,
+      access_token,
+      refresh_token,
+    ]) {
       expect(dump).not.toContain(secret);
     }
   });
@@ -470,7 +813,15 @@ describe('listenEmulator', () => {
     const em = createVendorEmulator();
     const server = await listenEmulator(em, {
       port: 0,
-      fallback: (req) => (new URL(req.url).pathname === '/health' ? new Response('ok', { headers: [['set-cookie', 'a=1'], ['set-cookie', 'b=2']] }) : null),
+      fallback: (req) =>
+        new URL(req.url).pathname === '/health'
+          ? new Response('ok', {
+              headers: [
+                ['set-cookie', 'a=1'],
+                ['set-cookie', 'b=2'],
+              ],
+            })
+          : null,
     });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -479,12 +830,17 @@ describe('listenEmulator', () => {
       expect(health.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
       const res = await fetch(`${server.url}/v2/auth`, {
         method: 'POST',
-        headers: { Authorization: basic(foKey.apiKey, foKey.secretKey), 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          Authorization: basic(foKey.apiKey, foKey.secretKey),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials',
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-forp-meta-request-id')).toBeTruthy();
-      const consent = await fetch(`${server.url}/oauth/app/${fdApp.appId}/?auto=1`, { redirect: 'manual' });
+      const consent = await fetch(`${server.url}/oauth/app/${fdApp.appId}/?auto=1`, {
+        redirect: 'manual',
+      });
       expect(consent.status).toBe(302);
       em.fault({ path: '/v2/auth', drop: true });
       await expect(fetch(`${server.url}/v2/auth`, { method: 'POST' })).rejects.toThrow(TypeError);

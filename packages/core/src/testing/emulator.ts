@@ -6,8 +6,26 @@ import { orangeLogicRoutes } from './orange-logic';
 import type { EmuRequest, Route } from './route';
 import { EmulatorState } from './state';
 import { checkOptions, optionRules as r, type OptionRule } from '../options';
-import type { ContentCoding, EmulatorOptions, Fault, RequestFilter, RequestRecord, VendorEmulator } from './types';
-import { abortReason, chooseCoding, decodeLikeFetch, echoAuthorization, encodeResponse, json, oauthError, parseJsonObject, sleep, sniffField } from './util';
+import type {
+  ContentCoding,
+  EmulatorOptions,
+  Fault,
+  RequestFilter,
+  RequestRecord,
+  VendorEmulator,
+} from './types';
+import {
+  abortReason,
+  chooseCoding,
+  decodeLikeFetch,
+  echoAuthorization,
+  encodeResponse,
+  json,
+  oauthError,
+  parseJsonObject,
+  sleep,
+  sniffField,
+} from './util';
 
 const DROPPED = Symbol.for('grantkit.emulator.dropped');
 
@@ -20,7 +38,10 @@ export function isDroppedConnection(error: unknown): boolean {
   return error instanceof TypeError && (error as { [DROPPED]?: boolean })[DROPPED] === true;
 }
 
-function droppedError(message = 'fetch failed', cause = 'connection dropped by an emulator fault'): TypeError {
+function droppedError(
+  message = 'fetch failed',
+  cause = 'connection dropped by an emulator fault',
+): TypeError {
   const e = new TypeError(message, { cause: new Error(cause) });
   Object.defineProperty(e, DROPPED, { value: true });
   return e;
@@ -36,17 +57,29 @@ async function resetResponse(res: Response): Promise<Response> {
       controller.error(droppedError('terminated', 'connection reset by an emulator fault'));
     },
   });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** The refresh token a request presents, whatever the vendor's field for it. */
 function presentedRefreshToken(text: string, headers: Headers): string | undefined {
-  return sniffField(text, 'refresh_token') ?? headers.get('x-refresh-token') ?? sniffField(text, 'code');
+  return (
+    sniffField(text, 'refresh_token') ?? headers.get('x-refresh-token') ?? sniffField(text, 'code')
+  );
 }
 
 function faultResponse(f: Fault, requestHeaders: Headers): Response | undefined {
   if (f.echoAuthorization) return echoAuthorization(requestHeaders, f.status);
-  const status = f.status ?? (f.retryAfter !== undefined ? 429 : f.body !== undefined || f.malformedJson || f.text !== undefined ? 200 : undefined);
+  const status =
+    f.status ??
+    (f.retryAfter !== undefined
+      ? 429
+      : f.body !== undefined || f.malformedJson || f.text !== undefined
+        ? 200
+        : undefined);
   if (status === undefined) return undefined;
   const headers = new Headers({ 'content-type': 'application/json' });
   if (f.retryAfter !== undefined) headers.set('retry-after', String(f.retryAfter));
@@ -56,7 +89,12 @@ function faultResponse(f: Fault, requestHeaders: Headers): Response | undefined 
   }
   if (f.malformedJson) return new Response('{"access_token": "trunc', { status, headers });
   if (f.body !== undefined) return new Response(JSON.stringify(f.body), { status, headers });
-  const error = status === 429 || status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'injected_fault';
+  const error =
+    status === 429 || status === 503
+      ? 'temporarily_unavailable'
+      : status >= 500
+        ? 'server_error'
+        : 'injected_fault';
   return oauthError(status, error, `Injected fault (HTTP ${status})`, headers);
 }
 
@@ -72,26 +110,57 @@ const FN = r.function();
 /** An array of objects whose `keys` are non-empty strings (a credential list). */
 const list = (...keys: string[]) =>
   r.where(
-    (v) => Array.isArray(v) && v.every((e) => typeof e === 'object' && e !== null && keys.every((k) => typeof (e as Record<string, unknown>)[k] === 'string' && (e as Record<string, string>)[k] !== '')),
+    (v) =>
+      Array.isArray(v) &&
+      v.every(
+        (e) =>
+          typeof e === 'object' &&
+          e !== null &&
+          keys.every(
+            (k) =>
+              typeof (e as Record<string, unknown>)[k] === 'string' &&
+              (e as Record<string, string>)[k] !== '',
+          ),
+      ),
     `an array of { ${keys.join(', ')} } (non-empty strings)`,
   );
 
 /** What each option of {@link EmulatorOptions} may hold. */
 const RULES = {
   now: r.positive('milliseconds since the epoch', { zero: true }),
-  accessTokenTtl: r.object({ firstDollar: SECONDS, firstOrionV2: SECONDS, firstOrionV1: SECONDS, orangeLogic: SECONDS, oauth2: SECONDS }),
+  accessTokenTtl: r.object({
+    firstDollar: SECONDS,
+    firstOrionV2: SECONDS,
+    firstOrionV1: SECONDS,
+    orangeLogic: SECONDS,
+    oauth2: SECONDS,
+  }),
   refreshTokenTtl: r.object({ orangeLogic: SECONDS, oauth2: SECONDS }),
-  firstDollar: r.object({ partners: list('clientId', 'clientSecret'), apps: list('appId', 'clientId', 'clientSecret', 'redirectUri'), graphql: FN }),
+  firstDollar: r.object({
+    partners: list('clientId', 'clientSecret'),
+    apps: list('appId', 'clientId', 'clientSecret', 'redirectUri'),
+    graphql: FN,
+  }),
   firstOrion: r.object({ keys: list('apiKey', 'secretKey'), refreshUnsupported: r.boolean() }),
   orangeLogic: r.object({ clients: list('clientId', 'clientSecret', 'redirectUri') }),
   oauth2: r.object({
     clients: r.where(
-      (v) => Array.isArray(v) && v.every((c: Partial<Record<string, unknown>> | null) => typeof c?.clientId === 'string' && Array.isArray(c.redirectUris) && (c.clientSecret === undefined || typeof c.clientSecret === 'string')),
+      (v) =>
+        Array.isArray(v) &&
+        v.every(
+          (c: Partial<Record<string, unknown>> | null) =>
+            typeof c?.clientId === 'string' &&
+            Array.isArray(c.redirectUris) &&
+            (c.clientSecret === undefined || typeof c.clientSecret === 'string'),
+        ),
       'an array of { clientId, clientSecret?, redirectUris: string[], tokenEndpointAuthMethod? }',
     ),
   }),
   latency: FN,
-  tokenPrefix: r.stringWhere((v) => /^[\w.~-]*$/.test(v), 'URL- and header-safe characters ([A-Za-z0-9._~-])'),
+  tokenPrefix: r.stringWhere(
+    (v) => /^[\w.~-]*$/.test(v),
+    'URL- and header-safe characters ([A-Za-z0-9._~-])',
+  ),
   compress: r.oneOf(true, false, 'br', 'gzip', 'deflate'),
 } satisfies Record<keyof EmulatorOptions, OptionRule>;
 
@@ -122,7 +191,12 @@ const RULES = {
 export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmulator {
   checkOptions('createVendorEmulator', options, RULES);
   const s = new EmulatorState(options);
-  const routes: Route[] = [...firstDollarRoutes(s), ...firstOrionRoutes(s), ...orangeLogicRoutes(s), ...oauth2Routes(s)];
+  const routes: Route[] = [
+    ...firstDollarRoutes(s),
+    ...firstOrionRoutes(s),
+    ...orangeLogicRoutes(s),
+    ...oauth2Routes(s),
+  ];
   const requests: RequestRecord[] = [];
   let faults: (Fault & { left: number })[] = [];
   let latency = options.latency;
@@ -150,7 +224,14 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     const grant = route?.grant?.(r);
     const at = s.now;
     const log = (status: number) =>
-      requests.push({ method, path, vendor: route?.vendor ?? 'unknown', ...(grant !== undefined && { grant }), status, at });
+      requests.push({
+        method,
+        path,
+        vendor: route?.vendor ?? 'unknown',
+        ...(grant !== undefined && { grant }),
+        status,
+        at,
+      });
 
     const fault = takeFault(path);
     try {
@@ -166,25 +247,37 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       throw droppedError();
     }
     // Snapshot of the presented refresh token, restored when the vendor is told not to rotate it.
-    const presented = fault?.keepRefreshToken && grant === 'refresh_token' ? presentedRefreshToken(text, request.headers) : undefined;
+    const presented =
+      fault?.keepRefreshToken && grant === 'refresh_token'
+        ? presentedRefreshToken(text, request.headers)
+        : undefined;
     const wasUsed = presented === undefined ? undefined : s.refresh.get(presented)?.used;
     let res = fault ? faultResponse(fault, request.headers) : undefined;
     if (!res) {
       if (!route) res = oauthError(404, 'not_found', 'No emulated endpoint at this path');
       else if (!route.methods.includes(method)) {
-        res = oauthError(405, 'invalid_request', `Method ${method} not allowed`, { allow: route.methods.join(', ') });
+        res = oauthError(405, 'invalid_request', `Method ${method} not allowed`, {
+          allow: route.methods.join(', '),
+        });
       } else {
         try {
           res = await route.handle(r);
         } catch (e) {
-          res = json(500, { error: 'server_error', error_description: `Emulator bug: ${e instanceof Error ? e.message : String(e)}` });
+          res = json(500, {
+            error: 'server_error',
+            error_description: `Emulator bug: ${e instanceof Error ? e.message : String(e)}`,
+          });
         }
       }
     }
     if (presented !== undefined && res.ok) res = await withoutRotation(res, presented, wasUsed);
-    if (fault?.expiresIn !== undefined && res.ok && grant !== undefined) res = await withExpiresIn(res, fault.expiresIn);
-    if (route?.vendor === 'firstOrion') res.headers.set('x-forp-meta-request-id', crypto.randomUUID());
-    const coding = compress ? chooseCoding(request.headers.get('accept-encoding'), compress) : undefined;
+    if (fault?.expiresIn !== undefined && res.ok && grant !== undefined)
+      res = await withExpiresIn(res, fault.expiresIn);
+    if (route?.vendor === 'firstOrion')
+      res.headers.set('x-forp-meta-request-id', crypto.randomUUID());
+    const coding = compress
+      ? chooseCoding(request.headers.get('accept-encoding'), compress)
+      : undefined;
     if (coding && method !== 'HEAD') res = await encodeResponse(res, coding);
     log(res.status);
     return fault?.reset ? resetResponse(res) : res;
@@ -193,11 +286,17 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
   /** The same token answer with another `expires_in`. */
   async function withExpiresIn(res: Response, seconds: number): Promise<Response> {
     const parsed = parseJsonObject(await res.text());
-    return parsed.ok ? json(res.status, { ...parsed.fields, expires_in: seconds }, res.headers) : json(res.status, null, res.headers);
+    return parsed.ok
+      ? json(res.status, { ...parsed.fields, expires_in: seconds }, res.headers)
+      : json(res.status, null, res.headers);
   }
 
   /** Drops the newly issued refresh token from the answer and the vendor, and revives the presented one. */
-  async function withoutRotation(res: Response, presented: string, wasUsed: boolean | undefined): Promise<Response> {
+  async function withoutRotation(
+    res: Response,
+    presented: string,
+    wasUsed: boolean | undefined,
+  ): Promise<Response> {
     const parsed = parseJsonObject(await res.text());
     if (!parsed.ok) return json(res.status, null, res.headers);
     const { refresh_token: issued, ...rest } = parsed.fields;
@@ -214,7 +313,8 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
         const request = new Request(input, init);
         if (!compress) return handle(request);
         // As a runtime's fetch: offer every coding it can decode, and decode what comes back.
-        if (!request.headers.has('accept-encoding')) request.headers.set('accept-encoding', 'br, gzip, deflate');
+        if (!request.headers.has('accept-encoding'))
+          request.headers.set('accept-encoding', 'br, gzip, deflate');
         return handle(request).then(decodeLikeFetch);
       } catch (e) {
         return Promise.reject(e);
@@ -224,7 +324,8 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     clock: {
       now: () => s.now,
       advance(ms: number) {
-        if (!Number.isFinite(ms)) throw new RangeError('clock.advance() needs a finite number of ms');
+        if (!Number.isFinite(ms))
+          throw new RangeError('clock.advance() needs a finite number of ms');
         s.now += ms;
       },
       set(ms: number) {
@@ -271,10 +372,17 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       if (vendor === 'firstDollar') {
         const app = findFirstDollarApp(s, clientOrAppId);
         if (!app) throw new Error(`issueCode: unknown First Dollar app "${clientOrAppId}"`);
-        return s.issueCode({ ...common, vendor, kind: 'fd-app', clientId: app.clientId, appId: app.appId });
+        return s.issueCode({
+          ...common,
+          vendor,
+          kind: 'fd-app',
+          clientId: app.clientId,
+          appId: app.appId,
+        });
       }
       const known = vendor === 'orangeLogic' ? s.olClients : s.oauth2Clients;
-      if (!known.some((c) => c.clientId === clientOrAppId)) throw new Error(`issueCode: unknown ${vendor} client "${clientOrAppId}"`);
+      if (!known.some((c) => c.clientId === clientOrAppId))
+        throw new Error(`issueCode: unknown ${vendor} client "${clientOrAppId}"`);
       return s.issueCode({
         ...common,
         vendor,
@@ -285,10 +393,12 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       });
     },
     revokeAccessTokens(vendor) {
-      for (const [k, g] of s.access) if (vendor === undefined || g.vendor === vendor) s.access.delete(k);
+      for (const [k, g] of s.access)
+        if (vendor === undefined || g.vendor === vendor) s.access.delete(k);
     },
     revokeRefreshTokens(vendor) {
-      for (const [k, g] of s.refresh) if (vendor === undefined || g.vendor === vendor) s.refresh.delete(k);
+      for (const [k, g] of s.refresh)
+        if (vendor === undefined || g.vendor === vendor) s.refresh.delete(k);
     },
     setGraphqlResolver(resolver) {
       s.graphqlResolver = resolver;
@@ -320,6 +430,8 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       return `VendorEmulator(${new Date(s.now).toISOString()}, ${requests.length} requests, ${faults.length} faults)`;
     },
   };
-  Object.defineProperty(emulator, Symbol.for('nodejs.util.inspect.custom'), { value: () => emulator.toJSON() });
+  Object.defineProperty(emulator, Symbol.for('nodejs.util.inspect.custom'), {
+    value: () => emulator.toJSON(),
+  });
   return emulator;
 }

@@ -35,9 +35,24 @@ export function firstDollarRoutes(s: EmulatorState): Route[] {
       grant: (r) => sniffField(r.text, 'grant_type'),
       handle: (r) => token(s, r),
     },
-    { vendor: 'firstDollar', path: '/graphql', methods: ['POST'], handle: (r) => graphql(s, r, undefined) },
-    { vendor: 'firstDollar', path: /^\/app\/([^/]+)\/graphql$/, methods: ['POST'], handle: (r) => graphql(s, r, r.params[0]) },
-    { vendor: 'firstDollar', path: /^\/oauth\/app\/([^/]+)\/?$/, methods: ['GET', 'POST'], handle: (r) => consent(s, r) },
+    {
+      vendor: 'firstDollar',
+      path: '/graphql',
+      methods: ['POST'],
+      handle: (r) => graphql(s, r, undefined),
+    },
+    {
+      vendor: 'firstDollar',
+      path: /^\/app\/([^/]+)\/graphql$/,
+      methods: ['POST'],
+      handle: (r) => graphql(s, r, r.params[0]),
+    },
+    {
+      vendor: 'firstDollar',
+      path: /^\/oauth\/app\/([^/]+)\/?$/,
+      methods: ['GET', 'POST'],
+      handle: (r) => consent(s, r),
+    },
   ];
 }
 
@@ -59,10 +74,20 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
       const f = stringFields(body, ['client_id', 'client_secret']);
       if (!f.ok) return oauthError(400, 'invalid_request', f.reason);
       const partner = s.fdPartners.find((p) => p.clientId === f.values.client_id);
-      if (!partner || !safeEqual(partner.clientSecret, f.values.client_secret) || s.consentRevoked({ clientId: partner.clientId })) {
+      if (
+        !partner ||
+        !safeEqual(partner.clientSecret, f.values.client_secret) ||
+        s.consentRevoked({ clientId: partner.clientId })
+      ) {
         return oauthError(401, 'invalid_client', 'Invalid client credentials');
       }
-      return issue(s, { vendor: 'firstDollar', kind: 'fd-partner', clientId: partner.clientId, sub: partner.clientId, grantId: randomToken(12) });
+      return issue(s, {
+        vendor: 'firstDollar',
+        kind: 'fd-partner',
+        clientId: partner.clientId,
+        sub: partner.clientId,
+        grantId: randomToken(12),
+      });
     }
     case 'authorization_code': {
       const f = stringFields(body, ['code', 'client_id', 'client_secret']);
@@ -73,7 +98,11 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
       }
       const code = s.codes.get(f.values.code);
       if (!s.live(code) || code.vendor !== 'firstDollar' || code.appId !== app.appId) {
-        return oauthError(400, 'invalid_grant', 'The authorization code is invalid, expired or already used');
+        return oauthError(
+          400,
+          'invalid_grant',
+          'The authorization code is invalid, expired or already used',
+        );
       }
       code.used = true;
       if (s.consentRevoked(code)) return oauthError(401, 'invalid_grant', CONSENT_REVOKED);
@@ -84,11 +113,19 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
       if (!f.ok) return oauthError(400, 'invalid_request', f.reason);
       const { client_id: id, client_secret: secret } = f.values;
       if ((id === undefined) !== (secret === undefined)) {
-        return oauthError(400, 'invalid_request', 'Send both client_id and client_secret, or neither');
+        return oauthError(
+          400,
+          'invalid_request',
+          'Send both client_id and client_secret, or neither',
+        );
       }
       const old = s.refresh.get(f.values.refresh_token);
       if (!s.live(old) || old.vendor !== 'firstDollar') {
-        return oauthError(401, 'invalid_grant', 'The refresh token is invalid, expired or already used');
+        return oauthError(
+          401,
+          'invalid_grant',
+          'The refresh token is invalid, expired or already used',
+        );
       }
       if (id !== undefined && secret !== undefined) {
         const owner =
@@ -104,7 +141,11 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
       return issue(s, { ...old, used: undefined, exp: undefined });
     }
     default:
-      return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials, authorization_code or refresh_token');
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        'grant_type must be client_credentials, authorization_code or refresh_token',
+      );
   }
 }
 
@@ -113,36 +154,60 @@ async function issue(s: EmulatorState, g: Grant): Promise<Response> {
   const { vendor, kind, clientId, appId, userId, sub, grantId } = g;
   const base = { vendor, kind, clientId, appId, userId, sub, grantId };
   const ttl = s.ttl.firstDollar;
-  const claims = kind === 'fd-partner' ? { sub, aud: 'firstdollar-partner-api', client_id: clientId } : { sub, aud: appId, app_id: appId, client_id: clientId };
+  const claims =
+    kind === 'fd-partner'
+      ? { sub, aud: 'firstdollar-partner-api', client_id: clientId }
+      : { sub, aud: appId, app_id: appId, client_id: clientId };
   const access_token = await s.issueAccess(base, ttl, claims);
   const refresh_token = s.issueRefresh(base);
-  return json(200, { access_token, refresh_token, expires_in: ttl }, { 'cache-control': 'no-store' });
+  return json(
+    200,
+    { access_token, refresh_token, expires_in: ttl },
+    { 'cache-control': 'no-store' },
+  );
 }
 
 const UNAUTHORIZED = { errors: [{ message: 'Unauthorized' }] };
 const PING = /^\s*(?:query\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*(?:\(\s*\))?\s*)?\{\s*ping\s*\}\s*$/;
 
-async function graphql(s: EmulatorState, r: EmuRequest, appId: string | undefined): Promise<Response> {
+async function graphql(
+  s: EmulatorState,
+  r: EmuRequest,
+  appId: string | undefined,
+): Promise<Response> {
   const g = s.validAccess(bearerToken(r.headers), 'firstDollar');
-  const allowed = g && (appId === undefined ? g.kind === 'fd-partner' : g.kind === 'fd-app' && g.appId === appId);
-  if (!allowed) return json(401, UNAUTHORIZED, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  const allowed =
+    g && (appId === undefined ? g.kind === 'fd-partner' : g.kind === 'fd-app' && g.appId === appId);
+  if (!allowed)
+    return json(401, UNAUTHORIZED, { 'www-authenticate': 'Bearer error="invalid_token"' });
   if (mediaType(r.headers) !== 'application/json') {
     return json(415, { errors: [{ message: 'Content-Type must be application/json' }] });
   }
   const body = parseJsonObject(r.text);
   if (!body.ok) return json(400, { errors: [{ message: body.reason }] });
   const { query, variables } = body.fields;
-  if (typeof query !== 'string' || query.trim() === '') return json(400, { errors: [{ message: 'Must provide query string.' }] });
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+  if (typeof query !== 'string' || query.trim() === '')
+    return json(400, { errors: [{ message: 'Must provide query string.' }] });
+  if (
+    variables !== undefined &&
+    variables !== null &&
+    (typeof variables !== 'object' || Array.isArray(variables))
+  ) {
     return json(400, { errors: [{ message: 'Variables must be an object.' }] });
   }
   if (PING.test(query)) return json(200, { data: { ping: 'pong' } });
   const vars = (variables ?? {}) as Record<string, unknown>;
   try {
-    const data = await s.graphqlResolver?.(query, vars, { ...(appId !== undefined && { appId }), sub: g.sub });
+    const data = await s.graphqlResolver?.(query, vars, {
+      ...(appId !== undefined && { appId }),
+      sub: g.sub,
+    });
     if (data !== undefined) return json(200, { data });
   } catch (e) {
-    return json(200, { data: null, errors: [{ message: e instanceof Error ? e.message : String(e) }] });
+    return json(200, {
+      data: null,
+      errors: [{ message: e instanceof Error ? e.message : String(e) }],
+    });
   }
   const field = /\{\s*([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] ?? '?';
   return json(200, { errors: [{ message: `Cannot query field "${field}" on type "Query".` }] });
@@ -169,7 +234,14 @@ function consent(s: EmulatorState, r: EmuRequest): Response {
   }
   s.grantConsent(app.appId, user);
   s.grantConsent(app.clientId, user);
-  const code = s.issueCode({ vendor: 'firstDollar', kind: 'fd-app', clientId: app.clientId, appId: app.appId, userId: user, sub: user });
+  const code = s.issueCode({
+    vendor: 'firstDollar',
+    kind: 'fd-app',
+    clientId: app.clientId,
+    appId: app.appId,
+    userId: user,
+    sub: user,
+  });
   const target = new URL(app.redirectUri);
   target.searchParams.set('code', code);
   return redirect(target);

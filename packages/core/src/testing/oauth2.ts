@@ -6,11 +6,28 @@
 import type { EmuRequest, Route } from './route';
 import type { EmulatorState, Grant } from './state';
 import type { OAuth2Client } from './types';
-import { bearerToken, decodeBasic, json, mediaType, oauthError, parseForm, randomToken, redirect, s256, safeEqual, sniffField } from './util';
+import {
+  bearerToken,
+  decodeBasic,
+  json,
+  mediaType,
+  oauthError,
+  parseForm,
+  randomToken,
+  redirect,
+  s256,
+  safeEqual,
+  sniffField,
+} from './util';
 
 export function oauth2Routes(s: EmulatorState): Route[] {
   return [
-    { vendor: 'oauth2', path: '/oauth2/authorize', methods: ['GET'], handle: (r) => authorize(s, r) },
+    {
+      vendor: 'oauth2',
+      path: '/oauth2/authorize',
+      methods: ['GET'],
+      handle: (r) => authorize(s, r),
+    },
     {
       vendor: 'oauth2',
       path: '/oauth2/token',
@@ -25,7 +42,9 @@ export function oauth2Routes(s: EmulatorState): Route[] {
 
 /** The registered token endpoint authentication method of a client. */
 export function authMethod(c: OAuth2Client): NonNullable<OAuth2Client['tokenEndpointAuthMethod']> {
-  return c.tokenEndpointAuthMethod ?? (c.clientSecret === undefined ? 'none' : 'client_secret_basic');
+  return (
+    c.tokenEndpointAuthMethod ?? (c.clientSecret === undefined ? 'none' : 'client_secret_basic')
+  );
 }
 
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -33,11 +52,14 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 function authorize(s: EmulatorState, r: EmuRequest): Response {
   const q = r.url.searchParams;
-  for (const k of new Set(q.keys())) if (q.getAll(k).length > 1) return oauthError(400, 'invalid_request', `Parameter "${k}" is repeated`);
+  for (const k of new Set(q.keys()))
+    if (q.getAll(k).length > 1)
+      return oauthError(400, 'invalid_request', `Parameter "${k}" is repeated`);
   const client = s.oauth2Clients.find((c) => c.clientId === q.get('client_id'));
   if (!client) return oauthError(400, 'invalid_client', 'Unknown or missing client_id');
   const given = q.get('redirect_uri');
-  const redirectUri = given ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  const redirectUri =
+    given ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
   // RFC 6749 §4.1.2.1: never redirect to an unverified URI.
   if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
     return oauthError(400, 'invalid_request', 'redirect_uri is missing or not registered');
@@ -50,13 +72,17 @@ function authorize(s: EmulatorState, r: EmuRequest): Response {
     if (state !== null) target.searchParams.set('state', state);
     return redirect(target);
   };
-  if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code');
+  if (q.get('response_type') !== 'code')
+    return fail('unsupported_response_type', 'response_type must be code');
   const challenge = q.get('code_challenge') ?? undefined;
   if (challenge === undefined) {
-    if (authMethod(client) === 'none') return fail('invalid_request', 'Public clients must send a PKCE code_challenge');
+    if (authMethod(client) === 'none')
+      return fail('invalid_request', 'Public clients must send a PKCE code_challenge');
   } else {
-    if (q.get('code_challenge_method') !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
-    if (!CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge must be 43 base64url characters');
+    if (q.get('code_challenge_method') !== 'S256')
+      return fail('invalid_request', 'code_challenge_method must be S256');
+    if (!CHALLENGE.test(challenge))
+      return fail('invalid_request', 'code_challenge must be 43 base64url characters');
   }
   const user = q.get('user') || 'user_1';
   s.grantConsent(client.clientId, user);
@@ -80,7 +106,13 @@ type Authenticated = { client: OAuth2Client; form: Record<string, string> } | { 
 /** Parses the form body and authenticates the client per its registered method (RFC 6749 §2.3). */
 function authenticate(s: EmulatorState, r: EmuRequest): Authenticated {
   if (mediaType(r.headers) !== 'application/x-www-form-urlencoded') {
-    return { error: oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded') };
+    return {
+      error: oauthError(
+        400,
+        'invalid_request',
+        'Content-Type must be application/x-www-form-urlencoded',
+      ),
+    };
   }
   const parsed = parseForm(r.text);
   if (!parsed.ok) return { error: oauthError(400, 'invalid_request', parsed.reason) };
@@ -91,23 +123,44 @@ function authenticate(s: EmulatorState, r: EmuRequest): Authenticated {
   const invalidClient = (description: string, withChallenge: boolean) => ({
     error: oauthError(401, 'invalid_client', description, withChallenge ? challenge : undefined),
   });
-  if (header !== null && !basic) return invalidClient('The Authorization header is not valid HTTP Basic', true);
+  if (header !== null && !basic)
+    return invalidClient('The Authorization header is not valid HTTP Basic', true);
   if (basic && form.client_secret !== undefined) {
-    return { error: oauthError(400, 'invalid_request', 'Use exactly one client authentication method') };
+    return {
+      error: oauthError(400, 'invalid_request', 'Use exactly one client authentication method'),
+    };
   }
   if (basic && form.client_id !== undefined && form.client_id !== basic.id) {
-    return { error: oauthError(400, 'invalid_request', 'client_id does not match the Authorization header') };
+    return {
+      error: oauthError(
+        400,
+        'invalid_request',
+        'client_id does not match the Authorization header',
+      ),
+    };
   }
   const id = basic?.id ?? form.client_id;
   const client = id === undefined ? undefined : s.oauth2Clients.find((c) => c.clientId === id);
   if (!client) return invalidClient('Client authentication failed', basic !== undefined);
   const method = authMethod(client);
-  const used = basic ? 'client_secret_basic' : form.client_secret !== undefined ? 'client_secret_post' : 'none';
+  const used = basic
+    ? 'client_secret_basic'
+    : form.client_secret !== undefined
+      ? 'client_secret_post'
+      : 'none';
   if (used !== method) {
-    return invalidClient(`Client authentication failed: the client is registered for ${method}`, basic !== undefined || method === 'client_secret_basic');
+    return invalidClient(
+      `Client authentication failed: the client is registered for ${method}`,
+      basic !== undefined || method === 'client_secret_basic',
+    );
   }
   const secret = basic?.secret ?? form.client_secret;
-  if (method !== 'none' && (secret === undefined || client.clientSecret === undefined || !safeEqual(client.clientSecret, secret))) {
+  if (
+    method !== 'none' &&
+    (secret === undefined ||
+      client.clientSecret === undefined ||
+      !safeEqual(client.clientSecret, secret))
+  ) {
     return invalidClient('Client authentication failed', basic !== undefined);
   }
   return { client, form };
@@ -133,17 +186,23 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
         return invalidGrant('redirect_uri does not match the authorization request');
       }
       if (code.codeChallenge !== undefined) {
-        if (!form.code_verifier) return oauthError(400, 'invalid_request', '"code_verifier" is required');
-        if (!VERIFIER.test(form.code_verifier)) return oauthError(400, 'invalid_request', 'code_verifier is malformed');
-        if ((await s256(form.code_verifier)) !== code.codeChallenge) return invalidGrant('PKCE verification failed');
+        if (!form.code_verifier)
+          return oauthError(400, 'invalid_request', '"code_verifier" is required');
+        if (!VERIFIER.test(form.code_verifier))
+          return oauthError(400, 'invalid_request', 'code_verifier is malformed');
+        if ((await s256(form.code_verifier)) !== code.codeChallenge)
+          return invalidGrant('PKCE verification failed');
       } else if (form.code_verifier !== undefined) {
-        return invalidGrant('code_verifier sent but the authorization request had no code_challenge');
+        return invalidGrant(
+          'code_verifier sent but the authorization request had no code_challenge',
+        );
       }
       if (s.consentRevoked(code)) return invalidGrant('The user revoked consent');
       return issue(s, code, true);
     }
     case 'refresh_token': {
-      if (!form.refresh_token) return oauthError(400, 'invalid_request', '"refresh_token" is required');
+      if (!form.refresh_token)
+        return oauthError(400, 'invalid_request', '"refresh_token" is required');
       const old = s.refresh.get(form.refresh_token);
       if (!s.live(old) || old.vendor !== 'oauth2' || old.clientId !== client.clientId) {
         return invalidGrant('The refresh token is invalid, expired, revoked or already used');
@@ -153,15 +212,28 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
       if (form.scope !== undefined) {
         const granted = new Set((old.scope ?? '').split(' ').filter(Boolean));
         const asked = form.scope.split(' ').filter(Boolean);
-        if (asked.some((x) => !granted.has(x))) return oauthError(400, 'invalid_scope', 'The requested scope exceeds the original grant');
+        if (asked.some((x) => !granted.has(x)))
+          return oauthError(400, 'invalid_scope', 'The requested scope exceeds the original grant');
         scope = asked.join(' ');
       }
       old.used = true;
       return issue(s, { ...old, scope }, true);
     }
     case 'client_credentials': {
-      if (authMethod(client) === 'none') return oauthError(400, 'unauthorized_client', 'Public clients cannot use client_credentials');
-      const g = { vendor: 'oauth2', kind: 'oauth2', clientId: client.clientId, sub: client.clientId, grantId: randomToken(12), scope: form.scope } as const;
+      if (authMethod(client) === 'none')
+        return oauthError(
+          400,
+          'unauthorized_client',
+          'Public clients cannot use client_credentials',
+        );
+      const g = {
+        vendor: 'oauth2',
+        kind: 'oauth2',
+        clientId: client.clientId,
+        sub: client.clientId,
+        grantId: randomToken(12),
+        scope: form.scope,
+      } as const;
       return issue(s, g, false);
     }
     default:
@@ -170,9 +242,21 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
 }
 
 async function issue(s: EmulatorState, g: Grant, withRefresh: boolean): Promise<Response> {
-  const base = { vendor: g.vendor, kind: g.kind, clientId: g.clientId, userId: g.userId, sub: g.sub, grantId: g.grantId, scope: g.scope || undefined };
+  const base = {
+    vendor: g.vendor,
+    kind: g.kind,
+    clientId: g.clientId,
+    userId: g.userId,
+    sub: g.sub,
+    grantId: g.grantId,
+    scope: g.scope || undefined,
+  };
   const ttl = s.ttl.oauth2;
-  const body: Record<string, unknown> = { access_token: await s.issueAccess(base, ttl), token_type: 'Bearer', expires_in: ttl };
+  const body: Record<string, unknown> = {
+    access_token: await s.issueAccess(base, ttl),
+    token_type: 'Bearer',
+    expires_in: ttl,
+  };
   if (withRefresh) body.refresh_token = s.issueRefresh(base, s.refreshTtl.oauth2);
   if (base.scope) body.scope = base.scope;
   return json(200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
@@ -186,13 +270,18 @@ async function revoke(s: EmulatorState, r: EmuRequest): Promise<Response> {
   if (!form.token) return oauthError(400, 'invalid_request', '"token" is required');
   const hint = form.token_type_hint;
   if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
-    return oauthError(400, 'unsupported_token_type', 'token_type_hint must be access_token or refresh_token');
+    return oauthError(
+      400,
+      'unsupported_token_type',
+      'token_type_hint must be access_token or refresh_token',
+    );
   }
   const asRefresh = s.refresh.get(form.token);
   const asAccess = s.access.get(form.token);
   const g = asRefresh ?? asAccess;
   if (g && g.vendor === 'oauth2') {
-    if (g.clientId !== client.clientId) return oauthError(400, 'unauthorized_client', 'The token was issued to another client');
+    if (g.clientId !== client.clientId)
+      return oauthError(400, 'unauthorized_client', 'The token was issued to another client');
     if (asRefresh) s.revokeGrant(g.grantId);
     else s.access.delete(form.token);
   }
@@ -201,8 +290,18 @@ async function revoke(s: EmulatorState, r: EmuRequest): Promise<Response> {
 
 function userinfo(s: EmulatorState, r: EmuRequest): Response {
   const token = bearerToken(r.headers);
-  if (token === undefined) return oauthError(401, 'invalid_request', 'Bearer token required', { 'www-authenticate': 'Bearer realm="oauth2"' });
+  if (token === undefined)
+    return oauthError(401, 'invalid_request', 'Bearer token required', {
+      'www-authenticate': 'Bearer realm="oauth2"',
+    });
   const g = s.validAccess(token, 'oauth2');
-  if (!g) return oauthError(401, 'invalid_token', 'The access token is invalid or expired', { 'www-authenticate': 'Bearer realm="oauth2", error="invalid_token"' });
-  return json(200, { sub: g.sub, client_id: g.clientId, ...(g.scope !== undefined && { scope: g.scope }) });
+  if (!g)
+    return oauthError(401, 'invalid_token', 'The access token is invalid or expired', {
+      'www-authenticate': 'Bearer realm="oauth2", error="invalid_token"',
+    });
+  return json(200, {
+    sub: g.sub,
+    client_id: g.clientId,
+    ...(g.scope !== undefined && { scope: g.scope }),
+  });
 }

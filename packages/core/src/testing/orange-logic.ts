@@ -5,13 +5,27 @@
  */
 import type { EmuRequest, Route } from './route';
 import type { EmulatorState, Grant } from './state';
-import { bearerToken, json, oauthError, parseBody, redirect, safeEqual, sniffField, stringFields } from './util';
+import {
+  bearerToken,
+  json,
+  oauthError,
+  parseBody,
+  redirect,
+  safeEqual,
+  sniffField,
+  stringFields,
+} from './util';
 
 export const ORANGE_LOGIC_TOKEN_PATH = '/webapi/security/oauth2/token_48I_v1';
 
 export function orangeLogicRoutes(s: EmulatorState): Route[] {
   return [
-    { vendor: 'orangeLogic', path: '/oauth2/auth', methods: ['GET'], handle: (r) => authorize(s, r) },
+    {
+      vendor: 'orangeLogic',
+      path: '/oauth2/auth',
+      methods: ['GET'],
+      handle: (r) => authorize(s, r),
+    },
     {
       vendor: 'orangeLogic',
       path: ORANGE_LOGIC_TOKEN_PATH,
@@ -28,7 +42,8 @@ function authorize(s: EmulatorState, r: EmuRequest): Response {
   const client = s.olClients.find((c) => c.clientId === q.get('client_id'));
   if (!client) return oauthError(400, 'invalid_client', 'Unknown client_id');
   // Never redirect to an unregistered URI: answer the error to the browser instead.
-  if (q.get('redirect_uri') !== client.redirectUri) return oauthError(400, 'invalid_request', 'redirect_uri does not match the registered one');
+  if (q.get('redirect_uri') !== client.redirectUri)
+    return oauthError(400, 'invalid_request', 'redirect_uri does not match the registered one');
   const target = new URL(client.redirectUri);
   const state = q.get('state');
   if (q.get('response_type') !== 'code') {
@@ -36,7 +51,16 @@ function authorize(s: EmulatorState, r: EmuRequest): Response {
   } else {
     const user = q.get('user') || 'user_1';
     s.grantConsent(client.clientId, user);
-    target.searchParams.set('code', s.issueCode({ vendor: 'orangeLogic', kind: 'ol', clientId: client.clientId, userId: user, sub: user }));
+    target.searchParams.set(
+      'code',
+      s.issueCode({
+        vendor: 'orangeLogic',
+        kind: 'ol',
+        clientId: client.clientId,
+        userId: user,
+        sub: user,
+      }),
+    );
   }
   if (state !== null) target.searchParams.set('state', state);
   return redirect(target);
@@ -50,7 +74,11 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
   if (!f.ok) return oauthError(400, 'invalid_request', f.reason);
   const grantType = f.values.grant_type ?? 'authorization_code';
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-    return oauthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    return oauthError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be authorization_code or refresh_token',
+    );
   }
   const client = s.olClients.find((c) => c.clientId === f.values.client_id);
   if (!client || !safeEqual(client.clientSecret, f.values.client_secret)) {
@@ -63,21 +91,40 @@ async function token(s: EmulatorState, r: EmuRequest): Promise<Response> {
     return oauthError(400, 'invalid_grant', `The ${what} is invalid, expired or already used`);
   }
   old.used = true;
-  if (s.consentRevoked(old)) return oauthError(400, 'invalid_grant', 'The user revoked consent; run the authorization again');
+  if (s.consentRevoked(old))
+    return oauthError(
+      400,
+      'invalid_grant',
+      'The user revoked consent; run the authorization again',
+    );
   return issue(s, old);
 }
 
 /** Every call returns a new pair; the used refresh token dies (rotation). */
 async function issue(s: EmulatorState, g: Grant): Promise<Response> {
-  const base = { vendor: g.vendor, kind: g.kind, clientId: g.clientId, userId: g.userId, sub: g.sub, grantId: g.grantId };
+  const base = {
+    vendor: g.vendor,
+    kind: g.kind,
+    clientId: g.clientId,
+    userId: g.userId,
+    sub: g.sub,
+    grantId: g.grantId,
+  };
   const ttl = s.ttl.orangeLogic;
   const access_token = await s.issueAccess(base, ttl);
   const refresh_token = s.issueRefresh(base, s.refreshTtl.orangeLogic);
-  return json(200, { access_token, refresh_token, expires_in: ttl, token_type: 'Bearer' }, { 'cache-control': 'no-store' });
+  return json(
+    200,
+    { access_token, refresh_token, expires_in: ttl, token_type: 'Bearer' },
+    { 'cache-control': 'no-store' },
+  );
 }
 
 function echo(s: EmulatorState, r: EmuRequest): Response {
   const g = s.validAccess(bearerToken(r.headers), 'orangeLogic');
-  if (!g) return oauthError(401, 'invalid_token', 'No authenticated account', { 'www-authenticate': 'Bearer error="invalid_token"' });
+  if (!g)
+    return oauthError(401, 'invalid_token', 'No authenticated account', {
+      'www-authenticate': 'Bearer error="invalid_token"',
+    });
   return json(200, { ok: true, sub: g.sub });
 }

@@ -53,10 +53,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const method = req.method ?? 'GET';
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-  return new Request(new URL(req.url ?? '/', base), { method, headers, body: body && body.length > 0 ? new Uint8Array(body) : undefined });
+  return new Request(new URL(req.url ?? '/', base), {
+    method,
+    headers,
+    body: body && body.length > 0 ? new Uint8Array(body) : undefined,
+  });
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -82,7 +87,10 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
  * const res = await fetch(`${server.url}/oauth/app/app_TEST/?auto=1`, { redirect: 'manual' });
  * await server.close();
  */
-export async function listenEmulator(emulator: VendorEmulator, opts: ListenOptions = {}): Promise<EmulatorServer> {
+export async function listenEmulator(
+  emulator: VendorEmulator,
+  opts: ListenOptions = {},
+): Promise<EmulatorServer> {
   const host = opts.host ?? '127.0.0.1';
   let base = '';
   const server = createServer((req, res) => {
@@ -94,7 +102,13 @@ export async function listenEmulator(emulator: VendorEmulator, opts: ListenOptio
         res.statusCode = e instanceof BodyTooLarge ? 413 : 400;
         res.setHeader('content-type', 'application/json');
         res.setHeader('connection', 'close');
-        res.end(JSON.stringify({ error: 'invalid_request', error_description: e instanceof BodyTooLarge ? 'Body larger than 1 MB' : 'Malformed request' }));
+        res.end(
+          JSON.stringify({
+            error: 'invalid_request',
+            error_description:
+              e instanceof BodyTooLarge ? 'Body larger than 1 MB' : 'Malformed request',
+          }),
+        );
         return;
       }
       try {
@@ -108,7 +122,12 @@ export async function listenEmulator(emulator: VendorEmulator, opts: ListenOptio
         if (!res.headersSent) {
           res.statusCode = 500;
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ error: 'server_error', error_description: e instanceof Error ? e.message : 'Internal error' }));
+          res.end(
+            JSON.stringify({
+              error: 'server_error',
+              error_description: e instanceof Error ? e.message : 'Internal error',
+            }),
+          );
         } else res.destroy();
       }
     })();

@@ -37,7 +37,10 @@ export const CODE_TTL_MS = 10 * 60 * 1000;
 
 export class EmulatorState {
   now: number;
-  readonly ttl: Record<'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2', number>;
+  readonly ttl: Record<
+    'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2',
+    number
+  >;
   readonly refreshTtl: { orangeLogic?: number; oauth2?: number };
   readonly fdPartners: FirstDollarPartner[];
   readonly fdApps: FirstDollarApp[];
@@ -66,14 +69,20 @@ export class EmulatorState {
       orangeLogic: t.orangeLogic ?? 86400,
       oauth2: t.oauth2 ?? 3600,
     };
-    this.refreshTtl = { orangeLogic: o.refreshTokenTtl?.orangeLogic ?? 30 * 86400, oauth2: o.refreshTokenTtl?.oauth2 };
+    this.refreshTtl = {
+      orangeLogic: o.refreshTokenTtl?.orangeLogic ?? 30 * 86400,
+      oauth2: o.refreshTokenTtl?.oauth2,
+    };
     this.fdPartners = o.firstDollar?.partners ?? [TEST_CREDENTIALS.firstDollarPartner];
     this.fdApps = o.firstDollar?.apps ?? [TEST_CREDENTIALS.firstDollarApp];
     this.foKeys = o.firstOrion?.keys ?? [TEST_CREDENTIALS.firstOrion];
     this.olClients = o.orangeLogic?.clients ?? [TEST_CREDENTIALS.orangeLogic];
     this.oauth2Clients = o.oauth2?.clients ?? [
       { ...TEST_CREDENTIALS.oauth2, redirectUris: [TEST_CREDENTIALS.oauth2.redirectUri] },
-      { ...TEST_CREDENTIALS.oauth2Public, redirectUris: [TEST_CREDENTIALS.oauth2Public.redirectUri] },
+      {
+        ...TEST_CREDENTIALS.oauth2Public,
+        redirectUris: [TEST_CREDENTIALS.oauth2Public.redirectUri],
+      },
     ];
     this.foRefreshUnsupported = o.firstOrion?.refreshUnsupported ?? false;
     this.tokenPrefix = o.tokenPrefix ?? '';
@@ -91,8 +100,14 @@ export class EmulatorState {
   }
 
   /** Stores and returns a new access token (a JWT when `jwtClaims` is given, else opaque). */
-  async issueAccess(g: Omit<Grant, 'exp'>, ttlSeconds: number, jwtClaims?: Record<string, unknown>): Promise<string> {
-    const token = jwtClaims ? await this.signJwt(jwtClaims, ttlSeconds) : this.tokenPrefix + randomToken();
+  async issueAccess(
+    g: Omit<Grant, 'exp'>,
+    ttlSeconds: number,
+    jwtClaims?: Record<string, unknown>,
+  ): Promise<string> {
+    const token = jwtClaims
+      ? await this.signJwt(jwtClaims, ttlSeconds)
+      : this.tokenPrefix + randomToken();
     this.access.set(token, { ...g, exp: this.now + ttlSeconds * 1000 });
     return token;
   }
@@ -100,7 +115,10 @@ export class EmulatorState {
   /** Stores and returns a new single-use refresh token. */
   issueRefresh(g: Omit<Grant, 'exp' | 'used'>, ttlSeconds?: number): string {
     const token = this.tokenPrefix + randomToken();
-    this.refresh.set(token, { ...g, exp: ttlSeconds === undefined ? undefined : this.now + ttlSeconds * 1000 });
+    this.refresh.set(token, {
+      ...g,
+      exp: ttlSeconds === undefined ? undefined : this.now + ttlSeconds * 1000,
+    });
     return token;
   }
 
@@ -150,12 +168,16 @@ export class EmulatorState {
     return [g.clientId, g.appId].some((id) => {
       if (id === undefined) return false;
       if (g.userId !== undefined && this.#revoked.has(`${id}\0${g.userId}`)) return true;
-      return this.#revoked.has(`${id}\0*`) && !(g.userId !== undefined && this.#regranted.has(`${id}\0${g.userId}`));
+      return (
+        this.#revoked.has(`${id}\0*`) &&
+        !(g.userId !== undefined && this.#regranted.has(`${id}\0${g.userId}`))
+      );
     });
   }
 
   /** Deletes every token of a grant (RFC 7009: revoking a refresh token revokes its access tokens). */
   revokeGrant(grantId: string): void {
-    for (const map of [this.access, this.refresh]) for (const [k, g] of map) if (g.grantId === grantId) map.delete(k);
+    for (const map of [this.access, this.refresh])
+      for (const [k, g] of map) if (g.grantId === grantId) map.delete(k);
   }
 }

@@ -89,11 +89,17 @@ export interface EmulatorOptions {
   /** Initial virtual clock, ms since epoch. The clock moves only by `clock.advance()` / `clock.set()`. @default Date.now() at creation */
   now?: number;
   /** Access-token lifetimes in seconds. @default firstDollar 3600, firstOrionV2 3600, firstOrionV1 3600, orangeLogic 86400, oauth2 3600 */
-  accessTokenTtl?: Partial<Record<'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2', number>>;
+  accessTokenTtl?: Partial<
+    Record<'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2', number>
+  >;
   /** Refresh-token lifetimes in seconds. @default orangeLogic 30 days; oauth2 none (never expires) */
   refreshTokenTtl?: { orangeLogic?: number; oauth2?: number };
   /** First Dollar clients. @default TEST_CREDENTIALS.firstDollarPartner / firstDollarApp */
-  firstDollar?: { partners?: FirstDollarPartner[]; apps?: FirstDollarApp[]; graphql?: GraphqlResolver };
+  firstDollar?: {
+    partners?: FirstDollarPartner[];
+    apps?: FirstDollarApp[];
+    graphql?: GraphqlResolver;
+  };
   /** First Orion keys; `refreshUnsupported` makes `/v1/auth/refresh` answer 404. @default TEST_CREDENTIALS.firstOrion */
   firstOrion?: { keys?: FirstOrionKey[]; refreshUnsupported?: boolean };
   /** Orange Logic clients. @default TEST_CREDENTIALS.orangeLogic */

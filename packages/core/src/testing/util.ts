@@ -43,7 +43,12 @@ export function json(status: number, body: unknown, headers?: HeadersInit): Resp
 }
 
 /** An OAuth-style error body `{ error, error_description }` (RFC 6749 §5.2 shape). */
-export function oauthError(status: number, error: string, description: string, headers?: HeadersInit): Response {
+export function oauthError(
+  status: number,
+  error: string,
+  description: string,
+  headers?: HeadersInit,
+): Response {
   const h = new Headers(headers);
   h.set('cache-control', 'no-store');
   return json(status, { error, error_description: description }, h);
@@ -51,12 +56,18 @@ export function oauthError(status: number, error: string, description: string, h
 
 /** A 302 redirect with a mutable header list (unlike `Response.redirect`). */
 export function redirect(location: string | URL): Response {
-  return new Response(null, { status: 302, headers: { location: String(location), 'cache-control': 'no-store' } });
+  return new Response(null, {
+    status: 302,
+    headers: { location: String(location), 'cache-control': 'no-store' },
+  });
 }
 
 /** An HTML response. */
 export function html(status: number, body: string): Response {
-  return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+  return new Response(body, {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
 }
 
 /** Escapes text for HTML. */
@@ -89,14 +100,18 @@ export function parseJsonObject(text: string): Parsed<Record<string, unknown>> {
 export function parseForm(text: string): Parsed<Record<string, string>> {
   const fields: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(text)) {
-    if (Object.prototype.hasOwnProperty.call(fields, k)) return { ok: false, reason: `Parameter "${k}" is repeated` };
+    if (Object.prototype.hasOwnProperty.call(fields, k))
+      return { ok: false, reason: `Parameter "${k}" is repeated` };
     fields[k] = v;
   }
   return { ok: true, fields };
 }
 
 /** Parses a JSON or form body by its Content-Type; `undefined` for any other media type. */
-export function parseBody(headers: Headers, text: string): Parsed<Record<string, unknown>> | undefined {
+export function parseBody(
+  headers: Headers,
+  text: string,
+): Parsed<Record<string, unknown>> | undefined {
   const type = mediaType(headers);
   if (type === 'application/json') return parseJsonObject(text);
   if (type === 'application/x-www-form-urlencoded') return parseForm(text);
@@ -121,7 +136,9 @@ export function stringFields<K extends string>(
   fields: Record<string, unknown>,
   required: readonly K[],
   optional: readonly string[] = [],
-): { ok: true; values: Record<K, string> & Record<string, string | undefined> } | { ok: false; reason: string } {
+):
+  | { ok: true; values: Record<K, string> & Record<string, string | undefined> }
+  | { ok: false; reason: string } {
   const values: Record<string, string | undefined> = {};
   for (const name of [...required, ...optional]) {
     const v = fields[name];
@@ -129,7 +146,8 @@ export function stringFields<K extends string>(
     if (typeof v !== 'string') return { ok: false, reason: `"${name}" must be a string` };
     if (v !== '') values[name] = v;
   }
-  for (const name of required) if (values[name] === undefined) return { ok: false, reason: `"${name}" is required` };
+  for (const name of required)
+    if (values[name] === undefined) return { ok: false, reason: `"${name}" is required` };
   return { ok: true, values: values as Record<K, string> & Record<string, string | undefined> };
 }
 
@@ -138,7 +156,10 @@ export function stringFields<K extends string>(
  * valid Basic (e.g. the pair sent unencoded). With `formDecode`, each half is then
  * form-urlencoded-decoded, as RFC 6749 §2.3.1 requires.
  */
-export function decodeBasic(header: string | null, formDecode = false): { id: string; secret: string } | undefined {
+export function decodeBasic(
+  header: string | null,
+  formDecode = false,
+): { id: string; secret: string } | undefined {
   const m = /^basic +([A-Za-z0-9+/]+={0,2})$/i.exec((header ?? '').trim());
   if (!m) return undefined;
   let raw: string;
@@ -205,7 +226,10 @@ function supported(coding: Coding): boolean {
 }
 
 /** The coding to answer with: `wanted` (or, for `true`, the first of br, gzip, deflate) among those `Accept-Encoding` allows. */
-export function chooseCoding(acceptEncoding: string | null, wanted: boolean | Coding): Coding | undefined {
+export function chooseCoding(
+  acceptEncoding: string | null,
+  wanted: boolean | Coding,
+): Coding | undefined {
   const accepted = new Map<string, number>();
   for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
     const [name, ...params] = part.split(';').map((x) => x.trim());
@@ -213,15 +237,21 @@ export function chooseCoding(acceptEncoding: string | null, wanted: boolean | Co
     const q = params.find((p) => p.startsWith('q='));
     accepted.set(name, q ? Number(q.slice(2)) : 1);
   }
-  const ok = (c: Coding) => (accepted.get(c) ?? (accepted.has('*') ? accepted.get('*')! : 0)) > 0 && supported(c);
-  const order: Coding[] = wanted === true ? ['br', 'gzip', 'deflate'] : wanted === false ? [] : [wanted];
+  const ok = (c: Coding) =>
+    (accepted.get(c) ?? (accepted.has('*') ? accepted.get('*')! : 0)) > 0 && supported(c);
+  const order: Coding[] =
+    wanted === true ? ['br', 'gzip', 'deflate'] : wanted === false ? [] : [wanted];
   return order.find(ok);
 }
 
 /** The same answer with its body encoded in `coding` (`Content-Encoding`, `Content-Length` of the encoded bytes, `Vary`). */
 export async function encodeResponse(res: Response, coding: Coding): Promise<Response> {
   if (res.body === null || res.headers.has('content-encoding')) return res;
-  const bytes = new Uint8Array(await new Response(res.body.pipeThrough(new CompressionStream(FORMATS[coding] as CompressionFormat))).arrayBuffer());
+  const bytes = new Uint8Array(
+    await new Response(
+      res.body.pipeThrough(new CompressionStream(FORMATS[coding] as CompressionFormat)),
+    ).arrayBuffer(),
+  );
   const headers = new Headers(res.headers);
   headers.set('content-encoding', coding);
   headers.set('content-length', String(bytes.byteLength));
@@ -237,7 +267,11 @@ export function decodeLikeFetch(res: Response): Response {
   const coding = res.headers.get('content-encoding')?.trim().toLowerCase() as Coding | undefined;
   if (res.body === null || coding === undefined || !(coding in FORMATS)) return res;
   const body = res.body.pipeThrough(new DecompressionStream(FORMATS[coding] as CompressionFormat));
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** A 401 (or `status`) that quotes the `Authorization` header it refused, raw and encoded, in its body and headers. */
@@ -249,8 +283,16 @@ export function echoAuthorization(headers: Headers, status = 401): Response {
     {
       error: 'invalid_token',
       error_description: `Refused Authorization: ${value}`,
-      debug: { authorization: value, url_encoded: encodeURIComponent(value), base64, token_in_url: `https://api.example/?access_token=${encodeURIComponent(value.replace(/^\S+ /, ''))}` },
+      debug: {
+        authorization: value,
+        url_encoded: encodeURIComponent(value),
+        base64,
+        token_in_url: `https://api.example/?access_token=${encodeURIComponent(value.replace(/^\S+ /, ''))}`,
+      },
     },
-    { 'www-authenticate': `Bearer error="invalid_token", error_description="refused ${value}"`, 'x-echo-authorization': value },
+    {
+      'www-authenticate': `Bearer error="invalid_token", error_description="refused ${value}"`,
+      'x-echo-authorization': value,
+    },
   );
 }

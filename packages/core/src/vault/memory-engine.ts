@@ -23,7 +23,11 @@ export function memoryEngine(): SharedEngine {
     return item;
   };
   const put = (key: string, value: string, ttlMs: number | undefined) =>
-    void map.set(key, { value, version: ++versions, until: ttlMs === undefined ? undefined : Date.now() + ttlMs });
+    void map.set(key, {
+      value,
+      version: ++versions,
+      until: ttlMs === undefined ? undefined : Date.now() + ttlMs,
+    });
   return {
     async read(key) {
       const item = live(key);
@@ -34,7 +38,11 @@ export function memoryEngine(): SharedEngine {
     },
     async swap(key, version, value, ttlMs) {
       const item = live(key);
-      if ((version === undefined && item) || (version !== undefined && String(item?.version) !== version)) return false;
+      if (
+        (version === undefined && item) ||
+        (version !== undefined && String(item?.version) !== version)
+      )
+        return false;
       put(key, value, ttlMs);
       return true;
     },

@@ -38,7 +38,8 @@ export type ConnectionState = 'active' | 'refresh_failing' | 'needs_reauthorizat
  * if (connection.reason === ('consent_revoked' satisfies ReauthorizationReason)) await emailUser(connection.id);
  * ```
  */
-export type ReauthorizationReason = 'consent_revoked' | 'refresh_token_expired' | 'refresh_refused' | 'refresh_failing';
+export type ReauthorizationReason =
+  'consent_revoked' | 'refresh_token_expired' | 'refresh_refused' | 'refresh_failing';
 
 /**
  * What the vault knows about one connection, token-free: safe to log, list and show.
@@ -59,7 +60,12 @@ export interface Connection {
   /** Where to send the user to consent again, when the vendor said (First Dollar). */
   consentUrl?: string;
   /** Set when `state` is `refresh_failing` (and kept, for the record, when failures ended it). */
-  failure?: { attempts: number; errorCode: GrantkitErrorCode; since: number; nextAttemptAt: number };
+  failure?: {
+    attempts: number;
+    errorCode: GrantkitErrorCode;
+    since: number;
+    nextAttemptAt: number;
+  };
   createdAt: number;
   /** When tokens were last filed by `put` (a login). */
   authorizedAt: number;
@@ -107,7 +113,10 @@ export type VaultEvent = {
  * const vault = createVault({ engine: redisEngine(redis), secret: process.env.TOKEN_SECRET!, adapter, failingDays: 3 });
  * ```
  */
-export interface VaultOptions extends Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'onTokens' | 'signal'>, Omit<SharedStoreOptions, 'prefix'> {
+export interface VaultOptions
+  extends
+    Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'onTokens' | 'signal'>,
+    Omit<SharedStoreOptions, 'prefix'> {
   /** Where connections live: `redisEngine(redis)`, `denoKvEngine(kv)`, `memoryEngine()` or your own. */
   engine: SharedEngine;
   /** Prefix of every key the vault writes; give each vault (adapter, tenant) its own. @default `grantkit:vault:${adapter.id}:` */
@@ -211,7 +220,12 @@ interface Meta {
   authorizedAt: number;
   reason?: ReauthorizationReason;
   consentUrl?: string;
-  failure?: { attempts: number; errorCode: GrantkitErrorCode; since: number; nextAttemptAt: number };
+  failure?: {
+    attempts: number;
+    errorCode: GrantkitErrorCode;
+    since: number;
+    nextAttemptAt: number;
+  };
   lastUsed?: number;
   lastRefreshed?: number;
   accessExpiresAt?: number;
@@ -220,11 +234,13 @@ interface Meta {
 
 const ID = /^[\x21-\x7e]{1,200}$/;
 const checkId = (id: string) => {
-  if (typeof id !== 'string' || !ID.test(id)) throw new ConfigurationError('A connection id is 1 to 200 visible ASCII characters');
+  if (typeof id !== 'string' || !ID.test(id))
+    throw new ConfigurationError('A connection id is 1 to 200 visible ASCII characters');
 };
 
 const isTokenSet = (value: unknown): value is TokenSet =>
-  typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
+  typeof (value as TokenSet | null)?.accessToken === 'string' &&
+  typeof (value as TokenSet).expiresAt === 'number';
 
 /** Thrown inside the locked callback of a delete, to stop the renewal after capturing the newest set. */
 const DELETING = Symbol('deleting');
@@ -251,23 +267,45 @@ const DELETING = Symbol('deleting');
  */
 export function createVault(options: VaultOptions): Vault {
   const { engine, adapter } = options;
-  if (typeof engine?.read !== 'function' || typeof engine.swap !== 'function' || typeof engine.lock !== 'function') {
-    throw new ConfigurationError('createVault needs a SharedEngine (redisEngine, denoKvEngine, memoryEngine…)');
+  if (
+    typeof engine?.read !== 'function' ||
+    typeof engine.swap !== 'function' ||
+    typeof engine.lock !== 'function'
+  ) {
+    throw new ConfigurationError(
+      'createVault needs a SharedEngine (redisEngine, denoKvEngine, memoryEngine…)',
+    );
   }
-  if (typeof adapter?.buildRequest !== 'function') throw new ConfigurationError('createVault needs an adapter');
+  if (typeof adapter?.buildRequest !== 'function')
+    throw new ConfigurationError('createVault needs an adapter');
   const prefix = options.prefix ?? `grantkit:vault:${adapter.id}:`;
   const now = options.now ?? Date.now;
   const cooldown = (options.cooldown ?? 300) * 1000;
   const maxCooldown = (options.maxCooldown ?? 21_600) * 1000;
   const failingFor = (options.failingDays ?? 3) * DAY;
   if (!(cooldown > 0) || !(maxCooldown >= cooldown) || !(failingFor > 0)) {
-    throw new ConfigurationError('cooldown must be positive, maxCooldown at least cooldown, failingDays positive');
+    throw new ConfigurationError(
+      'cooldown must be positive, maxCooldown at least cooldown, failingDays positive',
+    );
   }
   const sharedOptions: SharedStoreOptions = { secret: options.secret, prefix: `${prefix}t:` };
-  for (const k of ['storeTimeout', 'lockTtl', 'waitTimeout', 'clockSkew'] as const) if (options[k] !== undefined) sharedOptions[k] = options[k];
+  for (const k of ['storeTimeout', 'lockTtl', 'waitTimeout', 'clockSkew'] as const)
+    if (options[k] !== undefined) sharedOptions[k] = options[k];
   const shared = createSharedStore(engine, sharedOptions);
   const sealer = createSealer(options.secret);
-  const { engine: _e, secret: _s, prefix: _p, cooldown: _c, maxCooldown: _m, failingDays: _f, onEvent: _o, storeTimeout: _st, lockTtl: _l, waitTimeout: _w, ...clientOptions } = options;
+  const {
+    engine: _e,
+    secret: _s,
+    prefix: _p,
+    cooldown: _c,
+    maxCooldown: _m,
+    failingDays: _f,
+    onEvent: _o,
+    storeTimeout: _st,
+    lockTtl: _l,
+    waitTimeout: _w,
+    ...clientOptions
+  } = options;
   const vendor = vendorRefresh(clientOptions);
   const metaKey = (id: string) => `${prefix}m:${id}`;
   const indexKey = `${prefix}index`;
@@ -281,11 +319,19 @@ export function createVault(options: VaultOptions): Vault {
       return await Promise.race([
         call(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new GrantkitError('store_unavailable', 'The vault store did not answer in time')), timeout);
+          timer = setTimeout(
+            () =>
+              reject(
+                new GrantkitError('store_unavailable', 'The vault store did not answer in time'),
+              ),
+            timeout,
+          );
         }),
       ]);
     } catch (error) {
-      throw isGrantkitError(error, 'store_unavailable') ? error : new GrantkitError('store_unavailable', 'The vault store failed', { cause: error });
+      throw isGrantkitError(error, 'store_unavailable')
+        ? error
+        : new GrantkitError('store_unavailable', 'The vault store failed', { cause: error });
     } finally {
       clearTimeout(timer);
     }
@@ -299,7 +345,9 @@ export function createVault(options: VaultOptions): Vault {
     }
   };
 
-  const readMeta = async (id: string): Promise<{ meta: Meta | undefined; version: string | undefined }> => {
+  const readMeta = async (
+    id: string,
+  ): Promise<{ meta: Meta | undefined; version: string | undefined }> => {
     const raw = await guard(() => engine.read(metaKey(id)));
     if (!raw) return { meta: undefined, version: undefined };
     const meta = (await sealer.open(metaKey(id), raw.value)) as Meta | undefined;
@@ -331,7 +379,10 @@ export function createVault(options: VaultOptions): Vault {
       }
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
     }
-    throw new GrantkitError('store_unavailable', 'The connection record kept changing under concurrent writes');
+    throw new GrantkitError(
+      'store_unavailable',
+      'The connection record kept changing under concurrent writes',
+    );
   };
 
   const readIndex = async (): Promise<{ ids: string[]; version: string | undefined }> => {
@@ -348,23 +399,39 @@ export function createVault(options: VaultOptions): Vault {
       const has = ids.includes(id);
       if (has === add) return;
       const next = add ? [...ids, id].sort() : ids.filter((x) => x !== id);
-      if (await guard(async () => engine.swap(indexKey, version, await sealer.seal(indexKey, next), undefined))) return;
+      if (
+        await guard(async () =>
+          engine.swap(indexKey, version, await sealer.seal(indexKey, next), undefined),
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * Math.min(attempt + 1, 10)));
     }
-    throw new GrantkitError('store_unavailable', 'The connection index kept changing under concurrent writes');
+    throw new GrantkitError(
+      'store_unavailable',
+      'The connection index kept changing under concurrent writes',
+    );
   };
 
   const toConnection = (id: string, meta: Meta): Connection => {
     const c: Connection = { id, ...meta };
     // Derived: a refresh token past its expiry needs re-authorization even before anyone tried it.
-    if (meta.state !== 'needs_reauthorization' && meta.refreshExpiresAt !== undefined && meta.refreshExpiresAt <= now()) {
+    if (
+      meta.state !== 'needs_reauthorization' &&
+      meta.refreshExpiresAt !== undefined &&
+      meta.refreshExpiresAt <= now()
+    ) {
       c.state = 'needs_reauthorization';
       c.reason = 'refresh_token_expired';
     }
     return c;
   };
 
-  const reauthorize = (id: string, reason: ReauthorizationReason, extra: { errorCode?: GrantkitErrorCode; consentUrl?: string } = {}) =>
+  const reauthorize = (
+    id: string,
+    reason: ReauthorizationReason,
+    extra: { errorCode?: GrantkitErrorCode; consentUrl?: string } = {},
+  ) =>
     update(
       id,
       (meta) => {
@@ -373,7 +440,15 @@ export function createVault(options: VaultOptions): Vault {
         if (extra.consentUrl !== undefined) next.consentUrl = extra.consentUrl;
         return next;
       },
-      (_next, previous) => ({ type: 'connection_state', id, at: now(), from: previous?.state, to: 'needs_reauthorization', reason, ...(extra.errorCode && { errorCode: extra.errorCode }) }),
+      (_next, previous) => ({
+        type: 'connection_state',
+        id,
+        at: now(),
+        from: previous?.state,
+        to: 'needs_reauthorization',
+        reason,
+        ...(extra.errorCode && { errorCode: extra.errorCode }),
+      }),
     );
 
   /** The typed error a connection that needs re-authorization fails with. */
@@ -392,14 +467,20 @@ export function createVault(options: VaultOptions): Vault {
 
   /** Throws when the connection may not call the vendor now: gone, needs re-authorization, cooling down. */
   const gate = async (id: string, meta: Meta | undefined) => {
-    if (!meta) throw new ReauthorizationRequiredError('the connection does not exist (deleted, or never filed)');
+    if (!meta)
+      throw new ReauthorizationRequiredError(
+        'the connection does not exist (deleted, or never filed)',
+      );
     if (meta.state === 'needs_reauthorization') throw blockedError(meta);
     if (meta.refreshExpiresAt !== undefined && meta.refreshExpiresAt <= now()) {
       const next = await reauthorize(id, 'refresh_token_expired');
       throw blockedError(next ?? { ...meta, reason: 'refresh_token_expired' });
     }
     if (meta.state === 'refresh_failing' && meta.failure && now() < meta.failure.nextAttemptAt) {
-      throw new GrantkitError(meta.failure.errorCode, `The connection's renewal failed; it is cooling down until ${new Date(meta.failure.nextAttemptAt).toISOString()}`);
+      throw new GrantkitError(
+        meta.failure.errorCode,
+        `The connection's renewal failed; it is cooling down until ${new Date(meta.failure.nextAttemptAt).toISOString()}`,
+      );
     }
   };
 
@@ -408,10 +489,16 @@ export function createVault(options: VaultOptions): Vault {
     const code: GrantkitErrorCode = isGrantkitError(error) ? error.code : 'invalid_response';
     if (code === 'consent_required') {
       const url = (error as { consentUrl?: unknown }).consentUrl;
-      await reauthorize(id, 'consent_revoked', { errorCode: code, ...(typeof url === 'string' && { consentUrl: url }) });
+      await reauthorize(id, 'consent_revoked', {
+        errorCode: code,
+        ...(typeof url === 'string' && { consentUrl: url }),
+      });
       return;
     }
-    if (code === 'reauthorization_required' || (code === 'oauth_error' && (error as { error?: string }).error === 'invalid_grant')) {
+    if (
+      code === 'reauthorization_required' ||
+      (code === 'oauth_error' && (error as { error?: string }).error === 'invalid_grant')
+    ) {
       await reauthorize(id, 'refresh_refused', { errorCode: code });
       return;
     }
@@ -426,12 +513,31 @@ export function createVault(options: VaultOptions): Vault {
         const wait = Math.min(cooldown * 2 ** Math.min(attempts - 1, 30), maxCooldown);
         const failure = { attempts, errorCode: code, since, nextAttemptAt: at + wait };
         exhausted = at - since >= failingFor;
-        return exhausted ? { ...meta, state: 'needs_reauthorization', reason: 'refresh_failing', failure } : { ...meta, state: 'refresh_failing', failure };
+        return exhausted
+          ? { ...meta, state: 'needs_reauthorization', reason: 'refresh_failing', failure }
+          : { ...meta, state: 'refresh_failing', failure };
       },
       (next, previous) =>
         next.state === 'needs_reauthorization'
-          ? { type: 'connection_state', id, at, from: previous?.state, to: 'needs_reauthorization', reason: 'refresh_failing', errorCode: code }
-          : { type: 'connection_state', id, at, from: previous?.state, to: 'refresh_failing', attempts: next.failure!.attempts, errorCode: code, nextAttemptAt: next.failure!.nextAttemptAt },
+          ? {
+              type: 'connection_state',
+              id,
+              at,
+              from: previous?.state,
+              to: 'needs_reauthorization',
+              reason: 'refresh_failing',
+              errorCode: code,
+            }
+          : {
+              type: 'connection_state',
+              id,
+              at,
+              from: previous?.state,
+              to: 'refresh_failing',
+              attempts: next.failure!.attempts,
+              errorCode: code,
+              nextAttemptAt: next.failure!.nextAttemptAt,
+            },
     );
   };
 
@@ -441,11 +547,22 @@ export function createVault(options: VaultOptions): Vault {
       (meta) => {
         if (!meta) return undefined;
         const { reason: _r, failure: _f, consentUrl: _c, refreshExpiresAt: _x, ...rest } = meta;
-        const next: Meta = { ...rest, state: 'active', lastRefreshed: now(), accessExpiresAt: tokens.expiresAt };
+        const next: Meta = {
+          ...rest,
+          state: 'active',
+          lastRefreshed: now(),
+          accessExpiresAt: tokens.expiresAt,
+        };
         if (tokens.refreshExpiresAt !== undefined) next.refreshExpiresAt = tokens.refreshExpiresAt;
         return next;
       },
-      (_next, previous) => ({ type: 'connection_state', id, at: now(), from: previous?.state, to: 'active' }),
+      (_next, previous) => ({
+        type: 'connection_state',
+        id,
+        at: now(),
+        from: previous?.state,
+        to: 'active',
+      }),
     );
 
   /**
@@ -453,7 +570,11 @@ export function createVault(options: VaultOptions): Vault {
    * traffic for a blocked connection) and again under it, so two processes past one cooldown still
    * make a single vendor call; the outcome is recorded before the lock is released.
    */
-  const renewConnection = async (id: string, base: TokenSet | undefined, signal?: AbortSignal): Promise<TokenSet> => {
+  const renewConnection = async (
+    id: string,
+    base: TokenSet | undefined,
+    signal?: AbortSignal,
+  ): Promise<TokenSet> => {
     await gate(id, (await readMeta(id)).meta);
     return shared.renew(
       id,
@@ -476,7 +597,8 @@ export function createVault(options: VaultOptions): Vault {
 
   const put = async (id: string, tokens: TokenSet) => {
     checkId(id);
-    if (!isTokenSet(tokens)) throw new ConfigurationError('vault.put needs a TokenSet (accessToken, expiresAt)');
+    if (!isTokenSet(tokens))
+      throw new ConfigurationError('vault.put needs a TokenSet (accessToken, expiresAt)');
     const stored = await shared.get(id);
     // A new login replaces whatever is stored, even a set that claims a later expiry.
     if (stored && stored.expiresAt > tokens.expiresAt) await shared.delete(id);
@@ -485,13 +607,24 @@ export function createVault(options: VaultOptions): Vault {
     await update(
       id,
       (meta) => {
-        const next: Meta = { state: 'active', createdAt: meta?.createdAt ?? at, authorizedAt: at, accessExpiresAt: tokens.expiresAt };
+        const next: Meta = {
+          state: 'active',
+          createdAt: meta?.createdAt ?? at,
+          authorizedAt: at,
+          accessExpiresAt: tokens.expiresAt,
+        };
         if (meta?.lastUsed !== undefined) next.lastUsed = meta.lastUsed;
         if (meta?.lastRefreshed !== undefined) next.lastRefreshed = meta.lastRefreshed;
         if (tokens.refreshExpiresAt !== undefined) next.refreshExpiresAt = tokens.refreshExpiresAt;
         return next;
       },
-      (_next, previous) => ({ type: 'connection_state', id, at, from: previous?.state, to: 'active' }),
+      (_next, previous) => ({
+        type: 'connection_state',
+        id,
+        at,
+        from: previous?.state,
+        to: 'active',
+      }),
       true,
     );
     await changeIndex(id, true);
@@ -541,7 +674,9 @@ export function createVault(options: VaultOptions): Vault {
     const { ids } = await readIndex();
     const out: Connection[] = [];
     for (let i = 0; i < ids.length; i += 32) {
-      const batch = await Promise.all(ids.slice(i, i + 32).map(async (id) => ({ id, meta: (await readMeta(id)).meta })));
+      const batch = await Promise.all(
+        ids.slice(i, i + 32).map(async (id) => ({ id, meta: (await readMeta(id)).meta })),
+      );
       for (const { id, meta } of batch) if (meta) out.push(toConnection(id, meta));
     }
     return filter.state === undefined ? out : out.filter((c) => c.state === filter.state);
@@ -569,7 +704,12 @@ export function createVault(options: VaultOptions): Vault {
           { missing: 'end' },
         );
       } catch (error) {
-        if (error !== DELETING && !isGrantkitError(error, 'reauthorization_required') && !isGrantkitError(error, 'consent_required')) throw error;
+        if (
+          error !== DELETING &&
+          !isGrantkitError(error, 'reauthorization_required') &&
+          !isGrantkitError(error, 'consent_required')
+        )
+          throw error;
         base = undefined;
       }
     }
@@ -581,7 +721,15 @@ export function createVault(options: VaultOptions): Vault {
       await revoker.setTokenSet(newest);
       result = await revoker.revoke();
     }
-    if (meta) emit({ type: 'connection_state', id, at: now(), from: meta.state, to: 'deleted', revocation: result.status });
+    if (meta)
+      emit({
+        type: 'connection_state',
+        id,
+        at: now(),
+        from: meta.state,
+        to: 'deleted',
+        revocation: result.status,
+      });
     return result;
   };
 
@@ -590,12 +738,25 @@ export function createVault(options: VaultOptions): Vault {
     const window = (opts.window ?? 7 * 86_400) * 1000;
     const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
     const jitter = Math.max(0, opts.jitter ?? 100);
-    const report: KeepAliveReport = { ran: false, checked: 0, renewed: 0, failed: 0, needsReauthorization: 0, durationMs: 0 };
-    const owner = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const report: KeepAliveReport = {
+      ran: false,
+      checked: 0,
+      renewed: 0,
+      failed: 0,
+      needsReauthorization: 0,
+      durationMs: 0,
+    };
+    const owner = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('');
     const lockTtl = Math.max(options.lockTtl ?? 5000, 5000);
-    if (!(await guard(() => engine.lock(runKey, owner, lockTtl)))) return { ...report, durationMs: Date.now() - started };
+    if (!(await guard(() => engine.lock(runKey, owner, lockTtl))))
+      return { ...report, durationMs: Date.now() - started };
     report.ran = true;
-    const heartbeat = setInterval(() => void guard(() => engine.extend(runKey, owner, lockTtl)).catch(() => {}), Math.floor(lockTtl / 3));
+    const heartbeat = setInterval(
+      () => void guard(() => engine.extend(runKey, owner, lockTtl)).catch(() => {}),
+      Math.floor(lockTtl / 3),
+    );
     try {
       const { ids } = await readIndex();
       let next = 0;
@@ -606,12 +767,14 @@ export function createVault(options: VaultOptions): Vault {
         if (meta.state === 'needs_reauthorization') return; // left alone until the user authorizes again
         const at = now();
         if (meta.refreshExpiresAt !== undefined && meta.refreshExpiresAt <= at) {
-          if ((await reauthorize(id, 'refresh_token_expired'))?.state === 'needs_reauthorization') report.needsReauthorization++;
+          if ((await reauthorize(id, 'refresh_token_expired'))?.state === 'needs_reauthorization')
+            report.needsReauthorization++;
           return;
         }
         if (meta.state === 'refresh_failing') {
           if (meta.failure && at < meta.failure.nextAttemptAt) return;
-        } else if (meta.refreshExpiresAt === undefined || meta.refreshExpiresAt - at > window) return;
+        } else if (meta.refreshExpiresAt === undefined || meta.refreshExpiresAt - at > window)
+          return;
         if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
         const base = await shared.get(id);
         try {
@@ -619,7 +782,8 @@ export function createVault(options: VaultOptions): Vault {
           if (fresh.accessToken !== base?.accessToken) report.renewed++;
         } catch {
           report.failed++;
-          if ((await readMeta(id)).meta?.state === 'needs_reauthorization') report.needsReauthorization++;
+          if ((await readMeta(id)).meta?.state === 'needs_reauthorization')
+            report.needsReauthorization++;
         }
       };
       const worker = async () => {

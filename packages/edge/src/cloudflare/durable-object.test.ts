@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { createTokenClient, firstDollarApp, type TokenSet } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { memorySessionStore } from '../store';
-import { durableObjectCoordinator, sessionRefresher, type DurableObjectStateLike } from './durable-object';
+import {
+  durableObjectCoordinator,
+  sessionRefresher,
+  type DurableObjectStateLike,
+} from './durable-object';
 
 const app = TEST_CREDENTIALS.firstDollarApp;
 const BASE = 'https://api.dev.firstdollar.com';
@@ -15,7 +19,11 @@ function setup(options: { failDelete?: boolean } = {}) {
   const adapter = firstDollarApp({ ...app, apiBaseUrl: BASE });
   const sessions = memorySessionStore();
   const writes: string[] = [];
-  const store = { ...sessions, set: async (sid: string, tokens: TokenSet, ttl: number) => void (writes.push(tokens.accessToken), await sessions.set(sid, tokens, ttl)) };
+  const store = {
+    ...sessions,
+    set: async (sid: string, tokens: TokenSet, ttl: number) =>
+      void (writes.push(tokens.accessToken), await sessions.set(sid, tokens, ttl)),
+  };
   const data = new Map<string, unknown>();
   const state: DurableObjectStateLike = {
     storage: {
@@ -30,7 +38,10 @@ function setup(options: { failDelete?: boolean } = {}) {
   const Refresher = sessionRefresher(() => ({ adapter, fetch: emu.fetch, sessions: store }));
   const object = new Refresher(state, {});
   // One object for every session id here: each test uses one session.
-  const coordinator = durableObjectCoordinator({ idFromName: (name) => name, get: () => ({ fetch: (url, init) => object.fetch(new Request(url, init)) }) });
+  const coordinator = durableObjectCoordinator({
+    idFromName: (name) => name,
+    get: () => ({ fetch: (url, init) => object.fetch(new Request(url, init)) }),
+  });
   const login = async () => {
     const client = createTokenClient({ adapter, fetch: emu.fetch });
     return client.exchangeCode(emu.issueCode('firstDollar', app.appId));
@@ -38,7 +49,8 @@ function setup(options: { failDelete?: boolean } = {}) {
   return { emu, coordinator, login, writes, data, sessions };
 }
 
-const refreshes = (emu: ReturnType<typeof createVendorEmulator>) => emu.count({ grant: 'refresh_token' });
+const refreshes = (emu: ReturnType<typeof createVendorEmulator>) =>
+  emu.count({ grant: 'refresh_token' });
 
 describe('sessionRefresher + durableObjectCoordinator', () => {
   it('50 concurrent callers with the same rejected token: 1 refresh, the store written once by the object', async () => {
@@ -73,7 +85,9 @@ describe('sessionRefresher + durableObjectCoordinator', () => {
     expect(writes).toEqual([]);
     expect(await sessions.get('s1')).toBeUndefined();
     const other = await login();
-    await expect(coordinator.renew('s1', other)).rejects.toMatchObject({ code: 'reauthorization_required' });
+    await expect(coordinator.renew('s1', other)).rejects.toMatchObject({
+      code: 'reauthorization_required',
+    });
     expect(refreshes(emu)).toBe(1); // the one that was in flight, whose answer was dropped
   });
 

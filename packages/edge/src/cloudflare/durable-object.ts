@@ -91,7 +91,15 @@ const REFRESHER_RULES = /* @__PURE__ */ (() => {
   const { storage: _s, key: _k, renew: _r, signal: _g, ...client } = tokenClientRules;
   return {
     ...client,
-    sessions: optionRules.where((v) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), 'a SessionStore (get, set, delete)'),
+    sessions: optionRules.where(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['get', 'set', 'delete'].every(
+          (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+        ),
+      'a SessionStore (get, set, delete)',
+    ),
     sessionMaxAge: optionRules.positive('seconds'),
   } satisfies Record<keyof RefresherOptions, OptionRule>;
 })();
@@ -100,7 +108,8 @@ const ORIGIN = 'https://grantkit.refresher';
 const KEY = 'tokens';
 const ENDED = 'ended'; // set at logout: the session never comes back, whoever asks
 const isTokenSet = (value: unknown): value is TokenSet =>
-  typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
+  typeof (value as TokenSet | null)?.accessToken === 'string' &&
+  typeof (value as TokenSet).expiresAt === 'number';
 
 /**
  * The Durable Object class that serialises a session's refreshes: one object per session id holds the
@@ -117,8 +126,13 @@ const isTokenSet = (value: unknown): value is TokenSet =>
  * }));
  * ```
  */
-export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions): SessionRefresherClass<Env> {
-  if (typeof configure !== 'function') throw new ConfigurationError('sessionRefresher: "configure" must be a function (env) => RefresherOptions');
+export function sessionRefresher<Env>(
+  configure: (env: Env) => RefresherOptions,
+): SessionRefresherClass<Env> {
+  if (typeof configure !== 'function')
+    throw new ConfigurationError(
+      'sessionRefresher: "configure" must be a function (env) => RefresherOptions',
+    );
   return class SessionRefresher {
     readonly #state: DurableObjectStateLike;
     readonly #env: Env;
@@ -152,12 +166,16 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
         },
         set: async (_key, value) => {
           // A logout that arrived while the vendor was answering wins: the renewal is dropped.
-          if (await this.#ended()) throw new ReauthorizationRequiredError('the session has ended (logout)');
+          if (await this.#ended())
+            throw new ReauthorizationRequiredError('the session has ended (logout)');
           await storage.put(KEY, value);
           await storage.setAlarm?.(Date.now() + this.#maxAge * 1000);
           // Best effort: a failed write leaves the store stale, and isolates holding the stale set
           // are answered the replacement from here.
-          if (this.#sessions && this.#sid && value.accessToken !== this.#adopted) await this.#sessions.set(this.#sid, value, sessionTtl(value, this.#maxAge)).catch(() => {});
+          if (this.#sessions && this.#sid && value.accessToken !== this.#adopted)
+            await this.#sessions
+              .set(this.#sid, value, sessionTtl(value, this.#maxAge))
+              .catch(() => {});
         },
         delete: async () => void (await storage.delete(KEY)),
       };
@@ -176,7 +194,10 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
       this.#busy++;
       try {
         if (request.method !== 'POST' || (pathname !== '/renew' && pathname !== '/forget')) {
-          return Response.json({ error: { code: 'config_invalid', message: 'Unknown refresher call' } }, { status: 404 });
+          return Response.json(
+            { error: { code: 'config_invalid', message: 'Unknown refresher call' } },
+            { status: 404 },
+          );
         }
         if (pathname === '/forget') {
           await this.#state.storage.put(ENDED, true);
@@ -184,13 +205,23 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
           await this.#state.storage.setAlarm?.(Date.now() + this.#maxAge * 1000);
           return Response.json({ ok: true });
         }
-        const body = (await request.json().catch(() => undefined)) as { sid?: unknown; tokens?: unknown } | undefined;
+        const body = (await request.json().catch(() => undefined)) as
+          { sid?: unknown; tokens?: unknown } | undefined;
         const caller = body?.tokens;
         if (!isTokenSet(caller) || typeof body?.sid !== 'string') {
-          return Response.json({ error: { code: 'config_invalid', message: 'A session id and a token set are required' } }, { status: 400 });
+          return Response.json(
+            {
+              error: {
+                code: 'config_invalid',
+                message: 'A session id and a token set are required',
+              },
+            },
+            { status: 400 },
+          );
         }
         this.#sid = body.sid;
-        if (await this.#ended()) throw new ReauthorizationRequiredError('the session has ended (logout)');
+        if (await this.#ended())
+          throw new ReauthorizationRequiredError('the session has ended (logout)');
         // Adopt the caller's tokens on first contact only (once, however many callers arrive together):
         // once this object holds a set, every renewal went through it, so what else a caller holds is older.
         await (this.#seeding ??= (async () => {
@@ -239,31 +270,52 @@ export function sessionRefresher<Env>(configure: (env: Env) => RefresherOptions)
  * });
  * ```
  */
-export function durableObjectCoordinator(namespace: DurableObjectNamespaceLike): RefreshCoordinator {
+export function durableObjectCoordinator(
+  namespace: DurableObjectNamespaceLike,
+): RefreshCoordinator {
   if (typeof namespace?.get !== 'function' || typeof namespace.idFromName !== 'function') {
-    throw new ConfigurationError('durableObjectCoordinator: "namespace" must be a Durable Object namespace binding (get, idFromName), such as env.REFRESHER');
+    throw new ConfigurationError(
+      'durableObjectCoordinator: "namespace" must be a Durable Object namespace binding (get, idFromName), such as env.REFRESHER',
+    );
   }
   type Answer = { tokens?: unknown; stored?: unknown; error?: GrantkitErrorJSON };
-  const call = async (sid: string, path: string, body: unknown, signal?: AbortSignal): Promise<Answer> => {
+  const call = async (
+    sid: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<Answer> => {
     const stub = namespace.get(namespace.idFromName(sid) as never);
-    const init: RequestInit = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    };
     if (signal) init.signal = signal;
     let response: Response;
     try {
       response = await stub.fetch(`${ORIGIN}${path}`, init);
     } catch {
-      if (signal?.aborted) throw new GrantkitError('timeout', 'The session refresher did not answer in time');
+      if (signal?.aborted)
+        throw new GrantkitError('timeout', 'The session refresher did not answer in time');
       throw new GrantkitError('network_error', 'The session refresher could not be reached');
     }
     const answer = (await response.json().catch(() => undefined)) as Answer | undefined;
-    if (!answer) throw new GrantkitError('invalid_response', `The session refresher answered ${response.status} without JSON`);
+    if (!answer)
+      throw new GrantkitError(
+        'invalid_response',
+        `The session refresher answered ${response.status} without JSON`,
+      );
     return answer;
   };
   return {
     async renew(sid, tokens, signal) {
       const answer = await call(sid, '/renew', { sid, tokens }, signal);
-      if (isTokenSet(answer.tokens)) return { tokens: answer.tokens, stored: answer.stored === true };
-      throw answer.error ? errorFromJSON(answer.error) : new GrantkitError('invalid_response', 'The session refresher answered no tokens');
+      if (isTokenSet(answer.tokens))
+        return { tokens: answer.tokens, stored: answer.stored === true };
+      throw answer.error
+        ? errorFromJSON(answer.error)
+        : new GrantkitError('invalid_response', 'The session refresher answered no tokens');
     },
     async forget(sid) {
       const answer = await call(sid, '/forget', {});

@@ -20,7 +20,10 @@ async function namespace() {
 }
 async function tokens() {
   const emu = createVendorEmulator();
-  const client = createTokenClient({ adapter: firstDollarApp({ ...app, apiBaseUrl: 'https://api.dev.firstdollar.com' }), fetch: emu.fetch });
+  const client = createTokenClient({
+    adapter: firstDollarApp({ ...app, apiBaseUrl: 'https://api.dev.firstdollar.com' }),
+    fetch: emu.fetch,
+  });
   return client.exchangeCode(emu.issueCode('firstDollar', app.appId));
 }
 
@@ -37,8 +40,14 @@ describe('Workers KV sealed at rest', () => {
     expect(await store.get('s1')).toEqual(set);
     await data.set('grantkit:session:s2', raw); // moved to another session id: does not open
     expect(await store.get('s2')).toBeUndefined();
-    expect(await kvSessionStore(kv, { secret: 'another-kv-secret-0123456789abcdefghij' }).get('s1')).toBeUndefined();
-    expect(await kvSessionStore(kv, { secret: ['rotated-kv-secret-0123456789abcdefghij', SECRET] }).get('s1')).toEqual(set);
+    expect(
+      await kvSessionStore(kv, { secret: 'another-kv-secret-0123456789abcdefghij' }).get('s1'),
+    ).toBeUndefined();
+    expect(
+      await kvSessionStore(kv, { secret: ['rotated-kv-secret-0123456789abcdefghij', SECRET] }).get(
+        's1',
+      ),
+    ).toEqual(set);
     expect(() => kvSessionStore(kv, {} as never)).toThrow(/"secret" is required/); // no store writes tokens in clear
   });
 

@@ -38,15 +38,23 @@ export interface KVStoreOptions {
 const ttl = (seconds: number) => ({ expirationTtl: Math.max(60, Math.ceil(seconds)) });
 
 const isTokenSet = (value: unknown): value is TokenSet =>
-  typeof (value as TokenSet | null)?.accessToken === 'string' && typeof (value as TokenSet).expiresAt === 'number';
+  typeof (value as TokenSet | null)?.accessToken === 'string' &&
+  typeof (value as TokenSet).expiresAt === 'number';
 
 /** What each option of {@link KVStoreOptions} may hold (with `prefix` for the session store). */
 const RULES = /* @__PURE__ */ (() => ({
-  secret: { ...sharedStoreRules.secret, allowed: `${sharedStoreRules.secret.allowed}: values are sealed at rest (the handler's secret will do)` },
+  secret: {
+    ...sharedStoreRules.secret,
+    allowed: `${sharedStoreRules.secret.allowed}: values are sealed at rest (the handler's secret will do)`,
+  },
 }))() satisfies Record<keyof KVStoreOptions, OptionRule>;
 const SESSION_RULES = /* @__PURE__ */ (() => ({ ...RULES, prefix: sharedStoreRules.prefix }))();
 
-function codec(options: KVStoreOptions, factory: string, rules: Readonly<Record<string, OptionRule>> = RULES) {
+function codec(
+  options: KVStoreOptions,
+  factory: string,
+  rules: Readonly<Record<string, OptionRule>> = RULES,
+) {
   // No options at all: say what is missing, as for `{}`.
   checkOptions(factory, options ?? {}, rules);
   const sealer: Sealer = createSealer(options.secret);
@@ -56,7 +64,9 @@ function codec(options: KVStoreOptions, factory: string, rules: Readonly<Record<
       if (!text) return undefined;
       try {
         // Sealed values open only with the secret; an unsealed (legacy) value is plain JSON.
-        const value = text.startsWith(SEALED_PREFIX) ? ((await sealer.open(key, text)) as { t?: unknown } | undefined)?.t : JSON.parse(text);
+        const value = text.startsWith(SEALED_PREFIX)
+          ? ((await sealer.open(key, text)) as { t?: unknown } | undefined)?.t
+          : JSON.parse(text);
         return isTokenSet(value) ? value : undefined;
       } catch {
         return undefined;
@@ -82,7 +92,11 @@ export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions): To
     get: (key) => read(kv, key),
     async set(key, value) {
       const until = value.refreshExpiresAt ?? (value.refreshToken ? undefined : value.expiresAt);
-      await kv.put(key, await write(key, value), until === undefined ? undefined : ttl((until - Date.now()) / 1000));
+      await kv.put(
+        key,
+        await write(key, value),
+        until === undefined ? undefined : ttl((until - Date.now()) / 1000),
+      );
     },
     delete: (key) => kv.delete(key),
   };
@@ -100,12 +114,16 @@ export function kvTokenStorage(kv: KVNamespaceLike, options: KVStoreOptions): To
  * const auth = createAuthHandler({ adapter, secret: env.SESSION_SECRET, sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }) });
  * ```
  */
-export function kvSessionStore(kv: KVNamespaceLike, options: KVStoreOptions & { prefix?: string }): SessionStore {
+export function kvSessionStore(
+  kv: KVNamespaceLike,
+  options: KVStoreOptions & { prefix?: string },
+): SessionStore {
   const { read, write } = codec(options, 'kvSessionStore', SESSION_RULES);
   const prefix = options.prefix ?? 'grantkit:session:';
   return {
     get: (sid) => read(kv, prefix + sid),
-    set: async (sid, tokens, seconds) => kv.put(prefix + sid, await write(prefix + sid, tokens), ttl(seconds)),
+    set: async (sid, tokens, seconds) =>
+      kv.put(prefix + sid, await write(prefix + sid, tokens), ttl(seconds)),
     delete: (sid) => kv.delete(prefix + sid),
   };
 }

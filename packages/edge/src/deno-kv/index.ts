@@ -19,9 +19,19 @@
  *
  * @module
  */
-import { denoKvShared, denoKvSharedRules, type DenoKvLike, type DenoKvSharedOptions } from '@grantkit/core/deno-kv';
+import {
+  denoKvShared,
+  denoKvSharedRules,
+  type DenoKvLike,
+  type DenoKvSharedOptions,
+} from '@grantkit/core/deno-kv';
 import { checkOptions } from '@grantkit/core';
-import { COORDINATOR_RULES, sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
+import {
+  COORDINATOR_RULES,
+  sharedCoordinator,
+  sharedSessionStore,
+  type SharedCoordinatorOptions,
+} from '../shared';
 import type { RefreshCoordinator, SessionStore } from '../store';
 
 /**
@@ -61,7 +71,10 @@ export type DenoKvCoordinatorOptions = DenoKvSessionStoreOptions & SharedCoordin
  * const auth = createAuthHandler({ adapter, secret, sessions: denoKvSessionStore(kv, { secret }), coordinator: denoKvCoordinator(kv, { secret, adapter }) });
  * ```
  */
-export function denoKvSessionStore(kv: DenoKvLike, options: DenoKvSessionStoreOptions): SessionStore {
+export function denoKvSessionStore(
+  kv: DenoKvLike,
+  options: DenoKvSessionStoreOptions,
+): SessionStore {
   checkOptions('denoKvSessionStore', options, denoKvSharedRules);
   const { prefix, ...shared } = options;
   return sharedSessionStore(denoKvShared(kv, shared), prefix === undefined ? {} : { prefix });
@@ -79,16 +92,23 @@ export function denoKvSessionStore(kv: DenoKvLike, options: DenoKvSessionStoreOp
  * const coordinator = denoKvCoordinator(kv, { secret: Deno.env.get('SESSION_SECRET')!, adapter: firstDollarApp({ appId, clientId, clientSecret }) });
  * ```
  */
-export function denoKvCoordinator(kv: DenoKvLike, options: DenoKvCoordinatorOptions): RefreshCoordinator {
+export function denoKvCoordinator(
+  kv: DenoKvLike,
+  options: DenoKvCoordinatorOptions,
+): RefreshCoordinator {
   checkOptions('denoKvCoordinator', options, { ...COORDINATOR_RULES, ...denoKvSharedRules });
-  const { secret, storeTimeout, lockTtl, waitTimeout, clockSkew, prefix, kvPrefix, ...client } = options;
+  const { secret, storeTimeout, lockTtl, waitTimeout, clockSkew, prefix, kvPrefix, ...client } =
+    options;
   const shared: DenoKvSharedOptions = { secret };
   if (storeTimeout !== undefined) shared.storeTimeout = storeTimeout;
   if (lockTtl !== undefined) shared.lockTtl = lockTtl;
   if (waitTimeout !== undefined) shared.waitTimeout = waitTimeout;
   if (clockSkew !== undefined) shared.clockSkew = clockSkew;
   if (kvPrefix !== undefined) shared.kvPrefix = kvPrefix;
-  return sharedCoordinator(denoKvShared(kv, shared), prefix === undefined ? client : { ...client, prefix });
+  return sharedCoordinator(
+    denoKvShared(kv, shared),
+    prefix === undefined ? client : { ...client, prefix },
+  );
 }
 
 export type { DenoKvLike, SharedCoordinatorOptions };

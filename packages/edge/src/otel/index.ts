@@ -17,11 +17,29 @@
  */
 import { eventTelemetry, type EventHandler, type ScopeEnds, type Telemetry } from '@grantkit/core';
 import { otelEvents, serverAttributes, type OtelTelemetryOptions } from '@grantkit/core/otel';
-import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import type { EdgeEvent, EdgeScope } from '../telemetry';
 
 /** The methods the HTTP semantic conventions name; any other is `_OTHER`. */
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
 const methodOf = (method: string) => (METHODS.has(method) ? method : '_OTHER');
 
 /**
@@ -50,11 +68,16 @@ export function otelEdgeTelemetry(options: OtelTelemetryOptions = {}): Telemetry
  * const telemetry = eventTelemetry<EdgeScope>(Object.assign((e: EdgeEvent) => { otel(e); console.log(JSON.stringify(e)); }, { within: otel.within }));
  * ```
  */
-export function otelEdgeEvents(options: OtelTelemetryOptions = {}): EventHandler<EdgeEvent> & { within<T>(event: EdgeEvent, run: () => T): T } {
+export function otelEdgeEvents(
+  options: OtelTelemetryOptions = {},
+): EventHandler<EdgeEvent> & { within<T>(event: EdgeEvent, run: () => T): T } {
   const tracer = options.tracer ?? trace.getTracer('@grantkit/edge');
   const meter = options.meter ?? metrics.getMeter('@grantkit/edge');
   const tokens = otelEvents({ tracer, meter });
-  const proxyDuration = meter.createHistogram('grantkit.proxy.duration', { unit: 's', description: 'Duration of proxied upstream requests (a renewal and retry after a 401 included)' });
+  const proxyDuration = meter.createHistogram('grantkit.proxy.duration', {
+    unit: 's',
+    description: 'Duration of proxied upstream requests (a renewal and retry after a 401 included)',
+  });
   const spans = new WeakMap<object, Span>();
 
   const end = (event: ScopeEnds<EdgeScope>, attributes: Attributes, failed: boolean) => {
@@ -62,7 +85,8 @@ export function otelEdgeEvents(options: OtelTelemetryOptions = {}): EventHandler
     if (!span) return;
     spans.delete(event.start);
     span.setAttributes(attributes);
-    if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: String(attributes['error.type']) });
+    if (failed)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(attributes['error.type']) });
     span.end();
   };
 
@@ -71,13 +95,35 @@ export function otelEdgeEvents(options: OtelTelemetryOptions = {}): EventHandler
       case 'route.start':
         spans.set(
           event,
-          tracer.startSpan(`${methodOf(event.method)} ${event.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': methodOf(event.method), 'http.route': event.path, 'url.path': event.path } }, context.active()),
+          tracer.startSpan(
+            `${methodOf(event.method)} ${event.path}`,
+            {
+              kind: SpanKind.SERVER,
+              attributes: {
+                'http.request.method': methodOf(event.method),
+                'http.route': event.path,
+                'url.path': event.path,
+              },
+            },
+            context.active(),
+          ),
         );
         break;
       case 'proxy.start':
         spans.set(
           event,
-          tracer.startSpan('grantkit.proxy', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': methodOf(event.method), 'url.path': event.path, ...serverAttributes(event.host) } }, context.active()),
+          tracer.startSpan(
+            'grantkit.proxy',
+            {
+              kind: SpanKind.CLIENT,
+              attributes: {
+                'http.request.method': methodOf(event.method),
+                'url.path': event.path,
+                ...serverAttributes(event.host),
+              },
+            },
+            context.active(),
+          ),
         );
         break;
       case 'route.end':
@@ -86,11 +132,17 @@ export function otelEdgeEvents(options: OtelTelemetryOptions = {}): EventHandler
         if (event.status !== undefined) attributes['http.response.status_code'] = event.status;
         // A server fails on 5xx (its 4xx are the client's), a client on any 4xx/5xx (HTTP conventions).
         const limit = event.type === 'route.end' ? 500 : 400;
-        const error = event.error ?? (event.status !== undefined && event.status >= limit ? String(event.status) : undefined);
+        const error =
+          event.error ??
+          (event.status !== undefined && event.status >= limit ? String(event.status) : undefined);
         if (error) attributes['error.type'] = error;
         if (event.type === 'proxy.end') {
           const { start } = event;
-          proxyDuration.record(event.duration / 1000, { 'http.request.method': methodOf(start.method), ...serverAttributes(start.host), ...attributes });
+          proxyDuration.record(event.duration / 1000, {
+            'http.request.method': methodOf(start.method),
+            ...serverAttributes(start.host),
+            ...attributes,
+          });
         }
         end(event, attributes, error !== undefined);
         break;
@@ -101,7 +153,9 @@ export function otelEdgeEvents(options: OtelTelemetryOptions = {}): EventHandler
   };
   handler.within = <T>(event: EdgeEvent, run: () => T): T => {
     const span = spans.get(event);
-    return span ? context.with(trace.setSpan(context.active(), span), run) : tokens.within(event, run);
+    return span
+      ? context.with(trace.setSpan(context.active(), span), run)
+      : tokens.within(event, run);
   };
   return handler;
 }

@@ -13,7 +13,12 @@ import { otelEdgeTelemetry } from './index';
 const ORIGIN = 'https://app.example';
 const VENDOR = 'https://api.dev.firstdollar.com';
 const APP = TEST_CREDENTIALS.firstDollarApp;
-const SAME = { origin: ORIGIN, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
+const SAME = {
+  origin: ORIGIN,
+  [CSRF_HEADER]: '1',
+  'sec-fetch-site': 'same-origin',
+  'content-type': 'application/json',
+};
 
 async function setup() {
   const otel = otelHarness();
@@ -32,15 +37,31 @@ async function setup() {
     secret: 'otel-test-session-secret-0123456789abcdef',
     fetch: fetcher,
     retry: { limit: 0 },
-    proxy: { '/api/graphql': `${firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId })}?tenant=acme` },
+    proxy: {
+      '/api/graphql': `${firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId })}?tenant=acme`,
+    },
     telemetry: otelEdgeTelemetry({ tracer: otel.tracer, meter: otel.meter }),
   });
-  const call = async (path: string, init: RequestInit = {}) => (await handler(new Request(`${ORIGIN}${path}`, { redirect: 'manual', ...init })))!;
+  const call = async (path: string, init: RequestInit = {}) =>
+    (await handler(new Request(`${ORIGIN}${path}`, { redirect: 'manual', ...init })))!;
   const login = await call('/auth/login?returnTo=/home');
-  const intent = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const cb = await call(`/auth/callback?code=${emu.issueCode('firstDollar', APP.appId)}&state=x`, { headers: { cookie: intent } });
-  const cookie = cb.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const graphql = () => call('/api/graphql?op=ping', { method: 'POST', headers: { ...SAME, cookie }, body: JSON.stringify({ query: 'query { ping }' }) });
+  const intent = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const cb = await call(`/auth/callback?code=${emu.issueCode('firstDollar', APP.appId)}&state=x`, {
+    headers: { cookie: intent },
+  });
+  const cookie = cb.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const graphql = () =>
+    call('/api/graphql?op=ping', {
+      method: 'POST',
+      headers: { ...SAME, cookie },
+      body: JSON.stringify({ query: 'query { ping }' }),
+    });
   return { otel, emu, upstream, login, cb, graphql };
 }
 
@@ -51,13 +72,23 @@ describe('otelEdgeTelemetry()', () => {
     expect(cb.status).toBe(302);
     const loginSpan = otel.span('GET /auth/login');
     expect(loginSpan.kind).toBe(SpanKind.SERVER);
-    expect(loginSpan.attributes).toEqual({ 'http.request.method': 'GET', 'http.route': '/auth/login', 'url.path': '/auth/login', 'http.response.status_code': 302 });
+    expect(loginSpan.attributes).toEqual({
+      'http.request.method': 'GET',
+      'http.route': '/auth/login',
+      'url.path': '/auth/login',
+      'http.response.status_code': 302,
+    });
     const callback = otel.span('GET /auth/callback');
     const exchange = otel.span('grantkit.code_exchange');
     expect(exchange.kind).toBe(SpanKind.CLIENT);
     expect(exchange.parentSpanContext?.spanId).toBe(callback.spanContext().spanId);
     expect(exchange.spanContext().traceId).toBe(callback.spanContext().traceId);
-    expect(exchange.attributes).toMatchObject({ 'grantkit.adapter': 'first-dollar-app', 'grantkit.grant_type': 'authorization_code', 'server.address': 'api.dev.firstdollar.com', 'http.response.status_code': 200 });
+    expect(exchange.attributes).toMatchObject({
+      'grantkit.adapter': 'first-dollar-app',
+      'grantkit.grant_type': 'authorization_code',
+      'server.address': 'api.dev.firstdollar.com',
+      'http.response.status_code': 200,
+    });
     expect(callback.status.code).toBe(SpanStatusCode.UNSET);
   });
 
@@ -72,11 +103,37 @@ describe('otelEdgeTelemetry()', () => {
     expect(proxy.kind).toBe(SpanKind.CLIENT);
     expect(proxy.parentSpanContext?.spanId).toBe(route.spanContext().spanId);
     expect(refresh.parentSpanContext?.spanId).toBe(proxy.spanContext().spanId);
-    expect(proxy.attributes).toEqual({ 'http.request.method': 'POST', 'server.address': 'api.dev.firstdollar.com', 'url.path': new URL(firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId })).pathname, 'http.response.status_code': 200 });
-    expect(refresh.attributes).toMatchObject({ 'grantkit.grant_type': 'refresh_token', 'http.response.status_code': 200 });
-    expect(route.attributes).toMatchObject({ 'http.route': '/api/graphql', 'http.response.status_code': 200 });
-    expect(await otel.points('grantkit.renewals')).toMatchObject([{ attributes: { 'grantkit.adapter': 'first-dollar-app', 'grantkit.outcome': 'success' }, value: 1 }]);
-    expect(await otel.points('grantkit.proxy.duration')).toMatchObject([{ attributes: { 'http.request.method': 'POST', 'server.address': 'api.dev.firstdollar.com', 'http.response.status_code': 200 }, value: { count: 1 } }]);
+    expect(proxy.attributes).toEqual({
+      'http.request.method': 'POST',
+      'server.address': 'api.dev.firstdollar.com',
+      'url.path': new URL(firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: APP.appId }))
+        .pathname,
+      'http.response.status_code': 200,
+    });
+    expect(refresh.attributes).toMatchObject({
+      'grantkit.grant_type': 'refresh_token',
+      'http.response.status_code': 200,
+    });
+    expect(route.attributes).toMatchObject({
+      'http.route': '/api/graphql',
+      'http.response.status_code': 200,
+    });
+    expect(await otel.points('grantkit.renewals')).toMatchObject([
+      {
+        attributes: { 'grantkit.adapter': 'first-dollar-app', 'grantkit.outcome': 'success' },
+        value: 1,
+      },
+    ]);
+    expect(await otel.points('grantkit.proxy.duration')).toMatchObject([
+      {
+        attributes: {
+          'http.request.method': 'POST',
+          'server.address': 'api.dev.firstdollar.com',
+          'http.response.status_code': 200,
+        },
+        value: { count: 1 },
+      },
+    ]);
     expect(JSON.stringify(otel.spans().map((s) => s.attributes))).not.toContain('tenant=acme');
   });
 
@@ -88,13 +145,21 @@ describe('otelEdgeTelemetry()', () => {
     expect(response.status).toBe(401);
     const refresh = otel.span('grantkit.token');
     expect(refresh.status.code).toBe(SpanStatusCode.ERROR);
-    expect(refresh.attributes).toMatchObject({ 'error.type': 'reauthorization_required', 'http.response.status_code': 400 });
+    expect(refresh.attributes).toMatchObject({
+      'error.type': 'reauthorization_required',
+      'http.response.status_code': 400,
+    });
     const proxy = otel.span('grantkit.proxy');
     expect(proxy.status.code).toBe(SpanStatusCode.ERROR);
     expect(proxy.attributes['error.type']).toBe('reauthorization_required');
     const route = otel.span('POST /api/graphql');
     expect(route.attributes).toMatchObject({ 'http.response.status_code': 401 });
     expect(route.status.code).toBe(SpanStatusCode.UNSET); // a 4xx is the client's, not the server's failure
-    expect(await otel.points('grantkit.renewals')).toMatchObject([{ attributes: { 'grantkit.outcome': 'failure', 'error.type': 'reauthorization_required' }, value: 1 }]);
+    expect(await otel.points('grantkit.renewals')).toMatchObject([
+      {
+        attributes: { 'grantkit.outcome': 'failure', 'error.type': 'reauthorization_required' },
+        value: 1,
+      },
+    ]);
   });
 });

@@ -21,7 +21,13 @@
 import { redisShared, type RedisClientLike } from '@grantkit/core/redis';
 import type { SharedStoreOptions } from '@grantkit/core/shared';
 import { checkOptions } from '@grantkit/core';
-import { COORDINATOR_RULES, SESSION_STORE_RULES, sharedCoordinator, sharedSessionStore, type SharedCoordinatorOptions } from '../shared';
+import {
+  COORDINATOR_RULES,
+  SESSION_STORE_RULES,
+  sharedCoordinator,
+  sharedSessionStore,
+  type SharedCoordinatorOptions,
+} from '../shared';
 import type { RefreshCoordinator, SessionStore } from '../store';
 
 /**
@@ -60,7 +66,10 @@ export type RedisCoordinatorOptions = RedisSessionStoreOptions & SharedCoordinat
  * const auth = createAuthHandler({ adapter, secret, sessions: redisSessionStore(redis, { secret }), coordinator: redisCoordinator(redis, { secret, adapter }) });
  * ```
  */
-export function redisSessionStore(redis: RedisClientLike, options: RedisSessionStoreOptions): SessionStore {
+export function redisSessionStore(
+  redis: RedisClientLike,
+  options: RedisSessionStoreOptions,
+): SessionStore {
   checkOptions('redisSessionStore', options, SESSION_STORE_RULES);
   const { prefix, ...shared } = options;
   return sharedSessionStore(redisShared(redis, shared), prefix === undefined ? {} : { prefix });
@@ -78,7 +87,10 @@ export function redisSessionStore(redis: RedisClientLike, options: RedisSessionS
  * const coordinator = redisCoordinator(redis, { secret: env.SESSION_SECRET, adapter: firstDollarApp({ appId, clientId, clientSecret }) });
  * ```
  */
-export function redisCoordinator(redis: RedisClientLike, options: RedisCoordinatorOptions): RefreshCoordinator {
+export function redisCoordinator(
+  redis: RedisClientLike,
+  options: RedisCoordinatorOptions,
+): RefreshCoordinator {
   checkOptions('redisCoordinator', options, COORDINATOR_RULES);
   const { secret, storeTimeout, lockTtl, waitTimeout, clockSkew, prefix, ...client } = options;
   const shared: SharedStoreOptions = { secret };
@@ -86,7 +98,10 @@ export function redisCoordinator(redis: RedisClientLike, options: RedisCoordinat
   if (lockTtl !== undefined) shared.lockTtl = lockTtl;
   if (waitTimeout !== undefined) shared.waitTimeout = waitTimeout;
   if (clockSkew !== undefined) shared.clockSkew = clockSkew;
-  return sharedCoordinator(redisShared(redis, shared), prefix === undefined ? client : { ...client, prefix });
+  return sharedCoordinator(
+    redisShared(redis, shared),
+    prefix === undefined ? client : { ...client, prefix },
+  );
 }
 
 export type { RedisClientLike, SharedCoordinatorOptions };

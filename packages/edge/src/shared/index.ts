@@ -14,7 +14,10 @@ export const SESSION_PREFIX = 'grantkit:session:';
  * const coordinator = sharedCoordinator(createSharedStore(engine, { secret }), { adapter: firstDollarApp({ appId, clientId, clientSecret }), timeout: 5000 });
  * ```
  */
-export type SharedCoordinatorOptions = Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'signal' | 'onTokens'> & {
+export type SharedCoordinatorOptions = Omit<
+  TokenClientOptions,
+  'storage' | 'key' | 'renew' | 'signal' | 'onTokens'
+> & {
   /** Key prefix of the sessions; the same as the session store's. @default 'grantkit:session:' */
   prefix?: string;
 };
@@ -28,7 +31,10 @@ export const SESSION_STORE_RULES: Readonly<Record<string, OptionRule>> = sharedS
 /** What each option of a coordinator on a shared store may hold: the session store's and {@link SharedCoordinatorOptions}. */
 export const COORDINATOR_RULES = /* @__PURE__ */ (() => {
   const { storage: _s, key: _k, renew: _r, signal: _g, onTokens: _t, ...client } = tokenClientRules;
-  return { ...sharedStoreRules, ...client } satisfies Record<keyof SharedCoordinatorOptions, OptionRule>;
+  return { ...sharedStoreRules, ...client } satisfies Record<
+    keyof SharedCoordinatorOptions,
+    OptionRule
+  >;
 })();
 
 /**
@@ -41,7 +47,10 @@ export const COORDINATOR_RULES = /* @__PURE__ */ (() => {
  * const sessions = sharedSessionStore(createSharedStore(engine, { secret: env.SESSION_SECRET }));
  * ```
  */
-export function sharedSessionStore(store: SharedStore, options: { prefix?: string } = {}): SessionStore {
+export function sharedSessionStore(
+  store: SharedStore,
+  options: { prefix?: string } = {},
+): SessionStore {
   const prefix = options.prefix ?? SESSION_PREFIX;
   return {
     get: (sid) => store.get(prefix + sid),
@@ -62,12 +71,20 @@ export function sharedSessionStore(store: SharedStore, options: { prefix?: strin
  * const coordinator = sharedCoordinator(createSharedStore(engine, { secret: env.SESSION_SECRET }), { adapter });
  * ```
  */
-export function sharedCoordinator(store: SharedStore, options: SharedCoordinatorOptions): RefreshCoordinator {
+export function sharedCoordinator(
+  store: SharedStore,
+  options: SharedCoordinatorOptions,
+): RefreshCoordinator {
   const { prefix = SESSION_PREFIX, ...clientOptions } = options;
   const refresh = vendorRefresh(clientOptions);
   return {
     async renew(sid, tokens, signal) {
-      const renewed = await store.renew(prefix + sid, tokens, refresh, signal ? { missing: 'end', signal } : { missing: 'end' });
+      const renewed = await store.renew(
+        prefix + sid,
+        tokens,
+        refresh,
+        signal ? { missing: 'end', signal } : { missing: 'end' },
+      );
       return { tokens: renewed, stored: true };
     },
     forget: (sid) => store.delete(prefix + sid),
