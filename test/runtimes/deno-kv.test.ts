@@ -92,6 +92,7 @@ describe.skipIf(!enabled)('Deno KV engine, in Deno, on a real KV file', () => {
       [
         'check',
         '--unstable-kv',
+        '--sloppy-imports',
         '--node-modules-dir=manual',
         '--no-remote',
         fixture('deno-kv-typecheck.mjs'),
