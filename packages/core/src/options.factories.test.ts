@@ -547,3 +547,27 @@ describe('what the issue named', () => {
     expect(memoryStorage.length).toBe(0);
   });
 });
+
+it('createVault checks every option: its token clients’, its store’s and its own', async () => {
+  const { createVault, memoryEngine } = await import('./vault/index');
+  const { firstDollarPartner } = await import('./index');
+  const good = {
+    engine: memoryEngine(),
+    secret: 'vault-options-secret-0123456789abcdefghij',
+    adapter: firstDollarPartner({ clientId: 'c', clientSecret: 's' }),
+  };
+  expect(() => createVault(good)).not.toThrow();
+  const refused = (extra: Record<string, unknown>) => () =>
+    createVault({ ...good, ...extra } as never);
+  expect(refused({ cooldwn: 5 })).toThrow(
+    /createVault: unknown option "cooldwn" \(did you mean "cooldown"\?\)/,
+  );
+  expect(refused({ failingDays: '3' })).toThrow(
+    /createVault: "failingDays" must be a positive number of days, not a string/,
+  );
+  expect(refused({ engine: {} })).toThrow(/"engine" must be a SharedEngine/);
+  expect(refused({ timeout: -1 })).toThrow(/"timeout" must be/);
+  expect(refused({ secret: 'CANARY-short' })).toThrow(/"secret" must be/);
+  expect(refused({ secret: 'CANARY-short' })).not.toThrow(/CANARY/);
+  expect(refused({ storage: {} })).toThrow(/unknown option "storage"/);
+});

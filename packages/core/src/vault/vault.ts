@@ -9,9 +9,20 @@ import {
 import type { RevokeResult } from '../revoke';
 import type { SharedEngine } from '../shared/engine';
 import { createSealer } from '../shared/seal';
-import { createSharedStore, vendorRefresh, type SharedStoreOptions } from '../shared/store';
+import {
+  createSharedStore,
+  sharedStoreRules,
+  vendorRefresh,
+  type SharedStoreOptions,
+} from '../shared/store';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import { memoryStorage, type TokenStorage } from '../storage';
-import { createTokenClient, type TokenClient, type TokenClientOptions } from '../token-client';
+import {
+  createTokenClient,
+  tokenClientRules,
+  type TokenClient,
+  type TokenClientOptions,
+} from '../token-client';
 import type { TokenSet } from '../token-set';
 
 const DAY = 86_400_000;
@@ -245,6 +256,35 @@ const isTokenSet = (value: unknown): value is TokenSet =>
 /** Thrown inside the locked callback of a delete, to stop the renewal after capturing the newest set. */
 const DELETING = Symbol('deleting');
 
+const {
+  storage: _s,
+  key: _k,
+  renew: _r,
+  onTokens: _o,
+  signal: _sig,
+  ...clientRules
+} = tokenClientRules;
+const { prefix: _p, ...storeRules } = sharedStoreRules;
+const positive = optionRules.positive('seconds');
+/** What each option of {@link createVault} may hold: its token clients', its store's, and its own. */
+const vaultRules = {
+  ...clientRules,
+  ...storeRules,
+  engine: optionRules.where(
+    (v) =>
+      ['read', 'swap', 'lock'].every(
+        (m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function',
+      ),
+    'a SharedEngine (redisEngine, denoKvEngine, memoryEngine…)',
+    { required: true },
+  ),
+  prefix: optionRules.string(),
+  cooldown: positive,
+  maxCooldown: positive,
+  failingDays: optionRules.positive('days'),
+  onEvent: optionRules.function(),
+} satisfies Record<keyof VaultOptions, OptionRule>;
+
 /**
  * Creates a {@link Vault} on a shared engine. Tokens live in a shared store of the same engine
  * (sealed with `secret`, one renewal per connection across processes by its fenced lock); each
@@ -266,6 +306,7 @@ const DELETING = Symbol('deleting');
  * ```
  */
 export function createVault(options: VaultOptions): Vault {
+  checkOptions('createVault', options, vaultRules);
   const { engine, adapter } = options;
   if (
     typeof engine?.read !== 'function' ||
@@ -291,6 +332,7 @@ export function createVault(options: VaultOptions): Vault {
   const sharedOptions: SharedStoreOptions = { secret: options.secret, prefix: `${prefix}t:` };
   for (const k of ['storeTimeout', 'lockTtl', 'waitTimeout', 'clockSkew'] as const)
     if (options[k] !== undefined) sharedOptions[k] = options[k];
+  if (options.telemetry) sharedOptions.telemetry = options.telemetry;
   const shared = createSharedStore(engine, sharedOptions);
   const sealer = createSealer(options.secret);
   const {
