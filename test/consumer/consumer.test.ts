@@ -85,6 +85,10 @@ beforeAll(async () => {
       '@types/node',
       'redis',
       'vitest',
+      // The optional OpenTelemetry peer of @grantkit/*/otel, and the SDK parts its README snippets use.
+      '@opentelemetry/api',
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/sdk-metrics',
     ].map(async (name) => `${name}@${await versionOf(name)}`),
   );
   await run(

@@ -38,6 +38,20 @@ declare const createRoot: typeof import('react-dom/client').createRoot;
 declare const appId: string;
 declare const clientId: string;
 declare const clientSecret: string;
+/** What the OpenTelemetry setup snippets continue from: the handler's own options, and a Worker's types. */
+declare const adapter: import('@grantkit/core').AuthorizationCodeAdapter;
+declare const secret: string;
+declare const proxy: Record<string, string>;
+interface Env { SESSION_SECRET: string; OTLP_URL: string; OTLP_TOKEN: string; [name: string]: string | undefined }
+interface ExecutionContext { waitUntil(promise: Promise<unknown>): void }
+/**
+ * OpenTelemetry exporters and the Node SDK, which the setup snippets show but this project does not
+ * install (their APIs are OpenTelemetry's, not grantkit's): typed loosely, so what is checked is the
+ * grantkit side of each snippet.
+ */
+declare module '@opentelemetry/sdk-node' { export const NodeSDK: any; }
+declare module '@opentelemetry/exporter-trace-otlp-http' { export const OTLPTraceExporter: any; }
+declare module '@opentelemetry/exporter-metrics-otlp-http' { export const OTLPMetricExporter: any; }
 /**
  * The part of Deno's global the snippets use (this project has no Deno types). \`openKv\` returns a
  * \`Deno.Kv\`, which grantkit takes structurally as \`DenoKvLike\`.
