@@ -140,7 +140,7 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
-const MS0 = /* @__PURE__ */ r.positive('milliseconds', { zero: true });
+const MS0: OptionRule = /* @__PURE__ */ r.positive('milliseconds', { zero: true });
 
 /**
  * What each option of {@link createTokenClient} may hold, for factories that take these options too
@@ -151,7 +151,7 @@ const MS0 = /* @__PURE__ */ r.positive('milliseconds', { zero: true });
  * checkOptions('myTokenClientFactory', options, tokenClientRules);
  * ```
  */
-export const tokenClientRules = {
+export const tokenClientRules: Readonly<Record<keyof TokenClientOptions, OptionRule>> = {
   adapter: /* @__PURE__ */ r.where(
     has('buildRequest', 'parseResponse'),
     'an adapter (firstDollarPartner, oauth2…)',

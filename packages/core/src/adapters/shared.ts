@@ -10,26 +10,26 @@ import {
   type GrantkitErrorDetails,
 } from '../errors';
 import { isRecord } from '../is-record';
-import { optionRules } from '../options';
+import { optionRules, type OptionRule } from '../options';
 import { normalizeTokenResponse, type TokenFieldMap, type TokenSet } from '../token-set';
 
 // Rule instances shared by every factory of core (one object each: rules cost bundle bytes).
 const r = optionRules;
 /** A non-empty string, optional / required. */
-export const STR = /* @__PURE__ */ r.string();
-export const REQ_STR = /* @__PURE__ */ r.string({ required: true });
+export const STR: OptionRule = /* @__PURE__ */ r.string();
+export const REQ_STR: OptionRule = /* @__PURE__ */ r.string({ required: true });
 /** An absolute http(s) URL, optional / required. */
-export const URL_ = /* @__PURE__ */ r.url();
-export const REQ_URL = /* @__PURE__ */ r.url({ required: true });
+export const URL_: OptionRule = /* @__PURE__ */ r.url();
+export const REQ_URL: OptionRule = /* @__PURE__ */ r.url({ required: true });
 /** Seconds, 0 allowed (a refresh window, a clock skew). */
-export const SECONDS = /* @__PURE__ */ r.positive('seconds', { zero: true });
+export const SECONDS: OptionRule = /* @__PURE__ */ r.positive('seconds', { zero: true });
 /** Seconds above 0 (a retry interval, a lifetime). */
-export const POSITIVE_SECONDS = /* @__PURE__ */ r.positive('seconds');
-export const MS = /* @__PURE__ */ r.positive('milliseconds');
-export const FN = /* @__PURE__ */ r.function();
-export const BOOL = /* @__PURE__ */ r.boolean();
-export const BODY_FORMAT = /* @__PURE__ */ r.oneOf('json', 'form');
-export const AUTH_SCHEME = /* @__PURE__ */ r.oneOf('Bearer', 'raw');
+export const POSITIVE_SECONDS: OptionRule = /* @__PURE__ */ r.positive('seconds');
+export const MS: OptionRule = /* @__PURE__ */ r.positive('milliseconds');
+export const FN: OptionRule = /* @__PURE__ */ r.function();
+export const BOOL: OptionRule = /* @__PURE__ */ r.boolean();
+export const BODY_FORMAT: OptionRule = /* @__PURE__ */ r.oneOf('json', 'form');
+export const AUTH_SCHEME: OptionRule = /* @__PURE__ */ r.oneOf('Bearer', 'raw');
 /** An object with every one of `methods` (a storage, an adapter). */
 export const has =
   (...methods: string[]) =>

@@ -116,11 +116,11 @@ async function retry<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-const isKeyPart = (v: unknown) =>
+const isKeyPart = (v: unknown): boolean =>
   ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || v instanceof Uint8Array;
 
 /** What each option of {@link DenoKvEngineOptions} may hold. */
-const ENGINE_RULES = {
+const ENGINE_RULES: Readonly<Record<keyof DenoKvEngineOptions, OptionRule>> = {
   kvPrefix: optionRules.where(
     (v) => Array.isArray(v) && v.every(isKeyPart),
     'an array of Deno KV key parts (string, number, bigint, boolean, Uint8Array)',
@@ -240,11 +240,11 @@ export type DenoKvSharedOptions = SharedStoreOptions & DenoKvEngineOptions;
  * checkOptions('myDenoKvStore', options, denoKvSharedRules);
  * ```
  */
-export const denoKvSharedRules = /* @__PURE__ */ Object.assign(
-  {},
-  sharedStoreRules,
-  ENGINE_RULES,
-) satisfies Record<keyof DenoKvSharedOptions, OptionRule>;
+export const denoKvSharedRules: Readonly<Record<keyof DenoKvSharedOptions, OptionRule>> =
+  /* @__PURE__ */ Object.assign({}, sharedStoreRules, ENGINE_RULES) satisfies Record<
+    keyof DenoKvSharedOptions,
+    OptionRule
+  >;
 
 const split = (
   options: DenoKvSharedOptions,

@@ -225,8 +225,8 @@ export function vendorRefresh(options: TokenClientOptions): VendorRefresh {
   };
 }
 
-const encoder = new TextEncoder();
-const isSecret = (v: unknown) => typeof v === 'string' && encoder.encode(v).length >= 32;
+const encoder: TextEncoder = new TextEncoder();
+const isSecret = (v: unknown): boolean => typeof v === 'string' && encoder.encode(v).length >= 32;
 
 /**
  * What each option of {@link SharedStoreOptions} may hold, for the factories built on a shared store
@@ -237,7 +237,7 @@ const isSecret = (v: unknown) => typeof v === 'string' && encoder.encode(v).leng
  * checkOptions('myStore', options, sharedStoreRules);
  * ```
  */
-export const sharedStoreRules = {
+export const sharedStoreRules: Readonly<Record<keyof SharedStoreOptions, OptionRule>> = {
   secret: r.where(
     (v) => isSecret(v) || (Array.isArray(v) && v.length > 0 && v.every(isSecret)),
     'a string of at least 32 bytes, or a non-empty array of them (generate one with `openssl rand -base64 32`)',
