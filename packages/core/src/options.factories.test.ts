@@ -571,3 +571,17 @@ it('createVault checks every option: its token clients’, its store’s and its
   expect(refused({ secret: 'CANARY-short' })).not.toThrow(/CANARY/);
   expect(refused({ storage: {} })).toThrow(/unknown option "storage"/);
 });
+
+it('listenEmulator checks its options', async () => {
+  const { listenEmulator } = await import('./testing/server.node');
+  const { createVendorEmulator } = await import('./testing/index');
+  const emulator = createVendorEmulator();
+  await expect(listenEmulator(emulator, { port: 70_000 })).rejects.toThrow(
+    /listenEmulator: "port" must be a port number from 0 \(a free one\) to 65535, not a number/,
+  );
+  await expect(listenEmulator(emulator, { hots: '127.0.0.1' } as never)).rejects.toThrow(
+    /listenEmulator: unknown option "hots"/,
+  );
+  const server = await listenEmulator(emulator, { port: 0 });
+  await server.close();
+});

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 /** Loopback HTTP server for the emulator (Node only). */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { checkOptions, optionRules, type OptionRule } from '../options';
 import type { AddressInfo } from 'node:net';
 import { isDroppedConnection } from './emulator';
 import type { VendorEmulator } from './types';
@@ -20,6 +21,16 @@ export interface ListenOptions {
   /** Tried first; a returned Response is sent, `null` falls through to the emulator. */
   fallback?: (request: Request) => Promise<Response | null> | Response | null;
 }
+
+/** What each option of {@link listenEmulator} may hold. */
+const LISTEN_RULES: Readonly<Record<keyof ListenOptions, OptionRule>> = {
+  port: optionRules.where(
+    (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65_535,
+    'a port number from 0 (a free one) to 65535',
+  ),
+  host: optionRules.string(),
+  fallback: optionRules.function(),
+};
 
 /**
  * A running loopback server.
@@ -91,6 +102,7 @@ export async function listenEmulator(
   emulator: VendorEmulator,
   opts: ListenOptions = {},
 ): Promise<EmulatorServer> {
+  checkOptions('listenEmulator', opts, LISTEN_RULES);
   const host = opts.host ?? '127.0.0.1';
   let base = '';
   const server = createServer((req, res) => {
