@@ -37,7 +37,8 @@ const ROUTES = {
   exchange: methods({ POST: { csrf: true, handle: exchange } }),
   session: methods({ GET: { session: 'optional', handle: session } }),
   refresh: methods({ POST: { csrf: true, session: 'required', handle: refresh } }),
-  logout: methods({ POST: { csrf: true, session: 'optional', handle: logout } }),
+  // logout reads its session itself: a store outage must not keep the browser's cookie.
+  logout: methods({ POST: { csrf: true, handle: logout } }),
 } satisfies Record<keyof ReturnType<typeof edgeRoutes>, ReadonlyMap<string, Route>>;
 
 /** Every method of a proxied path: same-origin only, and only with a session. */

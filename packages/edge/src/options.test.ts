@@ -39,6 +39,10 @@ it('createAuthHandler refuses every option its docs rule out, naming the option 
     [{ coordinator: { forget() {} } }, /"coordinator" must be a RefreshCoordinator/],
     [{ sessionMaxAge: -1 }, /"sessionMaxAge" must be a positive number of seconds/],
     [{ errorRedirect: '//evil.example' }, /"errorRedirect" must be a path/],
+    [{ errorRedirect: '/\\evil.example' }, /"errorRedirect" must be a path/],
+    [{ errorRedirect: '/\t/evil.example' }, /"errorRedirect" must be a path/],
+    [{ errorRedirect: 'https://app.example/oops\n' }, /"errorRedirect" must be a path/],
+    [{ defaultReturnTo: '/a\r\nX: y' }, /"defaultReturnTo" must be a path/],
     [{ defaultReturnTo: 'https://evil.example/' }, /"defaultReturnTo" must be a path/],
     [
       { proxy: { 'api/graphql': 'https://api.example/graphql' } },

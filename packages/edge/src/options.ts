@@ -7,6 +7,7 @@ import {
   type Telemetry,
 } from '@grantkit/core';
 import type { Vault } from '@grantkit/core/vault';
+import { safeReturnTo } from './csrf';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
 import type { EdgeScope } from './telemetry';
@@ -130,8 +131,17 @@ export interface EdgeConfig {
 }
 
 const r = optionRules;
-const path = (what: string) =>
-  r.stringWhere((v) => v.startsWith('/') && !v.startsWith('//'), `${what} starting with "/"`);
+/** A same-origin path that redirects where it says: what `safeReturnTo` keeps unchanged. */
+const isSafePath = (v: string) => safeReturnTo(v, '') === v;
+const path = (what: string) => r.stringWhere(isSafePath, `${what} starting with "/"`);
+/** An absolute http(s) URL exactly as written (no control characters, nothing a URL parser rewrites). */
+const isExactUrl = (v: string) => {
+  try {
+    return /^https?:$/.test(new URL(v).protocol) && new URL(v).href === v;
+  } catch {
+    return false;
+  }
+};
 const isOrigin = (v: unknown) => {
   try {
     return typeof v === 'string' && new URL(v).origin === v;
@@ -171,10 +181,8 @@ const RULES = {
   sessions: r.where(has('get', 'set', 'delete'), 'a SessionStore (get, set, delete)'),
   coordinator: r.where(has('renew'), 'a RefreshCoordinator (renew)'),
   sessionMaxAge: r.positive('seconds'),
-  errorRedirect: r.where(
-    (v) =>
-      typeof v === 'string' &&
-      ((v.startsWith('/') && !v.startsWith('//')) || /^https?:\/\//.test(v)),
+  errorRedirect: r.stringWhere(
+    (v) => isSafePath(v) || isExactUrl(v),
     'a path starting with "/" or an http(s) URL',
   ),
   defaultReturnTo: path('a path'),

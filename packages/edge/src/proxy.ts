@@ -135,9 +135,16 @@ export async function proxy(
     ];
     const response = await relay(answer, secrets);
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
-    return tokens.accessToken === before.accessToken
-      ? response
-      : withCookies(response, await ctx.sessions.write(cookies, { ...data, tokens }));
+    if (tokens.accessToken === before.accessToken) return response;
+    // The upstream has acted on the request by now: a failed session write (a store outage, a session
+    // too large for cookies) is reported, never turned into an error the browser would retry.
+    const setCookies = await ctx.sessions
+      .write(cookies, { ...data, tokens })
+      .catch((error: unknown) => {
+        ctx.report(error);
+        return [];
+      });
+    return withCookies(response, setCookies);
   } catch (error) {
     return sessionFailure(
       ctx,

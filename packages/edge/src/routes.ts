@@ -275,8 +275,14 @@ export async function refresh(
 export async function logout(
   ctx: Context,
   _request: Request,
-  { cookies, session }: RouteInput,
+  { cookies }: RouteInput,
 ): Promise<Response> {
+  // Best effort: with the session store down, the browser's cookie is still cleared (the stored
+  // session then ends with its TTL), rather than a 503 that leaves the user logged in.
+  const session = await ctx.sessions.read(cookies).catch((error: unknown) => {
+    ctx.report(error);
+    return undefined;
+  });
   // A session filed into a vault (option `vault`) ends here only: its connection outlives it.
   if (session && !(ctx.config.vault && typeof session.cid === 'string')) {
     // Revoke at the vendor where the adapter can (RFC 7009); a failure is reported, never keeps the session.

@@ -105,3 +105,97 @@ it('a session store outage answers 503 store_unavailable on every route, clears 
   expect(back.status).toBe(200);
   expect(await back.json()).toEqual({ data: { ping: 'pong' } });
 });
+
+it('a session write that fails after the upstream answered (store down mid-request) keeps the answer: the API ran once, the browser is not told to retry', async () => {
+  const emu = createVendorEmulator();
+  const real = memorySessionStore();
+  let writes = 'up';
+  const sessions: SessionStore = {
+    get: (sid) => real.get(sid),
+    set: async (sid, tokens, ttl) => {
+      if (writes === 'down')
+        throw new StoreUnavailableError('the session store did not answer in time');
+      return real.set(sid, tokens, ttl);
+    },
+    delete: (sid) => real.delete(sid),
+  };
+  const reported: unknown[] = [];
+  const auth = createAuthHandler({
+    ...suiteHandlerOptions({ fetch: emu.fetch }),
+    sessions,
+    onError: (e) => reported.push(e),
+  });
+  const origin = 'https://app.example';
+  const same = {
+    origin,
+    [CSRF_HEADER]: '1',
+    'sec-fetch-site': 'same-origin',
+    'content-type': 'application/json',
+  };
+  const login = (await auth(new Request(`${origin}/auth/login`)))!;
+  const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const code = emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId);
+  const callback = (await auth(
+    new Request(`${origin}/auth/callback?code=${code}`, { headers: { cookie: intent } }),
+  ))!;
+  const cookie = callback.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-grantkit='))!
+    .split(';')[0]!;
+
+  emu.revokeAccessTokens(); // the proxied call renews, then the store refuses the renewed tokens
+  writes = 'down';
+  emu.clearRequests();
+  const res = (await auth(
+    new Request(`${origin}/api/graphql`, {
+      method: 'POST',
+      headers: { ...same, cookie },
+      body: JSON.stringify({ query: 'query { ping }' }),
+    }),
+  ))!;
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ data: { ping: 'pong' } });
+  expect(emu.count({ path: /graphql/, status: 200 })).toBe(1);
+  expect(reported.some((e) => e instanceof StoreUnavailableError)).toBe(true);
+});
+
+it('logout during a store outage still clears the browser’s cookie', async () => {
+  const emu = createVendorEmulator();
+  const real = memorySessionStore();
+  let down = false;
+  const fail = () => {
+    throw new StoreUnavailableError('the session store did not answer in time');
+  };
+  const sessions: SessionStore = {
+    get: async (sid) => (down ? fail() : real.get(sid)),
+    set: async (sid, tokens, ttl) => (down ? fail() : real.set(sid, tokens, ttl)),
+    delete: async (sid) => (down ? fail() : real.delete(sid)),
+  };
+  const auth = createAuthHandler({
+    ...suiteHandlerOptions({ fetch: emu.fetch }),
+    sessions,
+    onError: () => {},
+  });
+  const origin = 'https://app.example';
+  const same = { origin, [CSRF_HEADER]: '1', 'sec-fetch-site': 'same-origin' };
+  const login = (await auth(new Request(`${origin}/auth/login`)))!;
+  const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const code = emu.issueCode('firstDollar', TEST_CREDENTIALS.firstDollarApp.appId);
+  const callback = (await auth(
+    new Request(`${origin}/auth/callback?code=${code}`, { headers: { cookie: intent } }),
+  ))!;
+  const cookie = callback.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-grantkit='))!
+    .split(';')[0]!;
+  down = true;
+  const out = (await auth(
+    new Request(`${origin}/auth/logout`, { method: 'POST', headers: { ...same, cookie } }),
+  ))!;
+  expect(out.status).toBe(200);
+  expect(
+    out.headers
+      .getSetCookie()
+      .some((c) => c.startsWith('__Host-grantkit=;') && /Max-Age=0\b/.test(c)),
+  ).toBe(true);
+});
