@@ -179,9 +179,7 @@ export const tokenClientRules: Readonly<Record<keyof TokenClientOptions, OptionR
     maxRetryAfter: MS0,
     backoffLimit: MS0,
   }),
-} satisfies Record<string, OptionRule>;
-// Every option has a rule (a type check only).
-void (tokenClientRules satisfies Record<keyof TokenClientOptions, OptionRule>);
+};
 
 /**
  * Creates a {@link TokenClient}. Every option is checked (a misspelled one too): a

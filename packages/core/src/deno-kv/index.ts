@@ -125,7 +125,7 @@ const ENGINE_RULES: Readonly<Record<keyof DenoKvEngineOptions, OptionRule>> = {
     (v) => Array.isArray(v) && v.every(isKeyPart),
     'an array of Deno KV key parts (string, number, bigint, boolean, Uint8Array)',
   ),
-} satisfies Record<keyof DenoKvEngineOptions, OptionRule>;
+};
 
 /**
  * A {@link SharedEngine} on Deno KV. Entries and locks are KV values `{ v, x }` at
@@ -241,10 +241,7 @@ export type DenoKvSharedOptions = SharedStoreOptions & DenoKvEngineOptions;
  * ```
  */
 export const denoKvSharedRules: Readonly<Record<keyof DenoKvSharedOptions, OptionRule>> =
-  /* @__PURE__ */ Object.assign({}, sharedStoreRules, ENGINE_RULES) satisfies Record<
-    keyof DenoKvSharedOptions,
-    OptionRule
-  >;
+  /* @__PURE__ */ Object.assign({}, sharedStoreRules, ENGINE_RULES);
 
 const split = (
   options: DenoKvSharedOptions,

@@ -255,7 +255,7 @@ export const sharedStoreRules: Readonly<Record<keyof SharedStoreOptions, OptionR
     has('call', 'renewal', 'fallback', 'revocation'),
     'a Telemetry (eventTelemetry(…) or otelTelemetry())',
   ),
-} satisfies Record<keyof SharedStoreOptions, OptionRule>;
+};
 
 /**
  * Creates a {@link SharedStore} on an engine: the engine-agnostic half of every distributed store
