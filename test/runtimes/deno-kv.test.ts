@@ -11,19 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createVendorEmulator,
-  TEST_CREDENTIALS,
-  type VendorEmulator,
-} from '@grantkit/core/testing';
+import { createVendorEmulator, type VendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { findLeaks } from '../security/canary-scan';
 import { available, credentials, fixture, root } from './harness';
+import { loggedIn, login as loginThrough, sessionCookie, wave, type Proc } from './many-servers';
 
 const run = promisify(execFile);
 const deno = join(root, 'node_modules/.bin/deno');
 const enabled = available('deno', existsSync(deno));
-const app = TEST_CREDENTIALS.firstDollarApp;
 const ORIGIN = 'http://127.0.0.1';
 const TOKEN = '/v0/auth/token';
 const CANARY = 'CANARY-denokv-';
@@ -159,11 +155,6 @@ describe.skipIf(!enabled)(
   },
 );
 
-interface Proc {
-  url: string;
-  child: ChildProcess;
-}
-
 async function spawnServer(extra: Record<string, string>): Promise<Proc> {
   const child = spawn(deno, args('deno-kv-edge-server.mjs'), {
     cwd: root,
@@ -204,21 +195,6 @@ const printed = (proc: Proc, text: string) =>
     proc.child.stdout!.on('data', onData);
   });
 
-const sessionCookie = (response: Response) =>
-  response.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => c.startsWith('grantkit') && !c.endsWith('='))
-    .join('; ');
-
-interface Wave {
-  statuses: Record<number, number>;
-  codes: Record<string, number>;
-  /** The Set-Cookie that arrived last (a browser keeps that one), or the cookie sent. */
-  newest: string;
-  cleared: number;
-}
-
 describe.skipIf(!enabled)(
   'many servers, one refresh (2 Deno processes on one Deno KV file)',
   () => {
@@ -234,67 +210,12 @@ describe.skipIf(!enabled)(
       await vendor?.close();
     });
 
-    /** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
-    async function login(proc: Proc): Promise<string> {
-      const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
-      const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
-      const cookie = intent.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-      emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
-      const cb = await fetch(
-        `${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`,
-        { headers: { ...nav, cookie }, redirect: 'manual' },
-      );
-      const session = sessionCookie(cb);
-      if (!session) throw new Error(`login failed: ${cb.status}`);
-      return session;
-    }
-
-    /** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
-    async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
-      const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
-      await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
-            method: 'POST',
-            headers: {
-              origin: ORIGIN,
-              'x-grantkit-csrf': '1',
-              'sec-fetch-site': 'same-origin',
-              'content-type': 'application/json',
-              cookie,
-            },
-            body: JSON.stringify({ query: 'query { ping }' }),
-          });
-          const text = await response.text();
-          out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
-          if (response.status !== 200) {
-            const code = (JSON.parse(text) as { error?: string }).error ?? 'unknown';
-            out.codes[code] = (out.codes[code] ?? 0) + 1;
-          }
-          const set = response.headers.getSetCookie();
-          if (set.some((c) => /^grantkit[^=]*=;/.test(c))) out.cleared++;
-          if (set.length) out.newest = sessionCookie(response); // whichever Set-Cookie arrives last wins, as in a browser
-        }),
-      );
-      return out;
-    }
-
-    const loggedIn = async (proc: Proc, cookie: string) =>
-      (
-        (await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as {
-          authenticated: boolean;
-        }
-      ).authenticated;
-
     it('200 concurrent requests then 50 with the newest cookie → 1 refresh, 0 failed, still logged in; the KV file holds no token', async () => {
       const path = join(dir, 'sessions.sqlite');
       const procs = await Promise.all(
         [0, 1].map(() => spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path })),
       );
-      const cookie = await login(procs[0]!);
+      const cookie = await loginThrough(procs[0]!, emu);
       emu.clearRequests();
       const started = Date.now();
       const first = await wave(procs, 200, cookie);
@@ -357,7 +278,7 @@ describe.skipIf(!enabled)(
         spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, HOLD: 'before', LOCK_TTL: '1500' }),
         spawnServer({ VENDOR_URL: vendor.url, KV_PATH: path, LOCK_TTL: '1500' }),
       ]);
-      const cookie = await login(other!);
+      const cookie = await loginThrough(other!, emu);
       emu.clearRequests();
       const holding = printed(holder!, 'holding');
       const held = fetch(`${holder!.url}/api/graphql`, {

@@ -6,17 +6,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import {
-  createVendorEmulator,
-  TEST_CREDENTIALS,
-  type VendorEmulator,
-} from '@grantkit/core/testing';
+import { createVendorEmulator, type VendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { fixture } from './harness';
+import { loggedIn, login as loginThrough, sessionCookie, wave, type Proc } from './many-servers';
 import { hasRedis, startRedis, type RedisServer } from '../stores/redis-server';
 
 const enabled = hasRedis();
-const app = TEST_CREDENTIALS.firstDollarApp;
 const ORIGIN = 'http://127.0.0.1';
 const TOKEN = '/v0/auth/token';
 
@@ -42,11 +38,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Proc {
-  url: string;
-  child: ChildProcess;
-}
-
 async function spawnServer(env: Record<string, string>): Promise<Proc> {
   const child = fork(fixture('redis-edge-server.mjs'), [], {
     env: { ...process.env, VENDOR_URL: vendor.url, ...env },
@@ -66,82 +57,13 @@ async function spawnServer(env: Record<string, string>): Promise<Proc> {
 
 const servers = (n: number, env: Record<string, string>) =>
   Promise.all(Array.from({ length: n }, () => spawnServer(env)));
-const sessionCookie = (response: Response) =>
-  response.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => c.startsWith('grantkit') && !c.endsWith('='))
-    .join('; ');
 
-/** Logs in through `proc`; the exchanged access token expires in 2 s: every process sees it expired. */
-async function login(proc: Proc): Promise<string> {
-  const nav = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
-  const intent = await fetch(`${proc.url}/auth/login`, { headers: nav, redirect: 'manual' });
-  const cookie = intent.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  emu.fault({ path: TOKEN, expiresIn: 2, times: 1 });
-  const cb = await fetch(
-    `${proc.url}/auth/callback?code=${emu.issueCode('firstDollar', app.appId)}`,
-    { headers: { ...nav, cookie }, redirect: 'manual' },
-  );
-  const session = sessionCookie(cb);
-  if (!session) throw new Error(`login failed: ${cb.status}`);
-  return session;
-}
-
-interface Wave {
-  statuses: Record<number, number>;
-  codes: Record<string, number>;
-  /** The Set-Cookie that arrived last (a browser keeps that one), or the cookie sent. */
-  newest: string;
-  cleared: number;
-}
-
-/** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
-async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
-  const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
-        method: 'POST',
-        headers: {
-          origin: ORIGIN,
-          'x-grantkit-csrf': '1',
-          'sec-fetch-site': 'same-origin',
-          'content-type': 'application/json',
-          cookie,
-        },
-        body: JSON.stringify({ query: 'query { ping }' }),
-      });
-      const text = await response.text();
-      out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
-      if (response.status !== 200) {
-        const code = (JSON.parse(text) as { error?: string }).error ?? 'unknown';
-        out.codes[code] = (out.codes[code] ?? 0) + 1;
-      }
-      const set = response.headers.getSetCookie();
-      if (set.some((c) => /^grantkit[^=]*=;/.test(c))) out.cleared++;
-      const next = sessionCookie(response);
-      if (set.length) out.newest = next; // whichever Set-Cookie arrives last wins, as in a browser
-    }),
-  );
-  return out;
-}
-
-const loggedIn = async (proc: Proc, cookie: string) =>
-  (
-    (await (await fetch(`${proc.url}/auth/session`, { headers: { cookie } })).json()) as {
-      authenticated: boolean;
-    }
-  ).authenticated;
 const refreshes = () => emu.count({ path: TOKEN, grant: 'refresh_token' });
 
 describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => {
   it('on Redis: 200 concurrent requests then 50 with the newest cookie → 1 refresh, 0 failed, still logged in', async () => {
     const procs = await servers(4, { REDIS_URL: redis.url });
-    const cookie = await login(procs[0]!);
+    const cookie = await loginThrough(procs[0]!, emu);
     emu.clearRequests();
     const started = Date.now();
     const first = await wave(procs, 200, cookie);
@@ -168,7 +90,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const procs = await servers(4, { REDIS_URL: '' });
     const runs: { refreshes: number; failed: number; loggedIn: boolean }[] = [];
     for (let run = 0; run < 2; run++) {
-      const cookie = await login(procs[0]!);
+      const cookie = await loginThrough(procs[0]!, emu);
       emu.clearRequests();
       const first = await wave(procs, 200, cookie);
       const second = await wave(procs, 50, first.newest);
@@ -194,7 +116,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
   it('the lock holder is SIGKILLed before it calls the vendor: another process renews after the TTL, nothing lost', async () => {
     const [holder] = await servers(1, { REDIS_URL: redis.url, HOLD: 'before', LOCK_TTL: '1500' });
     const others = await servers(3, { REDIS_URL: redis.url, LOCK_TTL: '1500' });
-    const cookie = await login(others[0]!);
+    const cookie = await loginThrough(others[0]!, emu);
     emu.clearRequests();
     const holding = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
     const held = fetch(`${holder!.url}/api/graphql`, {
@@ -226,7 +148,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
   it('the lock holder is SIGKILLed after the vendor rotated, before the write: the session ends, typed, refused once', async () => {
     const [holder] = await servers(1, { REDIS_URL: redis.url, HOLD: 'after', LOCK_TTL: '1500' });
     const others = await servers(3, { REDIS_URL: redis.url, LOCK_TTL: '1500' });
-    const cookie = await login(others[0]!);
+    const cookie = await loginThrough(others[0]!, emu);
     emu.clearRequests();
     const rotated = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
     void fetch(`${holder!.url}/api/graphql`, {
@@ -264,7 +186,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
 
   it('Redis restarted mid-load: errors while it is down, no 401, then recovery with the session intact', async () => {
     const procs = await servers(4, { REDIS_URL: redis.url, STORE_TIMEOUT: '300' });
-    const cookie = await login(procs[0]!);
+    const cookie = await loginThrough(procs[0]!, emu);
     const warm = await wave(procs, 8, cookie);
     expect(warm.statuses).toEqual({ 200: 8 });
     const during: Record<string, number> = {};
