@@ -38,6 +38,10 @@ it('createAuthHandler refuses every option its docs rule out, naming the option 
     [{ sessions: {} }, /"sessions" must be a SessionStore/],
     [{ coordinator: { forget() {} } }, /"coordinator" must be a RefreshCoordinator/],
     [{ sessionMaxAge: -1 }, /"sessionMaxAge" must be a positive number of seconds/],
+    [
+      { proxy: { '/auth/logout': 'https://api.example/x' } },
+      /the proxy path "\/auth\/logout" is an auth route/,
+    ],
     [{ errorRedirect: '//evil.example' }, /"errorRedirect" must be a path/],
     [{ errorRedirect: '/\\evil.example' }, /"errorRedirect" must be a path/],
     [{ errorRedirect: '/\t/evil.example' }, /"errorRedirect" must be a path/],

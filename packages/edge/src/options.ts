@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  ConfigurationError,
   optionRules,
   type AuthorizationCodeAdapter,
   type OptionRule,
@@ -8,6 +9,7 @@ import {
 } from '@grantkit/core';
 import type { Vault } from '@grantkit/core/vault';
 import { safeReturnTo } from './csrf';
+import { edgeRoutes } from './paths';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
 import type { EdgeScope } from './telemetry';
@@ -232,6 +234,11 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
   const { adapter } = options;
   const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
   const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
+  // A proxy path that is also an auth route would take it over (logout forwarded upstream, never run).
+  const routes = Object.values(edgeRoutes(basePath));
+  const shadow = Object.keys(options.proxy ?? {}).find((path) => routes.includes(path));
+  if (shadow)
+    throw new ConfigurationError(`createAuthHandler: the proxy path "${shadow}" is an auth route`);
   return {
     adapter,
     secrets,
