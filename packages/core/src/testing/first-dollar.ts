@@ -1,23 +1,18 @@
 /**
- * First Dollar: `POST /v0/auth/token` (client_credentials, authorization_code, refresh_token),
- * GraphQL (`/graphql`, `/app/<appId>/graphql`) and the consent page `/oauth/app/<appId>/`.
+ * First Dollar: `POST /v0/auth/token` (client_credentials, authorization_code, refresh_token), and
+ * the routes of GraphQL (`first-dollar-graphql.ts`) and the consent page (`first-dollar-consent.ts`).
  * @internal
  */
 import type { EmuRequest, Route } from './route';
 import type { EmulatorState, Grant } from './state';
 import type { FirstDollarApp } from './types';
+import { consent } from './first-dollar-consent';
+import { graphql } from './first-dollar-graphql';
 import {
-  bearerToken,
-  escapeHtml,
-  html,
   json,
-  mediaType,
   oauthError,
   parseBody,
-  parseForm,
-  parseJsonObject,
   randomToken,
-  redirect,
   safeEqual,
   sniffField,
   stringFields,
@@ -165,84 +160,4 @@ async function issue(s: EmulatorState, g: Grant): Promise<Response> {
     { access_token, refresh_token, expires_in: ttl },
     { 'cache-control': 'no-store' },
   );
-}
-
-const UNAUTHORIZED = { errors: [{ message: 'Unauthorized' }] };
-const PING = /^\s*(?:query\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*(?:\(\s*\))?\s*)?\{\s*ping\s*\}\s*$/;
-
-async function graphql(
-  s: EmulatorState,
-  r: EmuRequest,
-  appId: string | undefined,
-): Promise<Response> {
-  const g = s.validAccess(bearerToken(r.headers), 'firstDollar');
-  const allowed =
-    g && (appId === undefined ? g.kind === 'fd-partner' : g.kind === 'fd-app' && g.appId === appId);
-  if (!allowed)
-    return json(401, UNAUTHORIZED, { 'www-authenticate': 'Bearer error="invalid_token"' });
-  if (mediaType(r.headers) !== 'application/json') {
-    return json(415, { errors: [{ message: 'Content-Type must be application/json' }] });
-  }
-  const body = parseJsonObject(r.text);
-  if (!body.ok) return json(400, { errors: [{ message: body.reason }] });
-  const { query, variables } = body.fields;
-  if (typeof query !== 'string' || query.trim() === '')
-    return json(400, { errors: [{ message: 'Must provide query string.' }] });
-  if (
-    variables !== undefined &&
-    variables !== null &&
-    (typeof variables !== 'object' || Array.isArray(variables))
-  ) {
-    return json(400, { errors: [{ message: 'Variables must be an object.' }] });
-  }
-  if (PING.test(query)) return json(200, { data: { ping: 'pong' } });
-  const vars = (variables ?? {}) as Record<string, unknown>;
-  try {
-    const data = await s.graphqlResolver?.(query, vars, {
-      ...(appId !== undefined && { appId }),
-      sub: g.sub,
-    });
-    if (data !== undefined) return json(200, { data });
-  } catch (e) {
-    return json(200, {
-      data: null,
-      errors: [{ message: e instanceof Error ? e.message : String(e) }],
-    });
-  }
-  const field = /\{\s*([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] ?? '?';
-  return json(200, { errors: [{ message: `Cannot query field "${field}" on type "Query".` }] });
-}
-
-/** The consent page: GET shows a form, POST (or GET `?auto=1`) consents and redirects with a code. */
-function consent(s: EmulatorState, r: EmuRequest): Response {
-  const app = s.fdApps.find((a) => a.appId === r.params[0]);
-  if (!app) return html(404, '<!doctype html><title>Not found</title><h1>Unknown app</h1>');
-  let user = r.url.searchParams.get('user') || 'user_1';
-  if (r.method === 'GET' && r.url.searchParams.get('auto') !== '1') {
-    const a = escapeHtml(app.appId);
-    return html(
-      200,
-      `<!doctype html><html><head><meta charset="utf-8"><title>Authorize ${a}</title></head><body>` +
-        `<h1>Allow ${a} to access your First Dollar data?</h1>` +
-        `<form method="post" action="${escapeHtml(r.path)}"><label>User <input name="user" value="${escapeHtml(user)}"></label> ` +
-        `<button id="allow" type="submit">Allow</button></form></body></html>`,
-    );
-  }
-  if (r.method === 'POST') {
-    const form = parseForm(r.text);
-    if (form.ok && form.fields.user) user = form.fields.user;
-  }
-  s.grantConsent(app.appId, user);
-  s.grantConsent(app.clientId, user);
-  const code = s.issueCode({
-    vendor: 'firstDollar',
-    kind: 'fd-app',
-    clientId: app.clientId,
-    appId: app.appId,
-    userId: user,
-    sub: user,
-  });
-  const target = new URL(app.redirectUri);
-  target.searchParams.set('code', code);
-  return redirect(target);
 }
