@@ -57,6 +57,14 @@ it('createAuthHandler refuses every option its docs rule out, naming the option 
       /"proxy" must be an object of request paths \(starting with "\/"\) to absolute http\(s\) upstream URLs/,
     ],
     [
+      { proxy: { '/api/graphql': 'https://svc:hunter2@api.example/graphql' } },
+      /"proxy" must be .* \(no user:password@, no #fragment\)/,
+    ],
+    [{ proxy: { '/api/graphql': 'https://api.example/graphql#x' } }, /"proxy" must be/],
+    [{ proxy: { '/api/../graphql': 'https://api.example/graphql' } }, /"proxy" must be/],
+    [{ proxy: { '/api/graphql?x=1': 'https://api.example/graphql' } }, /"proxy" must be/],
+    [{ basePath: '/app/../auth' }, /"basePath" must be a path/],
+    [
       { proxies: { '/api/graphql': 'https://api.example/graphql' } },
       /unknown option "proxies" \(did you mean "proxy"\?\)/,
     ],
@@ -82,6 +90,7 @@ it('createAuthHandler errors never quote the secret', () => {
   const secret = 'CANARY-too-short';
   expect(refused({ secret })).not.toContain('CANARY');
   expect(refused({ secret: [secret] })).not.toContain('CANARY');
+  expect(refused({ proxy: { '/api': 'https://svc:CANARY@api.example/' } })).not.toContain('CANARY');
 });
 
 it('createAuthHandler accepts every documented option', () => {

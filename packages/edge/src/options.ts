@@ -54,6 +54,8 @@ export interface AuthHandlerOptions {
   /**
    * API proxy: request path → upstream URL. Only these upstreams are ever reached. A request's query
    * string replaces the upstream URL's own; without one, the upstream URL is used as configured.
+   * Paths are exact (no query, no dot segments); an upstream URL holding `user:password@` or a
+   * `#fragment` is refused (credentials of the upstream belong in a header, not beside the token).
    */
   proxy?: Readonly<Record<string, string>>;
   /** Other origins allowed to call state-changing routes (e.g. a separate SPA origin). @default [] */
@@ -144,6 +146,19 @@ const isExactUrl = (v: string) => {
     return false;
   }
 };
+/** A request path as a router sees it: what the URL parser leaves unchanged, without query or fragment. */
+const isProxyPath = (v: string) => isSafePath(v) && !/[?#]/.test(v);
+/**
+ * An upstream the bearer token may be sent to: http(s), with no credentials of its own in the URL
+ * (they would travel beside the user's token and show wherever the URL is logged) and no fragment.
+ */
+const isUpstream = (v: unknown) => {
+  if (!r.url().test(v)) return false;
+  const url = new URL(v as string);
+  return (
+    url.username === '' && url.password === '' && url.hash === '' && !(v as string).includes('#')
+  );
+};
 const isOrigin = (v: unknown) => {
   try {
     return typeof v === 'string' && new URL(v).origin === v;
@@ -193,8 +208,8 @@ const RULES = {
       typeof v === 'object' &&
       v !== null &&
       !Array.isArray(v) &&
-      Object.entries(v).every(([key, url]) => key.startsWith('/') && r.url().test(url)),
-    'an object of request paths (starting with "/") to absolute http(s) upstream URLs',
+      Object.entries(v).every(([key, url]) => isProxyPath(key) && isUpstream(url)),
+    'an object of request paths (starting with "/") to absolute http(s) upstream URLs (no user:password@, no #fragment)',
   ),
   allowedOrigins: r.where(
     (v) => Array.isArray(v) && v.every(isOrigin),
