@@ -39,42 +39,46 @@ const LIBRARIES = [
 ];
 
 /**
- * The grantkit budgets, gzip bytes. `ceiling` is what `--check` (run by `npm test`) enforces where the
- * target is missed for a known reason: ky 2 alone is ~8.9 KB gzip, over the whole core target (see the
- * README's Performance section). A ceiling only stops growth; the report still shows the target as missed.
+ * The grantkit budgets, gzip bytes of **grantkit's own code**: each budgeted entry bundled again with
+ * ky and jose external (issue #18: ky stays, and ky 2 alone is ~8.9 KB gzip, so the whole-bundle
+ * targets were retired). The whole bundles are still measured and reported beside the other libraries.
+ * `--check` (run by `npm test`) enforces `ceiling` where one is set (a target missed for a known reason:
+ * it only stops growth), else the budget itself.
  */
 export const BUDGETS = {
-  // 14,336 → 14,592 in this round: issue #16 (telemetry: the token client's calls into an optional
-  // `telemetry` object around token calls, renewals, fallbacks and revocations, and the HTTP attempt
-  // count: +132 B gzip measured; the event building and OpenTelemetry stay out, in `eventTelemetry`
-  // (tree-shaken when unused) and `@grantkit/core/otel`).
-  // 14,592 → 15,360 with issue #14: every factory checks every option by name (checkOptions ~0.9 KB
-  // gzip, the rules the rest; 554 B were found to pay part of it back, jose's decodeJwt among them).
   'core-cc': {
-    label: 'core client_credentials (incl. ky) ≤ 7.5 KB gzip',
+    label: 'core client_credentials, own code (ky external) ≤ 7.5 KB gzip',
     gzip: 7680,
-    ceiling: 15_360,
   },
   react: {
     label: 'react ≤ 3 KB gzip (react, react-dom, react-query, idb-keyval external)',
     gzip: 3072,
   },
-  // 16 → 17 KB with issue #14's option checks (~1.3 KB gzip in these bundles).
+  // The edge's own code: @grantkit/core (budgeted above), ky and jose external. Measured 9,310 B when
+  // this budget was set (issue #18 quotes 5.4 KB, which no measurement of today's edge reproduces; it
+  // has since gained bounded streamed bodies, redaction, login CSRF, option checks and telemetry hooks):
+  // the 5.5 KB target is reported as missed and a ceiling stops growth meanwhile.
+  edge: {
+    label: 'edge, own code (core, ky, jose external) ≤ 5.5 KB gzip',
+    gzip: 5632,
+    ceiling: 9_728,
+  },
+  // The stores' entries with the core they need (core/shared, core/redis or core/deno-kv), ky external:
+  // 8,673 / 8,874 B when set.
   redis: {
     label:
-      'edge/redis ≤ 17 KB gzip (sessions + coordinator on Redis with the core they need, ky included; redis external)',
-    gzip: 17_408,
+      'edge/redis, own code (sessions + coordinator + the core they need; ky, redis external) ≤ 9 KB gzip',
+    gzip: 9216,
   },
   'deno-kv': {
     label:
-      'edge/deno-kv ≤ 17 KB gzip (sessions + coordinator on Deno KV with the core they need, ky included)',
-    gzip: 17_408,
+      'edge/deno-kv, own code (sessions + coordinator + the core they need; ky external) ≤ 9 KB gzip',
+    gzip: 9216,
   },
-  // 27 KB → 32 KB in this round: issue #11 (bounded and streamed proxy bodies, redaction of tokens
-  // echoed in proxied error answers, decoded-answer headers, login CSRF, per-purpose keys: ~2 KB gzip),
-  // #14 (every option checked, by name: ~0.5 KB) and #12 (errors rebuilt as their own class: ~0.5 KB).
-  edge: { label: 'edge ≤ 14 KB gzip (incl. jose)', gzip: 14336, ceiling: 32_768 },
 };
+
+/** What each budgeted entry leaves out when its own code is measured (besides the row's externals). */
+const OWN_EXTERNAL = ['ky', 'jose'];
 
 /** Every row to measure: library, scenario, entry file, externals, budget id. */
 export function entries() {
@@ -89,6 +93,7 @@ export function entries() {
         file: reason ? undefined : file,
         unsupported: reason,
         budget: lib.name === 'grantkit' && scenario === 'a' ? 'core-cc' : undefined,
+        own: lib.name === 'grantkit' && scenario === 'a' ? OWN_EXTERNAL : undefined,
       });
       if (lib.name === 'grantkit' && scenario === 'a') {
         rows.push({
@@ -97,6 +102,7 @@ export function entries() {
           label: "(a') client_credentials, firstDollarPartner adapter",
           file: join(scenarios, 'grantkit-a-firstdollar.mjs'),
           budget: 'core-cc',
+          own: OWN_EXTERNAL,
         });
       }
     }
@@ -108,6 +114,7 @@ export function entries() {
     file: join(scenarios, 'grantkit-react.mjs'),
     external: ['react', 'react-dom', 'react/*', '@tanstack/react-query', 'idb-keyval'],
     budget: 'react',
+    own: OWN_EXTERNAL,
   });
   rows.push({
     library: '@grantkit/edge',
@@ -115,6 +122,7 @@ export function entries() {
     label: 'edge package (jose bundled)',
     file: join(scenarios, 'grantkit-edge.mjs'),
     budget: 'edge',
+    own: [...OWN_EXTERNAL, '@grantkit/core', '@grantkit/core/*'],
   });
   rows.push({
     library: '@grantkit/edge/redis',
@@ -123,6 +131,7 @@ export function entries() {
     file: join(scenarios, 'grantkit-edge-redis.mjs'),
     external: ['redis'],
     budget: 'redis',
+    own: OWN_EXTERNAL,
   });
   rows.push({
     library: '@grantkit/edge/deno-kv',
@@ -130,6 +139,7 @@ export function entries() {
     label: 'edge/deno-kv + core/deno-kv + core/shared',
     file: join(scenarios, 'grantkit-edge-deno-kv.mjs'),
     budget: 'deno-kv',
+    own: OWN_EXTERNAL,
   });
   return rows;
 }
@@ -166,7 +176,11 @@ async function bundle(file, external = []) {
   };
 }
 
-/** Measures every row: { library, scenario, label, min, gzip, brotli, budget, limit, pass, unsupported, error }. */
+/**
+ * Measures every row: { library, scenario, label, min, gzip, brotli, unsupported, error } of the whole
+ * bundle, and for a budgeted row { ownMin, ownGzip, budget, limit, pass }: its own code's bytes, the
+ * budget's gzip bytes and whether they are within it.
+ */
 export async function measureSizes() {
   const rows = [];
   for (const row of entries()) {
@@ -189,6 +203,11 @@ export async function measureSizes() {
             [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
           },
         }).length;
+        if (row.own) {
+          const own = await bundle(row.file, [...(row.external ?? []), ...row.own]);
+          out.ownMin = own.code.length;
+          out.ownGzip = gzipSync(own.code, { level: 9 }).length;
+        }
       } catch (error) {
         out.error = String(error?.errors?.[0]?.text ?? error?.message ?? error);
       }
@@ -196,7 +215,7 @@ export async function measureSizes() {
     if (row.budget) {
       out.budget = row.budget;
       out.limit = BUDGETS[row.budget].gzip;
-      out.pass = out.gzip !== undefined && out.gzip <= out.limit;
+      out.pass = out.ownGzip !== undefined && out.ownGzip <= out.limit;
     }
     rows.push(out);
   }
@@ -207,13 +226,14 @@ const kb = (n) => (n === undefined ? '' : `${(n / 1024).toFixed(2)} KB`);
 
 export function sizeTable(rows) {
   const lines = [];
-  const head = ['library', 'scenario', 'min', 'gzip', 'brotli', 'budget (gzip)'];
+  const head = ['library', 'scenario', 'min', 'gzip', 'brotli', 'own code gzip', 'budget'];
   const body = rows.map((r) => [
     r.library,
     r.label,
     r.unsupported ? `n/a: ${r.unsupported}` : r.error ? `error: ${r.error}` : kb(r.min),
     r.unsupported || r.error ? '' : `${kb(r.gzip)} (${r.gzip} B)`,
     r.unsupported || r.error ? '' : kb(r.brotli),
+    r.ownGzip === undefined ? '' : `${kb(r.ownGzip)} (${r.ownGzip} B)`,
     r.budget ? `${r.pass ? 'PASS' : 'FAIL'} ≤ ${r.limit} B` : '',
   ]);
   const widths = head.map((h, i) =>
@@ -233,7 +253,11 @@ export function sizeTable(rows) {
     );
   const budgeted = rows.filter((r) => r.budget && r.parts);
   if (budgeted.length) {
-    lines.push('', 'Minified bytes by package in the budgeted bundles:');
+    lines.push(
+      '',
+      "Budgets count grantkit's own code (own code gzip: ky and jose external; edge: core too).",
+      'Minified bytes by package in the whole budgeted bundles:',
+    );
     for (const r of budgeted)
       lines.push(
         `  ${r.library} ${r.scenario}: ${Object.entries(r.parts)
@@ -281,14 +305,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exitCode = 1;
     }
     const enforced = (r) => BUDGETS[r.budget].ceiling ?? r.limit;
-    const failed = rows.filter((r) => r.budget && !(r.gzip !== undefined && r.gzip <= enforced(r)));
+    const failed = rows.filter(
+      (r) => r.budget && !(r.ownGzip !== undefined && r.ownGzip <= enforced(r)),
+    );
     for (const r of failed)
       console.error(
-        `size limit exceeded: ${r.library} ${r.label}: ${r.gzip ?? r.error} > ${enforced(r)} B gzip`,
+        `size limit exceeded: ${r.library} ${r.label}: own code ${r.ownGzip ?? r.error} > ${enforced(r)} B gzip`,
       );
     for (const r of rows.filter((r) => r.budget && !r.pass && !failed.includes(r)))
       console.warn(
-        `target missed (within ceiling ${enforced(r)} B): ${r.library} ${r.label}: ${r.gzip} B`,
+        `target missed (within ceiling ${enforced(r)} B): ${r.library} ${r.label}: own code ${r.ownGzip} B`,
       );
     if (failed.length === 0) console.log('\nSize limits held.');
     process.exitCode = failed.length || process.exitCode ? 1 : 0;
