@@ -89,7 +89,7 @@ describe('Orange Logic', () => {
     });
 
   it('authorize with state, code exchange, refresh pair, 30-day refresh expiry → reauthorization_required', async () => {
-    const emu = createVendorEmulator();
+    const emu = createVendorEmulator({ now: Date.now() }); // fixed clock: exact lifetimes below
     const client = make(emu);
     const state = randomState();
     const redirect = await emu.fetch(

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   createVendorEmulator,
@@ -640,6 +640,64 @@ describe('generic OAuth 2.0', () => {
         })
       ).status,
     ).toBe(401);
+  });
+});
+
+describe('clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('follows real time by default, shifted by advance() and set()', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    const em = createVendorEmulator();
+    expect(em.clock.now()).toBe(T0);
+    vi.setSystemTime(T0 + 5_000);
+    expect(em.clock.now()).toBe(T0 + 5_000);
+    em.clock.advance(60_000);
+    vi.setSystemTime(T0 + 6_000);
+    expect(em.clock.now()).toBe(T0 + 66_000);
+    em.clock.set(T0 - 1_000);
+    expect(em.clock.now()).toBe(T0 - 1_000);
+    vi.setSystemTime(T0 + 7_000);
+    expect(em.clock.now()).toBe(T0);
+    expect(em.toJSON()).toMatchObject({ clock: 'real time' });
+  });
+
+  it('with `now` is fixed: it moves only by advance() and set()', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 + 999_000 });
+    const em = createVendorEmulator({ now: T0 });
+    vi.setSystemTime(T0 + 3_600_000);
+    expect(em.clock.now()).toBe(T0);
+    em.clock.advance(1_000);
+    expect(em.clock.now()).toBe(T0 + 1_000);
+    em.clock.set(T0 + 5_000);
+    vi.setSystemTime(T0 + 7_200_000);
+    expect(em.clock.now()).toBe(T0 + 5_000);
+    expect(em.toJSON()).toMatchObject({ clock: 'fixed' });
+  });
+
+  it('a long-running default emulator keeps issuing live tokens (two hours of logins)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    const em = createVendorEmulator();
+    for (let minute = 0; minute <= 120; minute += 20) {
+      vi.setSystemTime(T0 + minute * 60_000);
+      const consent = await em.fetch(`${FD}/oauth/app/${fdApp.appId}/?auto=1`);
+      const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+      const res = await postJson(em, `${FD}/v0/auth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        client_id: fdApp.clientId,
+        client_secret: fdApp.clientSecret,
+      });
+      expect(res.status).toBe(200);
+      const { access_token, expires_in } = (await res.json()) as {
+        access_token: string;
+        expires_in: number;
+      };
+      expect(decodeJwt(access_token).exp).toBe((T0 + minute * 60_000) / 1000 + expires_in);
+      expect((await ping(em, `/app/${fdApp.appId}/graphql`, access_token)).status).toBe(200);
+    }
   });
 });
 

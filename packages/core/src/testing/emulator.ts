@@ -168,7 +168,8 @@ const RULES = {
  * Creates an in-process emulator of the First Dollar, First Orion, Orange Logic and generic OAuth 2.0
  * token endpoints. It enforces each vendor's documented request format, answers malformed requests
  * as a strict server would (`{ error, error_description }` with 400 / 401 / 415), routes by path only
- * (any host works), and uses a virtual clock for every expiry.
+ * (any host works), and uses a virtual clock for every expiry: real time (plus what `clock.advance()` /
+ * `clock.set()` added), or, with the `now` option, a fixed clock that moves only by `advance` / `set`.
  *
  * Paths served: `/v0/auth/token`, `/graphql`, `/app/<appId>/graphql`, `/oauth/app/<appId>/` (First
  * Dollar); `/v2/auth`, `/v1/auth`, `/v1/auth/refresh`, `/v1/echo` (First Orion); `/oauth2/auth`,
@@ -326,11 +327,11 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       advance(ms: number) {
         if (!Number.isFinite(ms))
           throw new RangeError('clock.advance() needs a finite number of ms');
-        s.now += ms;
+        s.advance(ms);
       },
       set(ms: number) {
         if (!Number.isFinite(ms)) throw new RangeError('clock.set() needs a finite epoch in ms');
-        s.now = ms;
+        s.set(ms);
       },
     },
     get requests() {
@@ -413,6 +414,7 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
       return {
         name: 'VendorEmulator',
         now: new Date(s.now).toISOString(),
+        clock: s.fixedClock ? 'fixed' : 'real time',
         clients: {
           firstDollarPartners: s.fdPartners.map((p) => p.clientId),
           firstDollarApps: s.fdApps.map((a) => a.appId),

@@ -36,7 +36,9 @@ export interface Grant {
 export const CODE_TTL_MS = 10 * 60 * 1000;
 
 export class EmulatorState {
-  now: number;
+  /** Fixed clock (`EmulatorOptions.now` given): `#base` is the time. Else `#base` is an offset from `Date.now()`. */
+  readonly fixedClock: boolean;
+  #base: number;
   readonly ttl: Record<
     'firstDollar' | 'firstOrionV2' | 'firstOrionV1' | 'orangeLogic' | 'oauth2',
     number
@@ -60,7 +62,8 @@ export class EmulatorState {
   readonly #kid = randomToken(8);
 
   constructor(o: EmulatorOptions = {}) {
-    this.now = o.now ?? Date.now();
+    this.fixedClock = o.now !== undefined;
+    this.#base = o.now ?? 0;
     const t = o.accessTokenTtl ?? {};
     this.ttl = {
       firstDollar: t.firstDollar ?? 3600,
@@ -87,6 +90,21 @@ export class EmulatorState {
     this.foRefreshUnsupported = o.firstOrion?.refreshUnsupported ?? false;
     this.tokenPrefix = o.tokenPrefix ?? '';
     this.graphqlResolver = o.firstDollar?.graphql;
+  }
+
+  /** The virtual clock (ms): real time plus the offset `advance` / `set` gave, or the fixed time. */
+  get now(): number {
+    return this.fixedClock ? this.#base : Date.now() + this.#base;
+  }
+
+  /** Moves the clock by `ms` (it keeps following real time unless fixed). */
+  advance(ms: number): void {
+    this.#base += ms;
+  }
+
+  /** Sets the clock to `ms` (it keeps following real time from there unless fixed). */
+  set(ms: number): void {
+    this.#base = this.fixedClock ? ms : ms - Date.now();
   }
 
   /** Signs an HS256 JWT with `iat` / `exp` from the virtual clock. */

@@ -86,7 +86,12 @@ export type GraphqlResolver = (
  * const emulator = createVendorEmulator({ now: Date.UTC(2030, 0, 1), accessTokenTtl: { firstDollar: 60 } });
  */
 export interface EmulatorOptions {
-  /** Initial virtual clock, ms since epoch. The clock moves only by `clock.advance()` / `clock.set()`. @default Date.now() at creation */
+  /**
+   * A fixed (fake) clock starting at this time, ms since epoch: it moves only by `clock.advance()` /
+   * `clock.set()`. Without it, the clock follows real time (`Date.now()` plus whatever `advance` /
+   * `set` added), so a long-running emulator (a demo, a dev server) keeps issuing live tokens.
+   * @default the real-time clock
+   */
   now?: number;
   /** Access-token lifetimes in seconds. @default firstDollar 3600, firstOrionV2 3600, firstOrionV1 3600, orangeLogic 86400, oauth2 3600 */
   accessTokenTtl?: Partial<
@@ -249,7 +254,11 @@ export interface VendorEmulator {
   fetch: typeof fetch;
   /** Answers one Request. Rejects with `TypeError('fetch failed')` on a `drop` fault. */
   handle(request: Request): Promise<Response>;
-  /** The virtual clock used for every expiry. */
+  /**
+   * The virtual clock used for every expiry. By default it follows real time, shifted by what
+   * `advance` / `set` did (after `set(t)` it reads `t` and moves on in real time); with the `now`
+   * option it is fixed and moves only by `advance` / `set`.
+   */
   readonly clock: { now(): number; advance(ms: number): void; set(ms: number): void };
   /** Every request seen since creation or `clearRequests()`. */
   readonly requests: ReadonlyArray<Readonly<RequestRecord>>;
