@@ -1,6 +1,7 @@
 /**
- * `@grantkit/edge/cloudflare`: Cloudflare glue. Workers KV for sessions and Partner tokens, and a
- * Durable Object that serialises a session's refreshes across every isolate.
+ * `@grantkit/edge/cloudflare`: Cloudflare glue. Workers KV for sessions and Partner tokens, a
+ * Durable Object that serialises a session's refreshes across every isolate, and a Durable Object
+ * engine (`durableObjectEngine` + `SharedEngineObject`) for the vault of `@grantkit/core/vault`.
  *
  * @example
  * ```ts
@@ -20,3 +21,9 @@ export {
   type RefresherOptions,
   type SessionRefresherClass,
 } from './durable-object';
+export {
+  durableObjectEngine,
+  SharedEngineObject,
+  type EngineStorageLike,
+  type SharedEngineObjectClass,
+} from './engine';
