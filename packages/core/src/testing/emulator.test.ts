@@ -503,6 +503,127 @@ describe('Orange Logic', () => {
   });
 });
 
+describe('consent pages', () => {
+  const form = (em: VendorEmulator, url: string, body: string) =>
+    em.fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+  /** What every consent page must be: styled, self-contained, Allow / Deny, the banner, the app named. */
+  async function expectConsentPage(res: Response, app: string) {
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const page = await res.text();
+    expect(page).toMatch(/<button id="allow"[^>]*>Allow<\/button>/);
+    expect(page).toMatch(/<button id="deny"[^>]*>Deny<\/button>/);
+    expect(page).toMatch(/<style>[^<]+<\/style>/);
+    expect(page).toMatch(/Emulated [\w ]+: .*no credentials are used/);
+    expect(page).toContain(`<strong id="app">${app}</strong>`);
+    expect(page).not.toMatch(/<script|src=|href="(?!data:)/i); // no script, no external asset
+    return page;
+  }
+  const olAuthorize = (state = 'st-1', extra = '') =>
+    `${OL}/oauth2/auth?client_id=${olClient.clientId}&response_type=code&redirect_uri=${encodeURIComponent(olClient.redirectUri)}&state=${state}${extra}`;
+
+  it('First Dollar: the page names the app; Deny redirects with access_denied and issues no code', async () => {
+    const em = createVendorEmulator({
+      firstDollar: { apps: [{ ...fdApp, name: 'Acme <Benefits> & "Co"' }] },
+    });
+    const url = `https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/`;
+    await expectConsentPage(await em.fetch(url), 'Acme &#60;Benefits&#62; &#38; &#34;Co&#34;');
+    const denied = await form(em, url, 'decision=deny&user=alice');
+    expect(denied.status).toBe(302);
+    const location = new URL(denied.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(fdApp.redirectUri);
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'The user denied the authorization request',
+    });
+    const allowed = await form(em, url, 'decision=allow&user=alice');
+    const code = new URL(allowed.headers.get('location')!).searchParams.get('code')!;
+    const res = await postJson(em, `${FD}/v0/auth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: fdApp.clientId,
+      client_secret: fdApp.clientSecret,
+    });
+    expect(decodeJwt(((await res.json()) as { access_token: string }).access_token).sub).toBe(
+      'alice',
+    );
+    expect((await form(em, url, 'decision=maybe')).status).toBe(400);
+    expect((await form(em, url, 'decision=allow&decision=deny')).status).toBe(400);
+  });
+
+  it('First Dollar: the app id is the default name, and user-supplied text is escaped', async () => {
+    const em = createVendorEmulator();
+    const evil = encodeURIComponent('"><script>alert(1)</script>');
+    const res = await em.fetch(
+      `https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/?user=${evil}&x=${evil}`,
+    );
+    const page = await expectConsentPage(res, fdApp.appId);
+    expect(page).toContain('value="&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;"');
+    expect(page).not.toContain(fdApp.clientSecret);
+    expect(page).not.toContain(fdApp.clientId);
+  });
+
+  it('Orange Logic: immediate redirect by default; with consentPage a page, Allow and Deny echo state', async () => {
+    expect((await createVendorEmulator().fetch(olAuthorize())).status).toBe(302);
+    const em = createVendorEmulator({
+      orangeLogic: { clients: [{ ...olClient, name: 'Acme DAM sync' }], consentPage: true },
+    });
+    const page = await expectConsentPage(await em.fetch(olAuthorize('a<b')), 'Acme DAM sync');
+    expect(page).toContain('&#38;state=a%3Cb"><label>'); // the URL's own encoding, then HTML's
+    expect(page).not.toContain(olClient.clientSecret);
+    expect(em.count({ status: 302 })).toBe(0);
+
+    const denied = await form(em, olAuthorize('s 1'), 'decision=deny');
+    expect(denied.status).toBe(302);
+    const no = new URL(denied.headers.get('location')!);
+    expect(`${no.origin}${no.pathname}`).toBe(olClient.redirectUri);
+    expect(Object.fromEntries(no.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'The user denied the authorization request',
+      state: 's 1',
+    });
+
+    const allowed = await form(em, olAuthorize('s2'), 'decision=allow&user=bob');
+    const yes = new URL(allowed.headers.get('location')!);
+    expect(yes.searchParams.get('state')).toBe('s2');
+    const res = await postJson(em, `${OL}/webapi/security/oauth2/token_48I_v1`, {
+      client_id: olClient.clientId,
+      client_secret: olClient.clientSecret,
+      grant_type: 'authorization_code',
+      code: yes.searchParams.get('code'),
+    });
+    const { access_token } = (await res.json()) as { access_token: string };
+    const echo = await em.fetch(`${OL}/webapi/echo`, {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
+    expect(await echo.json()).toEqual({ ok: true, sub: 'bob' });
+
+    // ?auto=1 skips the page; errors before consent never show it.
+    expect((await em.fetch(olAuthorize('s3', '&auto=1'))).status).toBe(302);
+    const wrongType = await em.fetch(
+      olAuthorize('s4').replace('response_type=code', 'response_type=token'),
+    );
+    expect(new URL(wrongType.headers.get('location')!).searchParams.get('error')).toBe(
+      'unsupported_response_type',
+    );
+    expect((await em.fetch(olAuthorize().replace('redirect_uri=', 'redirect_uri=x'))).status).toBe(
+      400,
+    );
+    expect((await form(em, olAuthorize(), 'decision=nope')).status).toBe(400);
+  });
+
+  it('rejects a consentPage that is not a boolean', () => {
+    expect(() =>
+      createVendorEmulator({ orangeLogic: { consentPage: 'yes' as unknown as boolean } }),
+    ).toThrow(/orangeLogic\.consentPage/);
+  });
+});
+
 describe('generic OAuth 2.0', () => {
   const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
   const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 appendix B

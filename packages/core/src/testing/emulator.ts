@@ -142,7 +142,10 @@ const RULES = {
     graphql: FN,
   }),
   firstOrion: r.object({ keys: list('apiKey', 'secretKey'), refreshUnsupported: r.boolean() }),
-  orangeLogic: r.object({ clients: list('clientId', 'clientSecret', 'redirectUri') }),
+  orangeLogic: r.object({
+    clients: list('clientId', 'clientSecret', 'redirectUri'),
+    consentPage: r.boolean(),
+  }),
   oauth2: r.object({
     clients: r.where(
       (v) =>

@@ -2,28 +2,43 @@
  * First Dollar's consent page `/oauth/app/<appId>/`.
  * @internal
  */
+import { consentPage, decisionOf, deniedRedirect } from './consent-page';
 import type { EmuRequest } from './route';
 import type { EmulatorState } from './state';
-import { escapeHtml, html, parseForm, redirect } from './util';
+import { html, parseForm, redirect } from './util';
 
-/** The consent page: GET shows a form, POST (or GET `?auto=1`) consents and redirects with a code. */
+const PERMISSIONS = [
+  'Read your First Dollar account, benefits and balances',
+  'Call the First Dollar API on your behalf',
+  'Stay connected until you revoke its access',
+];
+
+/**
+ * The consent page: GET shows it (Allow / Deny); POST with `decision=allow` (or no decision) or GET
+ * `?auto=1` consents and redirects with a code; POST `decision=deny` redirects with
+ * `error=access_denied` (RFC 6749 §4.1.2.1; First Dollar documents no `state`).
+ */
 export function consent(s: EmulatorState, r: EmuRequest): Response {
   const app = s.fdApps.find((a) => a.appId === r.params[0]);
   if (!app) return html(404, '<!doctype html><title>Not found</title><h1>Unknown app</h1>');
   let user = r.url.searchParams.get('user') || 'user_1';
   if (r.method === 'GET' && r.url.searchParams.get('auto') !== '1') {
-    const a = escapeHtml(app.appId);
-    return html(
-      200,
-      `<!doctype html><html><head><meta charset="utf-8"><title>Authorize ${a}</title></head><body>` +
-        `<h1>Allow ${a} to access your First Dollar data?</h1>` +
-        `<form method="post" action="${escapeHtml(r.path)}"><label>User <input name="user" value="${escapeHtml(user)}"></label> ` +
-        `<button id="allow" type="submit">Allow</button></form></body></html>`,
-    );
+    return consentPage({
+      vendor: 'First Dollar',
+      app: app.name ?? app.appId,
+      action: r.path + r.url.search,
+      user,
+      redirectUri: app.redirectUri,
+      permissions: PERMISSIONS,
+    });
   }
   if (r.method === 'POST') {
     const form = parseForm(r.text);
-    if (form.ok && form.fields.user) user = form.fields.user;
+    const decision = form.ok ? decisionOf(form.fields) : undefined;
+    if (!form.ok || decision === undefined)
+      return html(400, '<!doctype html><title>Bad request</title><h1>Malformed consent form</h1>');
+    if (decision === 'deny') return deniedRedirect(app.redirectUri, null);
+    if (form.fields.user) user = form.fields.user;
   }
   s.grantConsent(app.appId, user);
   s.grantConsent(app.clientId, user);

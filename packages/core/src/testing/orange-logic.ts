@@ -1,8 +1,9 @@
 /**
- * Orange Logic: `GET /oauth2/auth` (auto-consent), `POST /webapi/security/oauth2/token_48I_v1`
+ * Orange Logic: `GET /oauth2/auth` (auto-consent, or a consent page with `consentPage`), `POST /webapi/security/oauth2/token_48I_v1`
  * (the refresh token travels in `code`) and a protected `GET /webapi/echo`.
  * @internal
  */
+import { consentPage, decisionOf, deniedRedirect } from './consent-page';
 import type { EmuRequest, Route } from './route';
 import type { EmulatorState, Grant } from './state';
 import {
@@ -10,6 +11,7 @@ import {
   json,
   oauthError,
   parseBody,
+  parseForm,
   redirect,
   safeEqual,
   sniffField,
@@ -23,7 +25,7 @@ export function orangeLogicRoutes(s: EmulatorState): Route[] {
     {
       vendor: 'orangeLogic',
       path: '/oauth2/auth',
-      methods: ['GET'],
+      methods: ['GET', 'POST'],
       handle: (r) => authorize(s, r),
     },
     {
@@ -37,6 +39,16 @@ export function orangeLogicRoutes(s: EmulatorState): Route[] {
   ];
 }
 
+const PERMISSIONS = [
+  'Search and read your assets through the Orange Logic API, as you',
+  'Stay connected for up to 30 days without asking again',
+];
+
+/**
+ * `GET /oauth2/auth`: consents at once (a redirect with a code), or, with `orangeLogic.consentPage`,
+ * shows the consent page whose form POSTs a `decision` here: `deny` redirects with
+ * `error=access_denied` (RFC 6749 §4.1.2.1). `state` is echoed on every redirect.
+ */
 function authorize(s: EmulatorState, r: EmuRequest): Response {
   const q = r.url.searchParams;
   const client = s.olClients.find((c) => c.clientId === q.get('client_id'));
@@ -46,10 +58,27 @@ function authorize(s: EmulatorState, r: EmuRequest): Response {
     return oauthError(400, 'invalid_request', 'redirect_uri does not match the registered one');
   const target = new URL(client.redirectUri);
   const state = q.get('state');
+  let user = q.get('user') || 'user_1';
   if (q.get('response_type') !== 'code') {
     target.searchParams.set('error', 'unsupported_response_type');
+  } else if (r.method === 'GET' && s.olConsentPage && q.get('auto') !== '1') {
+    return consentPage({
+      vendor: 'Orange Logic',
+      app: client.name ?? client.clientId,
+      action: r.path + r.url.search,
+      user,
+      redirectUri: client.redirectUri,
+      permissions: PERMISSIONS,
+    });
   } else {
-    const user = q.get('user') || 'user_1';
+    if (r.method === 'POST') {
+      const form = parseForm(r.text);
+      const decision = form.ok ? decisionOf(form.fields) : undefined;
+      if (!form.ok || decision === undefined)
+        return oauthError(400, 'invalid_request', 'Malformed consent form');
+      if (decision === 'deny') return deniedRedirect(client.redirectUri, state);
+      if (form.fields.user) user = form.fields.user;
+    }
     s.grantConsent(client.clientId, user);
     target.searchParams.set(
       'code',

@@ -50,6 +50,8 @@ export class EmulatorState {
   readonly olClients: OrangeLogicClient[];
   readonly oauth2Clients: OAuth2Client[];
   foRefreshUnsupported: boolean;
+  /** `EmulatorOptions.orangeLogic.consentPage`. */
+  readonly olConsentPage: boolean;
   /** Prefix of every issued token and code (`EmulatorOptions.tokenPrefix`). */
   readonly tokenPrefix: string;
   graphqlResolver: GraphqlResolver | undefined;
@@ -88,6 +90,7 @@ export class EmulatorState {
       },
     ];
     this.foRefreshUnsupported = o.firstOrion?.refreshUnsupported ?? false;
+    this.olConsentPage = o.orangeLogic?.consentPage ?? false;
     this.tokenPrefix = o.tokenPrefix ?? '';
     this.graphqlResolver = o.firstDollar?.graphql;
   }

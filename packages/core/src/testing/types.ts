@@ -24,6 +24,8 @@ export interface FirstDollarApp {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /** The name the consent page shows. @default the app id */
+  name?: string;
 }
 
 /**
@@ -45,6 +47,8 @@ export interface OrangeLogicClient {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
+  /** The name the consent page (`orangeLogic.consentPage`) shows. @default the client id */
+  name?: string;
 }
 
 /**
@@ -107,8 +111,12 @@ export interface EmulatorOptions {
   };
   /** First Orion keys; `refreshUnsupported` makes `/v1/auth/refresh` answer 404. @default TEST_CREDENTIALS.firstOrion */
   firstOrion?: { keys?: FirstOrionKey[]; refreshUnsupported?: boolean };
-  /** Orange Logic clients. @default TEST_CREDENTIALS.orangeLogic */
-  orangeLogic?: { clients?: OrangeLogicClient[] };
+  /**
+   * Orange Logic clients, and whether `GET /oauth2/auth` shows a consent page (Allow / Deny) instead
+   * of consenting at once (`?auto=1` still consents at once).
+   * @default clients TEST_CREDENTIALS.orangeLogic; consentPage false (immediate redirect with a code)
+   */
+  orangeLogic?: { clients?: OrangeLogicClient[]; consentPage?: boolean };
   /** Generic OAuth 2.0 clients. @default TEST_CREDENTIALS.oauth2 and TEST_CREDENTIALS.oauth2Public */
   oauth2?: { clients?: OAuth2Client[] };
   /** Per-request extra latency in ms on a real timer (e.g. spread 0–200 ms in storm tests). */
