@@ -115,6 +115,27 @@ describe('Orange Logic', () => {
     expect(emu.count()).toBe(0); // known to be expired: no call is wasted
   });
 
+  it("honours the answer's own expires_in (renews by it), and assumes 24 h only when it is absent", async () => {
+    const emu = createVendorEmulator({ now: Date.now(), accessTokenTtl: { orangeLogic: 600 } });
+    const client = make(emu);
+    const set = await client.exchangeCode(emu.issueCode('orangeLogic', ol.clientId));
+    expect(set.expiresAt - emu.clock.now()).toBe(600_000);
+    emu.clock.advance(290_000); // before the 300 s refresh window: the cached token, no call
+    await client.getAccessToken();
+    expect(emu.count({ grant: 'refresh_token' })).toBe(0);
+    emu.clock.advance(310_000); // expired by the vendor's 600 s (24 h would still be hot)
+    await client.getAccessToken();
+    expect(emu.count({ grant: 'refresh_token', status: 200 })).toBe(1);
+    expect((await client.getTokenSet()).expiresAt - emu.clock.now()).toBe(600_000);
+
+    emu.fault({
+      path: '/webapi/security/oauth2/token_48I_v1',
+      body: { access_token: 'no-expiry-token', refresh_token: 'no-expiry-refresh' },
+    });
+    const bare = await make(emu).exchangeCode(emu.issueCode('orangeLogic', ol.clientId));
+    expect(bare.expiresAt - emu.clock.now()).toBe(DAY);
+  });
+
   it('a refused refresh is reauthorization_required and keeps the stored set', async () => {
     const emu = createVendorEmulator();
     const client = make(emu);

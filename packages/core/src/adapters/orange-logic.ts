@@ -50,7 +50,8 @@ export interface OrangeLogicOptions {
   refreshWindow?: number;
 }
 
-// Access tokens live 24 h, refresh tokens 30 days from issue; every call returns a new pair.
+// Access tokens live 24 h, refresh tokens 30 days from issue; every call returns a new pair. An
+// answer's own `expires_in` wins: the 24 h are assumed only when it carries none.
 /** Statuses of a refused refresh that mean "authorize again" (the docs: 401 no authenticated account). */
 const REFRESH_REFUSED: ReadonlySet<number> = new Set([400, 401]);
 const fields: TokenFieldMap = { defaultTtl: 24 * 3600, refreshTtl: 30 * 24 * 3600 };
@@ -74,7 +75,8 @@ const RULES = {
 
 /**
  * Orange Logic (OrangeDAM) authorization code + refresh. The token call carries the refresh token in
- * `code` when refreshing. A refresh token unused for 30 days (or refused with 400 / 401) means the
+ * `code` when refreshing. The access token lives as long as the answer's `expires_in` says (24 h,
+ * the documented lifetime, only when the answer has none). A refresh token unused for 30 days (or refused with 400 / 401) means the
  * authorization must run again: {@link ReauthorizationRequiredError}. An answer naming
  * `invalid_client` / `unauthorized_client` is a ClientRejectedError (a wrong secret keeps the
  * session), and a 403 (documented: SSL mismatch) stays a plain error.
