@@ -1,5 +1,6 @@
-// `node examples/cloudflare-worker/dev.mjs`: runs the Worker in workerd (miniflare, no nodejs_compat)
-// with the vendor emulator playing First Dollar, then walks login → consent → callback → ping.
+// `npm run build && node_modules/.bin/node examples/cloudflare-worker/dev.mjs`
+// Runs the Worker in workerd (miniflare, no nodejs_compat) with the vendor emulator playing First
+// Dollar, walks login → consent → callback → ping, then fires the Cron Trigger (the nightly job).
 import { build } from 'esbuild';
 import { Miniflare, Response as MfResponse } from 'miniflare';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
@@ -23,12 +24,13 @@ const mf = new Miniflare({
   script: outputFiles[0].text,
   compatibilityDate: '2026-07-01',
   kvNamespaces: ['SESSIONS'],
-  durableObjects: { REFRESHER: 'SessionRefresher' },
+  durableObjects: { REFRESHER: 'SessionRefresher', VAULT: 'SharedEngineObject' },
   bindings: {
     FD_APP_ID: app.appId,
     FD_CLIENT_ID: app.clientId,
     FD_CLIENT_SECRET: app.clientSecret,
     SESSION_SECRET: 'dev-only-session-secret-change-me-0123456789',
+    TOKEN_SECRET: 'dev-only-vault-secret-change-me-0123456789',
     FD_API_BASE_URL: 'https://emulator.test',
     FD_CONSENT_BASE_URL: 'https://emulator.test',
   },
@@ -87,5 +89,13 @@ console.log(
   again.status,
   await again.text(),
   `(refreshes: ${emulator.count({ grant: 'refresh_token' })})`,
+);
+// The Cron Trigger of wrangler.toml, as Cloudflare fires it: the nightly job keeps the vault's
+// refresh tokens alive and syncs every connection (a GraphQL call each), with no user online.
+const graphqlCalls = () => emulator.requests.filter((r) => r.path.endsWith('/graphql')).length;
+const before = graphqlCalls();
+const cron = await (await mf.getWorker()).scheduled({ cron: '0 3 * * *' });
+console.log(
+  `Cron Trigger (0 3 * * *) → ${cron.outcome} (connections synced: ${graphqlCalls() - before})`,
 );
 await mf.dispose();

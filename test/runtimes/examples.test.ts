@@ -24,6 +24,7 @@ it('examples/cloudflare-worker: login, consent, callback, proxy and a Durable Ob
   expect(stdout).toContain('session → {"authenticated":true');
   expect(stdout).toContain('POST /api/graphql → 200 {"data":{"ping":"pong"}}');
   expect(stdout).toContain('after revocation → 200 {"data":{"ping":"pong"}} (refreshes: 1)');
+  expect(stdout).toContain('Cron Trigger (0 3 * * *) → ok (connections synced: 1)');
 });
 
 it('examples/deno: a Deno script importing core pings the emulator', async () => {

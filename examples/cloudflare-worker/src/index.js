@@ -1,14 +1,19 @@
 // A Cloudflare Worker: the First Dollar OAuth App backend-for-frontend. Secrets come from
 // `wrangler secret put`; FD_API_BASE_URL / FD_CONSENT_BASE_URL point it at an emulator in dev.
 // Sessions live in Workers KV (SESSIONS) and each session's refreshes run in one Durable Object
-// (REFRESHER), so any number of isolates cause one refresh per session.
+// (REFRESHER), so any number of isolates cause one refresh per session. Each login is also filed
+// into a vault on Durable Objects (VAULT), and a Cron Trigger runs the nightly job on it.
+// Try it: `npm run build && node_modules/.bin/node examples/cloudflare-worker/dev.mjs`
 import { createAuthHandler } from '@grantkit/edge';
 import {
   durableObjectCoordinator,
+  durableObjectEngine,
   kvSessionStore,
   sessionRefresher,
+  SharedEngineObject,
 } from '@grantkit/edge/cloudflare';
-import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+import { createGraphQLClient, firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+import { createVault } from '@grantkit/core/vault';
 
 const apiBase = (env) => (env.FD_API_BASE_URL ? { apiBaseUrl: env.FD_API_BASE_URL } : {});
 const adapterFor = (env) =>
@@ -19,12 +24,27 @@ const adapterFor = (env) =>
     ...apiBase(env),
     ...(env.FD_CONSENT_BASE_URL ? { consentBaseUrl: env.FD_CONSENT_BASE_URL } : {}),
   });
+const graphqlEndpoint = (env) =>
+  firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) });
 
 /** The Durable Object class bound as REFRESHER in wrangler.toml; it writes renewed sessions to KV itself. */
 export const SessionRefresher = sessionRefresher((env) => ({
   adapter: adapterFor(env),
   sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }),
 }));
+/** The Durable Object class bound as VAULT: the vault's engine (one object per key, sealed values only). */
+export { SharedEngineObject };
+
+// Connections that outlive the session, for background jobs: one refresh per connection across
+// every isolate (the engine's lock and compare-and-swap run inside the objects).
+let vault;
+const vaultFor = (env) =>
+  (vault ??= createVault({
+    engine: durableObjectEngine(env.VAULT),
+    secret: env.TOKEN_SECRET,
+    adapter: adapterFor(env),
+    onEvent: (event) => console.log(`connection ${event.id}: ${event.from ?? 'new'} → ${event.to}`),
+  }));
 
 let auth;
 const handlerFor = (env) =>
@@ -33,13 +53,40 @@ const handlerFor = (env) =>
     secret: env.SESSION_SECRET,
     sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }), // sealed at rest
     coordinator: durableObjectCoordinator(env.REFRESHER),
-    proxy: {
-      '/api/graphql': firstDollarGraphQLEndpoint({ appId: env.FD_APP_ID, ...apiBase(env) }),
-    },
+    proxy: { '/api/graphql': graphqlEndpoint(env) },
+    // The app's own user id (here a demo one): each login is filed into the vault under it.
+    vault: { vault: vaultFor(env), connectionId: () => 'demo-user' },
   }));
+
+// The nightly job: keep refresh tokens alive, then sync every connected user (here: a ping).
+async function nightly(env) {
+  const vault = vaultFor(env);
+  const report = await vault.keepAlive({ concurrency: 8 }); // one run at a time across isolates
+  let synced = 0;
+  for (const { id } of await vault.list({ state: 'active' })) {
+    const gql = createGraphQLClient({
+      tokenClient: vault.client(id),
+      endpoint: graphqlEndpoint(env),
+    });
+    if (
+      await gql.request('query { ping }').then(
+        () => true,
+        () => false,
+      )
+    )
+      synced++;
+  }
+  console.log(
+    `nightly job: ${JSON.stringify({ ran: report.ran, renewed: report.renewed, synced })}`,
+  );
+}
 
 export default {
   async fetch(request, env, ctx) {
     return (await handlerFor(env)(request, env, ctx)) ?? new Response('Not found', { status: 404 });
+  },
+  // The Cron Trigger of wrangler.toml ([triggers] crons = ["0 3 * * *"]).
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(nightly(env));
   },
 };
