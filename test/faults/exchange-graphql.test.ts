@@ -281,7 +281,7 @@ const graphqlRows: GraphQLRow[] = [
   {
     name: '429 with Retry-After (not retried by the GraphQL client)',
     faults: { path: GRAPHQL, status: 429, retryAfter: 1 },
-    expect: { code: 'http_error', name: 'GrantkitError', status: 429 },
+    expect: { code: 'http_error', name: 'RateLimitError', status: 429 },
     requests: { graphql: 1, token: 0 },
   },
   {

@@ -307,6 +307,30 @@ export class GraphQLDomainError extends GrantkitError {
   }
 }
 
+/**
+ * The API answered 429 Too Many Requests (First Dollar: `@rateLimit`, 60 calls per 60 s). Code
+ * `http_error`, status 429; `retryAfter` is the wait in seconds the answer's `Retry-After` asked
+ * for (a number or an HTTP date), absent when it sent none.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof RateLimitError) await sleep((error.retryAfter ?? 60) * 1000); }
+ * ```
+ */
+export class RateLimitError extends GrantkitError {
+  override name = 'RateLimitError';
+  /** Seconds to wait, from `Retry-After`. */
+  readonly retryAfter?: number;
+  constructor(message: string, retryAfter?: number, details: GrantkitErrorDetails = {}) {
+    super('http_error', message, { ...details, status: 429 });
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfter: this.retryAfter };
+  }
+}
+
 /** One transport error of a GraphQL answer (`errors[]`). */
 export interface GraphQLTransportError {
   message: string;
@@ -354,7 +378,8 @@ export class GraphQLRequestError extends GrantkitError {
 /**
  * The class of the error each {@link GrantkitErrorCode} is thrown as: what
  * `isGrantkitError(error, code)` narrows to. `http_error` is an {@link OAuthError} when a token or
- * revocation endpoint answered, the base class elsewhere, so it narrows to the base.
+ * revocation endpoint answered, a {@link RateLimitError} for a 429 from the API, the base class
+ * elsewhere, so it narrows to the base.
  *
  * @example
  * ```ts
@@ -455,6 +480,8 @@ export interface GrantkitErrorJSON {
   path?: readonly string[];
   /** {@link GraphQLRequestError} field. */
   errors?: readonly GraphQLTransportError[];
+  /** {@link RateLimitError} field. */
+  retryAfter?: number;
 }
 
 /**
@@ -509,6 +536,12 @@ export function errorFromJSON(json: GrantkitErrorJSON): GrantkitError {
     case 'oauth_error':
     case 'http_error':
       if (body) return new OAuthError(body, { ...details, code, message });
+      if (code === 'http_error' && json.status === 429)
+        return new RateLimitError(
+          message,
+          typeof json.retryAfter === 'number' ? json.retryAfter : undefined,
+          details,
+        );
       break;
     case 'consent_required':
       if (body && typeof json.consentUrl === 'string')

@@ -1,4 +1,4 @@
-import { GrantkitError, GraphQLDomainError, GraphQLRequestError } from './errors';
+import { GrantkitError, GraphQLDomainError, GraphQLRequestError, RateLimitError } from './errors';
 import { isRecord } from './is-record';
 import { scrub } from './scrub';
 import {
@@ -6,7 +6,7 @@ import {
   firstDollarHosts,
   type FirstDollarEnvironment,
 } from './adapters/first-dollar';
-import { base, has, REQ_URL, STR, URL_ } from './adapters/shared';
+import { base, FN, has, REQ_URL, STR, URL_ } from './adapters/shared';
 import { checkOptions, optionRules as r, type OptionRule } from './options';
 import { toTransportError } from './http';
 import type { TokenClient } from './token-client';
@@ -49,7 +49,10 @@ export interface GraphQLClient {
 
 /**
  * Finds the first typed union error in `data`: an object implementing First Dollar's
- * `Error { code: String!, message: String!, retryable: Boolean! }` interface.
+ * `Error { code: String!, message: String!, retryable: Boolean! }` interface, recognised by its
+ * string `code` and `message` with a boolean `retryable`, or with a `__typename` ending in `Error`
+ * when the query did not select `retryable` (then `retryable` is `false`). Select
+ * `... on Error { __typename code message retryable }` to get every field.
  *
  * @example
  * ```ts
@@ -70,7 +73,10 @@ export function findDomainError(
       isRecord(value) &&
       typeof value.code === 'string' &&
       typeof value.message === 'string' &&
-      typeof value.retryable === 'boolean'
+      (typeof value.retryable === 'boolean' ||
+        (value.retryable === undefined &&
+          typeof value.__typename === 'string' &&
+          value.__typename.endsWith('Error')))
     ) {
       const keys: string[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
@@ -80,7 +86,7 @@ export function findDomainError(
         typename,
         scrub(value.code),
         scrub(value.message),
-        value.retryable,
+        value.retryable === true,
         [...path, ...keys.reverse()].map(scrub),
       );
     }
@@ -108,6 +114,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** Seconds a `Retry-After` value (delta-seconds or an HTTP date) asks to wait, if it is one. */
+function retryAfter(value: string | null): number | undefined {
+  const text = value?.trim() ?? '';
+  if (/^\d{1,9}$/.test(text)) return Number(text);
+  const at = text === '' ? NaN : Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
 /** What each option of {@link GraphQLClientOptions} may hold. */
 const RULES = {
   tokenClient: /* @__PURE__ */ r.where(has('fetch'), 'a token client (createTokenClient)', {
@@ -121,7 +135,8 @@ const RULES = {
 /**
  * Creates a GraphQL client on a token client's authorized fetch. Transport `errors[]` throw
  * {@link GraphQLRequestError}; typed union errors throw {@link GraphQLDomainError}, retried with
- * backoff when `retryable`; a 401 that survives one refresh throws `unauthorized`.
+ * backoff when `retryable`; a 429 throws {@link RateLimitError} with the `Retry-After` wait, not
+ * retried; a 401 that survives one refresh throws `unauthorized`.
  *
  * @example
  * ```ts
@@ -154,6 +169,15 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
             'The API refused the access token after a refresh',
             { status: 401 },
           );
+        if (response.status === 429) {
+          // Not retried here: the wait (First Dollar's window is 60 s) is the caller's to choose.
+          await response.body?.cancel().catch(() => {});
+          const wait = retryAfter(response.headers.get('retry-after'));
+          throw new RateLimitError(
+            `GraphQL endpoint answered HTTP 429 (rate limited${wait === undefined ? '' : `; retry after ${wait} s`})`,
+            wait,
+          );
+        }
         let body: unknown;
         try {
           body = await response.json();
@@ -215,4 +239,117 @@ export function firstDollarGraphQLEndpoint(
   return options.appId === undefined
     ? `${api}/graphql`
     : `${api}/app/${encodeURIComponent(options.appId)}/graphql`;
+}
+
+/**
+ * One page of a First Dollar list: `nodes` and `pageInfo { hasNextPage endCursor }`.
+ *
+ * @example
+ * ```ts
+ * const page: GraphQLPage<{ id: string }> = { nodes: [{ id: 'org_1' }], pageInfo: { hasNextPage: false, endCursor: null } };
+ * ```
+ */
+export interface GraphQLPage<TNode> {
+  nodes: TNode[];
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+}
+
+/**
+ * Options of {@link graphqlPages}.
+ *
+ * @example
+ * ```ts
+ * graphqlPages(graphql, QUERY, {}, { pageSize: 50, maxPages: 20, page: (data) => data.organizations });
+ * ```
+ */
+export interface GraphQLPagesOptions<TData = unknown, TNode = unknown> {
+  /** Where the page is in `data`. @default the only top-level field of `data` */
+  page?: (data: TData) => GraphQLPage<TNode> | null | undefined;
+  /** Sent as the `first` variable. @default not sent: the server's default (First Dollar: 100) */
+  pageSize?: number;
+  /** Pages read at most: a list still `hasNextPage` after them throws `invalid_response`. @default 100 */
+  maxPages?: number;
+  /** Aborts the request in flight and ends the iteration. */
+  signal?: AbortSignal;
+}
+
+const PAGES_RULES = {
+  page: FN,
+  pageSize: /* @__PURE__ */ r.positive('nodes', { integer: true }),
+  maxPages: /* @__PURE__ */ r.positive('pages', { integer: true }),
+  signal: /* @__PURE__ */ r.where(
+    (v) => typeof v === 'object' && v !== null && 'aborted' in v,
+    'an AbortSignal',
+  ),
+} satisfies Record<keyof GraphQLPagesOptions, OptionRule>;
+
+/**
+ * Reads a First Dollar list page by page: sends `query` with `variables` plus `after` (the previous
+ * page's `endCursor`, absent on the first page) and `first` (`pageSize`, when given), and yields
+ * each page's `{ nodes, pageInfo }` until `hasNextPage` is false. The query declares `$after:
+ * String` (and `$first: Int`) and passes them to the list field. Bounded: more than `maxPages`
+ * pages, a page without `nodes` / `pageInfo`, or a cursor that does not move throws
+ * `invalid_response`; a `BadRequestError` (a bad cursor or page size) throws
+ * {@link GraphQLDomainError} and a 429 {@link RateLimitError}, as {@link GraphQLClient.request} does.
+ *
+ * @example
+ * ```ts
+ * const QUERY = `query Orgs($after: String, $first: Int) {
+ *   organizations(after: $after, first: $first) {
+ *     ... on OrganizationsResults { nodes { id name } pageInfo { hasNextPage endCursor } }
+ *     ... on Error { __typename code message retryable }
+ *   }
+ * }`;
+ * for await (const page of graphqlPages<{ id: string; name: string }>(graphql, QUERY, {}, { pageSize: 100 }))
+ *   for (const org of page.nodes) console.log(org.id, org.name);
+ * ```
+ */
+export function graphqlPages<TNode = unknown, TData = unknown>(
+  client: Pick<GraphQLClient, 'request'>,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: GraphQLPagesOptions<TData, TNode> = {},
+): AsyncGenerator<GraphQLPage<TNode>, void, undefined> {
+  checkOptions('graphqlPages', options, PAGES_RULES);
+  return pages(client, query, variables, options);
+}
+
+async function* pages<TNode, TData>(
+  client: Pick<GraphQLClient, 'request'>,
+  query: string,
+  variables: Record<string, unknown>,
+  options: GraphQLPagesOptions<TData, TNode>,
+): AsyncGenerator<GraphQLPage<TNode>, void, undefined> {
+  const maxPages = options.maxPages ?? 100;
+  const bad = (why: string) =>
+    new GrantkitError('invalid_response', `graphqlPages: ${why}`, { status: 200 });
+  let after: string | undefined;
+  for (let n = 1; ; n++) {
+    const vars = { ...variables };
+    if (options.pageSize !== undefined) vars.first = options.pageSize;
+    if (after !== undefined) vars.after = after;
+    const data = await client.request<TData>(
+      query,
+      vars,
+      options.signal ? { signal: options.signal } : {},
+    );
+    let page: unknown;
+    if (options.page) page = options.page(data);
+    else if (isRecord(data) && Object.keys(data).length === 1) page = Object.values(data)[0];
+    else throw bad('the answer has several fields: say which is the list with the page option');
+    const info = isRecord(page) ? page.pageInfo : undefined;
+    if (
+      !isRecord(page) ||
+      !Array.isArray(page.nodes) ||
+      !isRecord(info) ||
+      typeof info.hasNextPage !== 'boolean'
+    )
+      throw bad('the list has no nodes / pageInfo { hasNextPage endCursor }: select them');
+    yield page as unknown as GraphQLPage<TNode>;
+    if (!info.hasNextPage) return;
+    if (typeof info.endCursor !== 'string' || info.endCursor === after)
+      throw bad('hasNextPage is true but endCursor does not move on');
+    if (n >= maxPages) throw bad(`the list has more than maxPages (${maxPages}) pages`);
+    after = info.endCursor;
+  }
 }
