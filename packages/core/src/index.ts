@@ -45,12 +45,7 @@ export {
   type FirstOrionOAuthOptions,
   type FirstOrionV1Options,
 } from './adapters/first-orion';
-export {
-  orangeLogic,
-  orangeLogicClientCredentials,
-  type OrangeLogicClientCredentialsOptions,
-  type OrangeLogicOptions,
-} from './adapters/orange-logic';
+export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
 export {
   createTokenClient,
   tokenClientRules,
