@@ -30,6 +30,7 @@ it('examples/cloudflare-worker: login, consent, callback, proxy and a Durable Ob
 it('examples/deno: a Deno script importing core pings the emulator', async () => {
   const { stdout } = await sh(await readmeCommand('deno'), { DENO_NO_UPDATE_CHECK: '1' });
   expect(stdout).toContain('vendor emulator → {"ping":"pong"}');
+  expect(stdout).toContain('nightly job → {"ran":true,"renewed":0,"synced":1}');
 });
 
 it('examples/node: the BFF starts on node:http beside the emulator', async () => {
