@@ -1,4 +1,4 @@
-// `node examples/node/server.mjs`: the edge handler on node:http, with the vendor emulator as First Dollar.
+// `node_modules/.bin/node examples/node/server.mjs`: the edge handler on node:http, with the vendor emulator as First Dollar.
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { createAuthHandler } from '@grantkit/edge';
