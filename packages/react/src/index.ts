@@ -1,25 +1,40 @@
 /**
- * `@grantkit/react`: React hooks for First Dollar OAuth through `@grantkit/edge`. The browser holds
- * no token: it speaks HTTP to the edge, whose HttpOnly cookie carries the session.
+ * `@grantkit/react`: React hooks for OAuth through `@grantkit/edge`, whatever its vendor (Orange
+ * Logic, OAuth 2.0, First Dollar). The browser holds no token: it speaks HTTP to the edge, whose
+ * HttpOnly cookie carries the session. `useFirstDollar*` are the First Dollar entry points.
  *
  * @example
  * ```tsx
- * import { GrantkitProvider, useFirstDollarAuth, useFirstDollarQuery } from '@grantkit/react';
+ * import { GrantkitProvider, useGrantkitAuth, useGrantkitQuery } from '@grantkit/react';
  *
- * function Ping() {
- *   const { status, login } = useFirstDollarAuth();
- *   const { data } = useFirstDollarQuery<{ ping: string }>('query { ping }', undefined, { enabled: status === 'authenticated' });
- *   return status === 'authenticated' ? <p>{data?.ping}</p> : <button onClick={() => login()}>Log in</button>;
+ * function Echo() {
+ *   const { status, login } = useGrantkitAuth();
+ *   const { data } = useGrantkitQuery<{ sub: string }>('/api/echo', { enabled: status === 'authenticated' });
+ *   return status === 'authenticated' ? <p>{data?.sub}</p> : <button onClick={() => login()}>Log in</button>;
  * }
- * createRoot(root).render(<GrantkitProvider><Ping /></GrantkitProvider>);
+ * createRoot(root).render(<GrantkitProvider><Echo /></GrantkitProvider>);
  * ```
  *
  * @module
  */
 export { createSessionClient, GrantkitHttpError } from './session-client';
-export type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
+export type {
+  ExchangeResult,
+  GrantkitRequest,
+  GrantkitSession,
+  SessionClient,
+  SessionClientOptions,
+} from './types';
 export { GrantkitProvider, useGrantkit, type GrantkitProviderProps } from './provider';
-export { useFirstDollarAuth, type AuthStatus, type FirstDollarAuth } from './use-first-dollar-auth';
+export { useGrantkitAuth, type AuthStatus, type GrantkitAuth } from './use-grantkit-auth';
+export {
+  useGrantkitCallback,
+  type GrantkitCallback,
+  type GrantkitCallbackOptions,
+} from './use-grantkit-callback';
+export { useGrantkitQuery } from './use-grantkit-query';
+export { useGrantkitMutation, type GrantkitMutationOptions } from './use-grantkit-mutation';
+export { useFirstDollarAuth, type FirstDollarAuth } from './use-first-dollar-auth';
 export {
   useFirstDollarCallback,
   type FirstDollarCallback,
@@ -27,7 +42,7 @@ export {
 } from './use-first-dollar-callback';
 export { useFirstDollarQuery } from './use-first-dollar-query';
 export { useFirstDollarMutation } from './use-first-dollar-mutation';
-export type { ConsentOptions } from './consent';
+export type { ConsentOptions, ProxyMutationOptions, ProxyQueryOptions } from './consent';
 export { grantkitKeys } from './query-keys';
 export { grantkitQueries } from './query-options';
 export { edgeRoutes } from './routes';

@@ -65,8 +65,8 @@ export function GrantkitProvider({
         // removing one would cancel it silently, and its hook would never see why.
         if (!session.authenticated)
           value.queryClient.removeQueries({
-            queryKey: grantkitKeys.graphql(undefined, undefined, value.client.basePath),
-            predicate: (q) => q.state.fetchStatus !== 'fetching',
+            queryKey: grantkitKeys.scope(value.client.basePath),
+            predicate: (q) => q.queryKey[2] !== 'session' && q.state.fetchStatus !== 'fetching',
           });
       }),
     [value],

@@ -18,6 +18,7 @@ const scope = (basePath?: string): readonly ['grantkit', string] => [
  * ```ts
  * queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() }); // every GraphQL query under /auth
  * queryClient.getQueryData(grantkitKeys.session('/partner/auth')); // GrantkitSession | undefined
+ * queryClient.invalidateQueries({ queryKey: grantkitKeys.request('/api/echo') }); // one proxied GET
  * ```
  */
 export const grantkitKeys = {
@@ -46,6 +47,21 @@ export const grantkitKeys = {
     (query === undefined
       ? [...scope(basePath), 'graphql']
       : [...scope(basePath), 'graphql', query, variables ?? {}]) as unknown as DataTag<
+      readonly unknown[],
+      T,
+      GrantkitHttpError
+    >,
+  /**
+   * One GET through the edge proxy (any vendor's API), `['grantkit', basePath, 'request', path]`;
+   * without a path, the prefix of all of them under `basePath`.
+   */
+  request: <T = unknown>(
+    path?: string,
+    basePath?: string,
+  ): DataTag<readonly unknown[], T, GrantkitHttpError> =>
+    (path === undefined
+      ? [...scope(basePath), 'request']
+      : [...scope(basePath), 'request', path]) as unknown as DataTag<
       readonly unknown[],
       T,
       GrantkitHttpError

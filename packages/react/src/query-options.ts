@@ -8,7 +8,7 @@ import type { GrantkitSession, SessionClient } from './types';
  * exports: options for `useQuery` and the QueryClient methods, a key tagged with the data and error
  * types, and a `queryFn` that is always there (never `skipToken`), so `useSuspenseQuery` takes them.
  */
-type GrantkitQueryOptions<T, E, K extends QueryKey = QueryKey> = Omit<
+export type GrantkitQueryOptions<T, E, K extends QueryKey = QueryKey> = Omit<
   UseQueryOptions<T, E, T, K>,
   'queryKey' | 'queryFn'
 > & {
@@ -36,7 +36,7 @@ const retry = (count: number, error: Error) =>
  */
 export const grantkitQueries = {
   /**
-   * The session summary, as {@link useFirstDollarAuth} reads it (`staleTime` 30 s).
+   * The session summary, as {@link useGrantkitAuth} reads it (`staleTime` 30 s).
    *
    * @example
    * ```ts
@@ -51,7 +51,8 @@ export const grantkitQueries = {
     staleTime: 30_000,
   }),
   /**
-   * A GraphQL query through the proxy, as {@link useFirstDollarQuery} runs it (no retry on a 4xx).
+   * A GraphQL query through the proxy (First Dollar's API), as {@link useFirstDollarQuery} runs it
+   * (no retry on a 4xx).
    *
    * @example
    * ```ts
@@ -66,6 +67,24 @@ export const grantkitQueries = {
   ): GrantkitQueryOptions<T, GrantkitHttpError> => ({
     queryKey: grantkitKeys.graphql<T>(query, variables, client.basePath),
     queryFn: () => client.graphql<T>(query, variables),
+    retry,
+  }),
+  /**
+   * A GET of a same-origin path, e.g. an edge proxy route to any vendor's API, as
+   * {@link useGrantkitQuery} runs it (no retry on a 4xx).
+   *
+   * @example
+   * ```ts
+   * const { client, queryClient } = useGrantkit();
+   * const prefetch = () => queryClient.prefetchQuery(grantkitQueries.request(client, '/api/echo'));
+   * ```
+   */
+  request: <T = unknown>(
+    client: SessionClient,
+    path: string,
+  ): GrantkitQueryOptions<T, GrantkitHttpError> => ({
+    queryKey: grantkitKeys.request<T>(path, client.basePath),
+    queryFn: () => client.request<T>(path),
     retry,
   }),
 };

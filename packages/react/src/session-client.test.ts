@@ -93,7 +93,7 @@ describe('createSessionClient against a real edge', () => {
     });
   });
 
-  it('refresh() runs inside the grantkit-refresh Web Lock when there is one', async () => {
+  it('refresh() runs inside the Web Lock of its base path when there is one', async () => {
     const edge = createEdge();
     await edge.loggedIn();
     const names: string[] = [];
@@ -104,8 +104,62 @@ describe('createSessionClient against a real edge', () => {
     });
     const client = createSessionClient({ fetch: edge.fetch });
     expect(await client.refresh()).toMatchObject({ authenticated: true });
-    expect(names).toEqual(['grantkit-refresh']);
+    // Another edge on this origin has a lock of its own: its refresh never waits for this one.
+    await createSessionClient({ basePath: '/partner/auth/', fetch: edge.fetch })
+      .refresh()
+      .catch(() => {});
+    expect(names).toEqual(['grantkit-refresh:/auth', 'grantkit-refresh:/partner/auth']);
     expect(edge.emulator.count({ grant: 'refresh_token' })).toBe(1);
+  });
+
+  it('tells logins and logouts only to the tabs of the same base path (BroadcastChannel)', async () => {
+    const edge = createEdge();
+    await edge.loggedIn();
+    const heard: string[] = [];
+    const tab = (name: string, basePath: string) =>
+      createSessionClient({ basePath, fetch: edge.fetch }).subscribe((session) =>
+        heard.push(`${name} ${session.authenticated}`),
+      );
+    const stops = [tab('same', '/auth/'), tab('partner', '/partner/auth')];
+    // A message to the partner tabs, sent after ours: once it arrived, ours would have too.
+    const partnerChannel = new BroadcastChannel('grantkit:/partner/auth');
+    const sender = createSessionClient({ fetch: edge.fetch });
+    stops.push(sender.subscribe(() => {}));
+    await sender.logout();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    partnerChannel.postMessage({ authenticated: true });
+    await vi.waitFor(() => expect(heard).toContain('partner true'));
+    expect(heard).toEqual(['same false', 'partner true']);
+    partnerChannel.close();
+    for (const stop of stops) stop();
+  });
+
+  it('request() reaches any proxied API with the CSRF header; a path off the origin is a TypeError', async () => {
+    const edge = createEdge('orangeLogic');
+    const client = createSessionClient({ fetch: edge.fetch });
+    await expect(client.request('/api/echo')).rejects.toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+    });
+    await edge.fetch(await edge.authorize('/auth/login?returnTo=/'));
+    expect(await client.getSession()).toMatchObject({ authenticated: true });
+    expect(await client.request('/api/echo?x=1')).toEqual({ ok: true, sub: 'user_1' });
+    for (const path of ['https://evil.example/api', '//evil.example/api', 'api/echo'])
+      expect(() => client.request(path)).toThrow(
+        new TypeError('request: the path must be a same-origin path starting with "/"'),
+      );
+    // A JSON body; an answer that is not JSON reads as undefined.
+    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    const plain = createSessionClient({ fetch: fetch as typeof globalThis.fetch });
+    await expect(plain.request('/api/x', { method: 'PUT', body: { a: 1 } })).resolves.toBe(
+      undefined,
+    );
+    expect(fetch).toHaveBeenCalledWith('/api/x', {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: { 'x-grantkit-csrf': '1', 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
   });
 
   it('logout() clears the session and tells the other tabs (BroadcastChannel)', async () => {

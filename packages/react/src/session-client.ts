@@ -1,6 +1,12 @@
 import { loadSession, saveReturnTo, saveSession, takeReturnTo } from './persist';
 import { CSRF_HEADER as CSRF, edgeRoutes, trimBasePath } from './routes';
-import type { ExchangeResult, GrantkitSession, SessionClient, SessionClientOptions } from './types';
+import type {
+  ExchangeResult,
+  GrantkitRequest,
+  GrantkitSession,
+  SessionClient,
+  SessionClientOptions,
+} from './types';
 
 /**
  * A non-2xx answer of the edge, or a GraphQL answer with errors and no data (`status` 200,
@@ -90,15 +96,16 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     const response = await (options.fetch ?? fetch)(path, {
       method,
       credentials: 'same-origin',
-      headers: method === 'GET' ? {} : { [CSRF]: '1', 'content-type': 'application/json' },
+      headers: { [CSRF]: '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? null : JSON.stringify(body),
     });
-    const json = await response.json().catch(() => ({}));
+    // A body that is not JSON (an empty 204, text) reads as undefined.
+    const json = await response.json().catch(() => undefined);
     if (response.ok) return json;
     const error = new GrantkitHttpError(
-      json.message ?? `HTTP ${response.status}`,
+      json?.message ?? `HTTP ${response.status}`,
       response.status,
-      json.error ?? 'http_error',
+      json?.error ?? 'http_error',
     );
     // The edge answers 401 only when the session is gone (and clears its cookie).
     if (response.status === 401)
@@ -149,25 +156,31 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     refresh() {
       const run = () => update(call<GrantkitSession>(routes.refresh));
       return typeof navigator !== 'undefined' && navigator.locks
-        ? navigator.locks.request('grantkit-refresh', run)
+        ? navigator.locks.request(`grantkit-refresh:${basePath}`, run)
         : run();
     },
 
     logout: () => update(call<GrantkitSession>(routes.logout)),
 
+    request<T>(path: string, { method = 'GET', body }: GrantkitRequest = {}) {
+      if (!isPath(path))
+        throw new TypeError('request: the path must be a same-origin path starting with "/"');
+      return call<T>(path, method, body);
+    },
+
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
-      const answer = await call<{ data?: T; errors?: { message?: string }[] }>(
+      const answer = await call<{ data?: T; errors?: { message?: string }[] } | undefined>(
         options.graphqlPath ?? '/api/graphql',
         'POST',
         { query, variables },
       );
-      if (answer.data == null && answer.errors?.length)
+      if (answer?.data == null && answer?.errors?.length)
         throw new GrantkitHttpError(
           answer.errors[0]?.message ?? 'GraphQL error',
           200,
           'graphql_error',
         );
-      return answer.data as T;
+      return answer?.data as T;
     },
 
     lastSession: loadSession,
@@ -175,7 +188,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     subscribe(listener) {
       listeners.add(listener);
       if (!channel && typeof BroadcastChannel !== 'undefined') {
-        channel = new BroadcastChannel('grantkit');
+        channel = new BroadcastChannel(`grantkit:${basePath}`);
         channel.onmessage = (event: MessageEvent<GrantkitSession>) => notify(event.data, true);
       }
       return () => {

@@ -53,9 +53,25 @@ export interface SessionClientOptions {
 }
 
 /**
+ * A request through the edge's API proxy ({@link SessionClient.request}): its method and JSON body.
+ *
+ * @example
+ * ```ts
+ * await client.request('/api/assets/42', { method: 'PATCH', body: { title: 'Harbour at dawn' } });
+ * ```
+ */
+export interface GrantkitRequest {
+  /** The HTTP method. @default 'GET' */
+  method?: string;
+  /** Sent as JSON (`content-type: application/json`); none when undefined. */
+  body?: unknown;
+}
+
+/**
  * The browser side of `@grantkit/edge`, usable without React. It holds no token: the session lives
  * in the edge's HttpOnly cookie. Login and logout are told to other tabs over
- * `BroadcastChannel('grantkit')`; refreshes are serialised across tabs with the Web Locks API.
+ * `BroadcastChannel('grantkit:' + basePath)`; refreshes are serialised across tabs with the Web
+ * Locks API (lock `'grantkit-refresh:' + basePath`), so two edges on one origin never cross-talk.
  *
  * @example
  * ```ts
@@ -77,7 +93,13 @@ export interface SessionClient {
   refresh(): Promise<GrantkitSession>;
   /** `POST {basePath}/logout`, told to the other tabs. */
   logout(): Promise<GrantkitSession>;
-  /** A GraphQL request through the proxy; resolves its `data`. A 401 updates the session. */
+  /**
+   * A request to a same-origin path, e.g. an edge proxy route (any vendor's API), with the CSRF
+   * header; resolves the JSON answer (undefined when the body is not JSON). A non-2xx answer throws
+   * a `GrantkitHttpError`; a 401 updates the session. A path not starting with `/` is a TypeError.
+   */
+  request<T = unknown>(path: string, init?: GrantkitRequest): Promise<T>;
+  /** A GraphQL request through the proxy (First Dollar's API); resolves its `data`. A 401 updates the session. */
   graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** The last session summary stored in IndexedDB, if any (e.g. for a first paint). */
   lastSession(): Promise<GrantkitSession | undefined>;

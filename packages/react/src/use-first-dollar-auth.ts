@@ -1,24 +1,10 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
-import { useGrantkit } from './provider';
-import { grantkitQueries } from './query-options';
-import type { GrantkitSession } from './types';
+import { useGrantkitAuth, type GrantkitAuth } from './use-grantkit-auth';
+
+export type { AuthStatus } from './use-grantkit-auth';
 
 /**
- * Where the user stands: `'loading'` until the edge answers, then `'authenticated'`,
- * `'unauthenticated'`, `'consent_required'` (the vendor revoked consent: log in again) or `'error'`.
- *
- * @example
- * ```tsx
- * const { status, login } = useFirstDollarAuth();
- * if (status === 'consent_required') return <button onClick={() => login()}>Consent again</button>;
- * ```
- */
-export type AuthStatus =
-  'loading' | 'authenticated' | 'unauthenticated' | 'consent_required' | 'error';
-
-/**
- * What {@link useFirstDollarAuth} returns.
+ * What {@link useFirstDollarAuth} returns: {@link GrantkitAuth}.
  *
  * @example
  * ```tsx
@@ -26,21 +12,11 @@ export type AuthStatus =
  * if (status === 'authenticated') return <button onClick={() => logout()}>Log out (until {new Date(session!.expiresAt!).toLocaleTimeString()})</button>;
  * ```
  */
-export interface FirstDollarAuth {
-  /** Where the user stands. */
-  status: AuthStatus;
-  /** The session summary (never a token); undefined while loading. */
-  session: GrantkitSession | undefined;
-  /** Goes to the consent page, then back to `returnTo`. @default returnTo the current path */
-  login(options?: { returnTo?: string }): Promise<void>;
-  /** Ends the session at the edge (and in the other tabs); resolves the new, unauthenticated session. */
-  logout(): Promise<GrantkitSession>;
-  /** Why `status` is `'error'`. */
-  error: Error | null;
-}
+export type FirstDollarAuth = GrantkitAuth;
 
 /**
- * The First Dollar session through `@grantkit/edge`: its status, login and logout.
+ * The First Dollar session through `@grantkit/edge`: its status (with `'consent_required'` when the
+ * user revoked the app's consent), login and logout. The same hook as {@link useGrantkitAuth}.
  *
  * @example
  * ```tsx
@@ -52,17 +28,4 @@ export interface FirstDollarAuth {
  * }
  * ```
  */
-export function useFirstDollarAuth(): FirstDollarAuth {
-  const { client } = useGrantkit();
-  const { data, error } = useQuery(grantkitQueries.session(client));
-  const status: AuthStatus = data
-    ? data.authenticated
-      ? 'authenticated'
-      : data.consentRequired
-        ? 'consent_required'
-        : 'unauthenticated'
-    : error
-      ? 'error'
-      : 'loading';
-  return { status, session: data, login: client.login, logout: client.logout, error };
-}
+export const useFirstDollarAuth: () => FirstDollarAuth = useGrantkitAuth;

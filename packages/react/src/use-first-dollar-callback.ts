@@ -1,23 +1,22 @@
 'use client';
-import { useEffect, useRef, useState } from 'react';
-import { useGrantkit } from './provider';
-import { GrantkitHttpError } from './session-client';
+import {
+  useGrantkitCallback,
+  type GrantkitCallback,
+  type GrantkitCallbackOptions,
+} from './use-grantkit-callback';
 
 /**
- * Options of {@link useFirstDollarCallback}.
+ * Options of {@link useFirstDollarCallback}: {@link GrantkitCallbackOptions}.
  *
  * @example
  * ```ts
  * useFirstDollarCallback({ navigate: (to) => router.replace(to) });
  * ```
  */
-export interface FirstDollarCallbackOptions {
-  /** Goes to the `returnTo` of the login. @default history.replaceState, then a popstate event */
-  navigate?: (to: string) => void;
-}
+export type FirstDollarCallbackOptions = GrantkitCallbackOptions;
 
 /**
- * What {@link useFirstDollarCallback} returns.
+ * What {@link useFirstDollarCallback} returns: {@link GrantkitCallback}.
  *
  * @example
  * ```tsx
@@ -25,22 +24,11 @@ export interface FirstDollarCallbackOptions {
  * if (status === 'error') return <p>Login failed: {error?.message}</p>;
  * ```
  */
-export interface FirstDollarCallback {
-  /** `'loading'` until the exchange answers, then `'success'` (navigating to `returnTo`) or `'error'`. */
-  status: 'loading' | 'success' | 'error';
-  /** Why `status` is `'error'`: a {@link GrantkitHttpError} (`code` `'access_denied'`, `'login_intent_missing'`, …) or a network error. */
-  error: Error | null;
-}
-
-const replace = (to: string) => {
-  history.replaceState(null, '', to);
-  dispatchEvent(new PopStateEvent('popstate'));
-};
+export type FirstDollarCallback = GrantkitCallback;
 
 /**
- * The page the vendor redirects back to, when the SPA (not the edge's `GET callback`) takes the
- * code: posts `?code=` to `POST {basePath}/exchange` exactly once (StrictMode and remounts
- * included), removes it from the URL, then navigates to the login's `returnTo`.
+ * First Dollar's redirect URI page in an SPA: posts `?code=` to `POST {basePath}/exchange` once,
+ * then navigates to the login's `returnTo`. The same hook as {@link useGrantkitCallback}.
  *
  * @example
  * ```tsx
@@ -50,42 +38,5 @@ const replace = (to: string) => {
  * }
  * ```
  */
-export function useFirstDollarCallback(
-  options: FirstDollarCallbackOptions = {},
-): FirstDollarCallback {
-  const { client } = useGrantkit();
-  const [state, setState] = useState<FirstDollarCallback>({ status: 'loading', error: null });
-  const navigate = useRef(options.navigate);
-  navigate.current = options.navigate;
-
-  useEffect(() => {
-    const url = new URL(location.href);
-    const { searchParams: params } = url;
-    const code = params.get('code');
-    let live = true;
-    const fail = (error: Error) => live && setState({ status: 'error', error });
-    if (!code) {
-      const reason = params.get('error');
-      fail(
-        new GrantkitHttpError(
-          reason ? `Login failed: ${reason}` : 'No authorization code in the URL',
-          400,
-          reason ?? 'invalid_request',
-        ),
-      );
-    } else {
-      client.exchange(code, params.get('state') ?? undefined).then(({ returnTo }) => {
-        if (!live) return;
-        params.delete('code');
-        params.delete('state');
-        history.replaceState(history.state, '', url);
-        setState({ status: 'success', error: null });
-        (navigate.current ?? replace)(returnTo);
-      }, fail);
-    }
-    return () => {
-      live = false;
-    };
-  }, [client]);
-  return state;
-}
+export const useFirstDollarCallback: (options?: FirstDollarCallbackOptions) => FirstDollarCallback =
+  useGrantkitCallback;

@@ -1,15 +1,11 @@
 'use client';
-import {
-  useMutation,
-  type UseMutationOptions,
-  type UseMutationResult,
-} from '@tanstack/react-query';
-import { useConsentRedirect, type ConsentOptions } from './consent';
-import { useGrantkit } from './provider';
+import type { UseMutationResult } from '@tanstack/react-query';
+import { useProxyMutation, type ProxyMutationOptions } from './consent';
 import type { GrantkitHttpError } from './session-client';
 
 /**
- * A GraphQL mutation through the edge proxy; `mutate(variables)` sends `mutation` with them.
+ * A First Dollar GraphQL mutation through the edge proxy; `mutate(variables)` sends `mutation`
+ * with them. For another vendor's API, {@link useGrantkitMutation}.
  *
  * @example
  * ```tsx
@@ -22,14 +18,7 @@ export function useFirstDollarMutation<
   V extends Record<string, unknown> = Record<string, unknown>,
 >(
   mutation: string,
-  options: Omit<UseMutationOptions<T, GrantkitHttpError, V>, 'mutationFn'> & ConsentOptions = {},
+  options: ProxyMutationOptions<T, V> = {},
 ): UseMutationResult<T, GrantkitHttpError, V> {
-  const { client } = useGrantkit();
-  const { redirectOnConsentRequired, ...rest } = options;
-  const result = useMutation<T, GrantkitHttpError, V>({
-    mutationFn: (variables) => client.graphql<T>(mutation, variables),
-    ...rest,
-  });
-  useConsentRedirect(client, result.error, redirectOnConsentRequired);
-  return result;
+  return useProxyMutation((client, variables) => client.graphql<T>(mutation, variables), options);
 }

@@ -1,14 +1,14 @@
 'use client';
-import { useQuery, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query';
-import { useConsentRedirect, type ConsentOptions } from './consent';
-import { useGrantkit } from './provider';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useProxyQuery, type ProxyQueryOptions } from './consent';
 import { grantkitQueries } from './query-options';
 import type { GrantkitHttpError } from './session-client';
 
 /**
- * A GraphQL query through the edge proxy (the vendor token never reaches the browser), cached
- * under `grantkitKeys.graphql(query, variables, basePath)` (its options: `grantkitQueries.graphql`). A 401 moves `useFirstDollarAuth()` to
- * `'unauthenticated'` or `'consent_required'`.
+ * A First Dollar GraphQL query through the edge proxy (`POST` to the provider's `graphqlPath`; the
+ * vendor token never reaches the browser), cached under `grantkitKeys.graphql(query, variables,
+ * basePath)` (its options: `grantkitQueries.graphql`). A 401 moves `useFirstDollarAuth()` to
+ * `'unauthenticated'` or `'consent_required'`. For another vendor's API, {@link useGrantkitQuery}.
  *
  * @example
  * ```tsx
@@ -19,12 +19,7 @@ import type { GrantkitHttpError } from './session-client';
 export function useFirstDollarQuery<T = unknown>(
   query: string,
   variables?: Record<string, unknown>,
-  options: Omit<UseQueryOptions<T, GrantkitHttpError>, 'queryKey' | 'queryFn'> &
-    ConsentOptions = {},
+  options: ProxyQueryOptions<T> = {},
 ): UseQueryResult<T, GrantkitHttpError> {
-  const { client } = useGrantkit();
-  const { redirectOnConsentRequired, ...rest } = options;
-  const result = useQuery({ ...grantkitQueries.graphql<T>(client, query, variables), ...rest });
-  useConsentRedirect(client, result.error, redirectOnConsentRequired);
-  return result;
+  return useProxyQuery((client) => grantkitQueries.graphql<T>(client, query, variables), options);
 }

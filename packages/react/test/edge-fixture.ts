@@ -2,23 +2,31 @@
 // emulator playing First Dollar, reached through a fake `fetch` that keeps a cookie jar the way a
 // browser would. Every request the React package makes is recorded.
 import './server-fetch-classes';
-import { firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
+import { firstDollarApp, firstDollarGraphQLEndpoint, orangeLogic } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { createAuthHandler } from '@grantkit/edge';
 
 const VENDOR = 'https://api.dev.firstdollar.com';
+const OL_SITE = 'https://acme.orangelogic.com';
 export const ORIGIN = 'http://127.0.0.1:3000';
 export const app = TEST_CREDENTIALS.firstDollarApp;
 
-export function createEdge() {
+/** The edge in front of First Dollar (GraphQL at `/api/graphql`), or of Orange Logic (`/api/echo`). */
+export function createEdge(vendor: 'firstDollar' | 'orangeLogic' = 'firstDollar') {
   const emulator = createVendorEmulator();
   const handler = createAuthHandler({
-    adapter: firstDollarApp({ ...app, apiBaseUrl: VENDOR }),
+    adapter:
+      vendor === 'orangeLogic'
+        ? orangeLogic({ ...TEST_CREDENTIALS.orangeLogic, siteUrl: OL_SITE })
+        : firstDollarApp({ ...app, apiBaseUrl: VENDOR }),
     secret: 'react-tests-session-secret-0123456789abcdef',
     fetch: (input, init) => emulator.fetch(input, init),
     // Plain-http test origin: no `Secure`, no `__Host-` prefix.
     cookie: { secure: false },
-    proxy: { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.appId }) },
+    proxy:
+      vendor === 'orangeLogic'
+        ? { '/api/echo': `${OL_SITE}/webapi/echo` }
+        : { '/api/graphql': firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.appId }) },
   });
   const jar = new Map<string, string>();
   /** `METHOD /path` of every request, in order. */
@@ -61,6 +69,13 @@ export function createEdge() {
       if (response.status !== 302) throw new Error(`login answered ${response.status}`);
       emulator.grantConsent(app.appId); // what clicking Allow on the consent page does
       return emulator.issueCode('firstDollar', app.appId);
+    },
+    /** Orange Logic: follows `/auth/login` to the vendor, whose authorize page consents at once; the callback URL (path, `code` and `state`). */
+    async authorize(loginUrl: string): Promise<string> {
+      const login = await fetch(loginUrl);
+      const back = await emulator.fetch(login.headers.get('location')!);
+      const url = new URL(back.headers.get('location')!);
+      return url.pathname + url.search;
     },
     /** A logged-in jar through the edge's own `GET callback`. */
     async loggedIn(): Promise<void> {
