@@ -15,6 +15,10 @@ impls.push({ name: 'empty async fn', call: emptyAsync });
 let until = Date.now() + 3_600_000;
 const clockAsync = async () => (Date.now() < until ? 'token' : '');
 impls.push({ name: 'async fn + Date.now() (reference)', call: clockAsync });
+// The floor of a check at use (the target's reference, issue #18): one clock read, then an already
+// settled promise, without an `async` frame.
+const settledClock = () => Promise.resolve(Date.now() < until ? 'token' : '');
+impls.push({ name: 'settled promise after Date.now() (floor)', call: settledClock });
 
 // grantkit: a client holding a token valid for an hour.
 const gk = createTokenClient({

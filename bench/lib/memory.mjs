@@ -18,6 +18,14 @@ async function heap() {
   return process.memoryUsage().heapUsed;
 }
 
+// The edge's case: every session's client runs the handler's one adapter.
+const sharedAdapter = oauth2({
+  clientId: 'bench',
+  clientSecret: 'secret',
+  tokenEndpoint: 'http://127.0.0.1:9/token',
+  clientCredentials: true,
+});
+
 const makers = {
   async grantkit() {
     const client = createTokenClient({
@@ -28,6 +36,16 @@ const makers = {
         clientCredentials: true,
       }),
     });
+    await client.setTokenSet({
+      accessToken: 'at',
+      tokenType: 'Bearer',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    await client.getAccessToken();
+    return client;
+  },
+  async 'grantkit, one adapter for all'() {
+    const client = createTokenClient({ adapter: sharedAdapter });
     await client.setTokenSet({
       accessToken: 'at',
       tokenType: 'Bearer',

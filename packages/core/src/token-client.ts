@@ -12,7 +12,7 @@ import {
 } from './http';
 import { adoptable, isFatal, isValidFor, refreshUsable, renewalBase } from './renewal';
 import { revoke, type RevokeResult } from './revoke';
-import { memoryStorage, type TokenStorage } from './storage';
+import type { TokenStorage } from './storage';
 import { checkOptions, optionRules as r, type OptionRule } from './options';
 import { FN, has, MS, SECONDS, STR } from './adapters/shared';
 import type { CallTrace, Telemetry } from './telemetry';
@@ -181,6 +181,9 @@ export const tokenClientRules: Readonly<Record<keyof TokenClientOptions, OptionR
   }),
 };
 
+/** The ky instance of every client built without `fetch`, `timeout` or `retry`: one per isolate. */
+let defaultHttp: KyInstance | undefined;
+
 /**
  * Creates a {@link TokenClient}. Every option is checked (a misspelled one too): a
  * `ConfigurationError` names the option and what it may hold.
@@ -194,114 +197,163 @@ export const tokenClientRules: Readonly<Record<keyof TokenClientOptions, OptionR
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
   checkOptions('createTokenClient', options, tokenClientRules);
-  const { adapter } = options;
-  const storage = options.storage ?? memoryStorage();
-  const key = options.key ?? `grantkit:${adapter.id}`;
-  const now = options.now ?? Date.now;
-  const skew = (options.clockSkew ?? 5) * 1000;
-  const windowMs = adapter.refreshWindow * 1000;
-  const http = createHttp(options);
-  const baseFetch = unbound(options.fetch);
+  return new Client(options);
+}
 
-  let current: TokenSet | undefined;
-  let loaded = false;
-  let loading: Promise<TokenSet | undefined> | undefined;
-  let inflight: Promise<TokenSet> | undefined;
-  let retryAfter = 0; // no background renewal before this time (ms) after one failed
-  let kyInstance: KyInstance | undefined;
-  let callers = 0; // calls sharing the renewal in flight
-  const on = options.telemetry;
+/**
+ * The token client. Its state is private fields and its methods live on the prototype: a client
+ * costs its fields, not a closure per method (the edge builds one per session). What a cached token
+ * never needs (the ky instance, the fetch wrapper, the storage of a client without one) is built
+ * on first use. Spreading or logging a client shows no internals; `toJSON`/`toString` show the
+ * adapter id and key only.
+ */
+class Client implements TokenClient {
+  readonly adapter: Adapter;
+  readonly #options: TokenClientOptions;
+  /** The configured storage; `undefined`: the client's own (a `memoryStorage()` of one key). */
+  readonly #storage: TokenStorage | undefined;
+  readonly #key: string;
+  readonly #now: () => number;
+  readonly #skew: number;
+  readonly #window: number;
+  /** Without `storage`: what a `memoryStorage()` of its own would hold under the key. */
+  #own: TokenSet | undefined;
+  #http: KyInstance | undefined;
+  #fetch: typeof fetch | undefined;
+  #current: TokenSet | undefined;
+  #loaded = false;
+  #loading: Promise<TokenSet | undefined> | undefined;
+  #inflight: Promise<TokenSet> | undefined;
+  #retryAfter = 0; // no background renewal before this time (ms) after one failed
+  #ky: KyInstance | undefined;
+  #callers = 0; // calls sharing the renewal in flight
 
-  const notify = <T>(hook: ((value: T) => void) | undefined, value: T) => {
+  constructor(options: TokenClientOptions) {
+    const { adapter } = options;
+    this.adapter = adapter;
+    this.#options = options;
+    this.#storage = options.storage;
+    this.#key = options.key ?? `grantkit:${adapter.id}`;
+    this.#now = options.now ?? Date.now;
+    this.#skew = (options.clockSkew ?? 5) * 1000;
+    this.#window = adapter.refreshWindow * 1000;
+  }
+
+  /** The ky instance token calls go through, built on the first one (shared when no option shapes it). */
+  get #client(): KyInstance {
+    const o = this.#options;
+    return (this.#http ??=
+      o.fetch || o.timeout !== undefined || o.retry
+        ? createHttp(o)
+        : (defaultHttp ??= createHttp()));
+  }
+
+  #get(): Promise<TokenSet | undefined> | TokenSet | undefined {
+    return this.#storage ? this.#storage.get(this.#key) : this.#own;
+  }
+
+  #notify<T>(hook: ((value: T) => void) | undefined, value: T): void {
     try {
       hook?.(value);
     } catch {
       // A hook's failure is the hook's; it never breaks the token lifecycle.
     }
-  };
+  }
 
-  const signalOf = (signal?: AbortSignal) => signal ?? options.signal;
+  #signal(signal?: AbortSignal): AbortSignal | undefined {
+    return signal ?? this.#options.signal;
+  }
 
-  const load = (): Promise<TokenSet | undefined> =>
-    (loading ??= (async () => {
-      const stored = await storage.get(key);
-      if (!loaded) {
-        current = stored ?? undefined;
-        loaded = true;
+  #load(): Promise<TokenSet | undefined> {
+    return (this.#loading ??= (async () => {
+      const stored = await this.#get();
+      if (!this.#loaded) {
+        this.#current = stored ?? undefined;
+        this.#loaded = true;
       }
-      return current;
+      return this.#current;
     })().finally(() => {
-      loading = undefined;
+      this.#loading = undefined;
     }));
+  }
 
-  const store = async (tokens: TokenSet) => {
-    current = tokens;
-    loaded = true;
-    retryAfter = 0;
-    await storage.set(key, tokens);
-    notify(options.onTokens, tokens);
+  async #store(tokens: TokenSet): Promise<TokenSet> {
+    this.#current = tokens;
+    this.#loaded = true;
+    this.#retryAfter = 0;
+    // Awaited even for the client's own storage, as `memoryStorage()`'s answer was: same ticks.
+    await (this.#storage ? this.#storage.set(this.#key, tokens) : void (this.#own = tokens));
+    this.#notify(this.#options.onTokens, tokens);
     return tokens;
-  };
+  }
 
-  const traced = <T>(
+  #traced<T>(
     request: TokenRequest,
     call: (trace?: CallTrace) => Promise<T>,
     grant?: Grant['type'],
     hint?: TokenTypeHint,
-  ): Promise<T> => (on ? on.call(adapter.id, request, call, grant, hint) : call());
+  ): Promise<T> {
+    const on = this.#options.telemetry;
+    return on ? on.call(this.adapter.id, request, call, grant, hint) : call();
+  }
 
-  const run = async (
+  async #run(
     grant: Grant,
     previous: TokenSet | undefined,
     signal?: AbortSignal,
-  ): Promise<TokenSet> => {
+  ): Promise<TokenSet> {
+    const { adapter } = this;
     const request = adapter.buildRequest(grant);
     const call = async (trace?: CallTrace) =>
       adapter.parseResponse(
-        await sendTokenRequest(http, request, signalOf(signal), trace),
+        await sendTokenRequest(this.#client, request, this.#signal(signal), trace),
         grant,
-        now(),
+        this.#now(),
         previous,
       );
-    return store(await traced(request, call, grant.type));
-  };
+    return this.#store(await this.#traced(request, call, grant.type));
+  }
 
-  const renew = async (): Promise<TokenSet> => {
-    const held = current;
+  async #renew(): Promise<TokenSet> {
+    const { adapter } = this;
+    const options = this.#options;
+    const held = this.#current;
     // Another instance sharing the storage may have renewed (and rotated the refresh token) already,
     // or a request in this process stored a set while this one read the storage.
-    const stored = await storage.get(key);
-    const base = renewalBase(held, current, stored); // `current` read after the await, on purpose
-    if (base && adoptable(base, held, now(), windowMs)) {
-      current = base;
+    const stored = await this.#get();
+    const base = renewalBase(held, this.#current, stored); // `current` read after the await, on purpose
+    if (base && adoptable(base, held, this.#now(), this.#window)) {
+      this.#current = base;
       return base;
     }
-    if (options.renew) return store(await options.renew(base, signalOf()));
-    if (refreshUsable(base, now())) {
+    if (options.renew) return this.#store(await options.renew(base, this.#signal()));
+    if (refreshUsable(base, this.#now())) {
       try {
-        return await run({ type: 'refresh_token', refreshToken: base.refreshToken }, base);
+        return await this.#run({ type: 'refresh_token', refreshToken: base.refreshToken }, base);
       } catch (error) {
         if (!adapter.grant || isFatal(error)) throw error;
-        on?.fallback(adapter.id, adapter.grant.type, error);
+        options.telemetry?.fallback(adapter.id, adapter.grant.type, error);
       }
     }
-    if (adapter.grant) return run(adapter.grant, base);
+    if (adapter.grant) return this.#run(adapter.grant, base);
     throw new ReauthorizationRequiredError(
       base?.refreshToken === undefined
         ? 'there is no refresh token'
         : 'the refresh token has expired',
     );
-  };
+  }
 
   // One renewal serves every caller; a caller's own signal only stops that caller's wait.
-  const shared = (signal?: AbortSignal): Promise<TokenSet> => {
-    callers++;
+  #shared(signal?: AbortSignal): Promise<TokenSet> {
+    this.#callers++;
+    const on = this.#options.telemetry;
+    const renew = () => this.#renew();
     return abortable(
-      (inflight ??= (on ? on.renewal(adapter.id, renew, () => callers) : renew())
+      (this.#inflight ??= (on ? on.renewal(this.adapter.id, renew, () => this.#callers) : renew())
         .catch((error: unknown) => {
-          retryAfter = now() + adapter.retryInterval * 1000;
-          notify(
-            options.onAuthFailed,
+          this.#retryAfter = this.#now() + this.adapter.retryInterval * 1000;
+          this.#notify(
+            this.#options.onAuthFailed,
             error instanceof Error
               ? error
               : new GrantkitError('invalid_response', 'Renewal failed'),
@@ -309,100 +361,124 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           throw error;
         })
         .finally(() => {
-          inflight = undefined;
-          callers = 0;
+          this.#inflight = undefined;
+          this.#callers = 0;
         })),
       signal,
     );
-  };
+  }
 
-  const getTokenSet = async (opts: { signal?: AbortSignal } = {}): Promise<TokenSet> => {
-    const tokens = loaded ? current : await load();
+  async getTokenSet(opts: { signal?: AbortSignal } = {}): Promise<TokenSet> {
+    const tokens = this.#loaded ? this.#current : await this.#load();
     if (tokens) {
-      const t = now();
-      if (isValidFor(tokens, t, windowMs)) return tokens;
-      if (isValidFor(tokens, t, skew)) {
+      const t = this.#now();
+      if (isValidFor(tokens, t, this.#window)) return tokens;
+      if (isValidFor(tokens, t, this.#skew)) {
         // Inside the refresh window: keep serving the valid token; renew once in the background.
-        if (!inflight && t >= retryAfter) shared().catch(() => {});
+        if (!this.#inflight && t >= this.#retryAfter) this.#shared().catch(() => {});
         return tokens;
       }
     }
-    return shared(opts.signal);
-  };
+    return this.#shared(opts.signal);
+  }
 
-  const authorization = (token: string) =>
-    adapter.authScheme === 'raw' ? token : `Bearer ${token}`;
+  getAccessToken(opts?: { signal?: AbortSignal }): Promise<string> {
+    // Hot path: a valid cached token, checked against the clock at every use (a slept laptop must
+    // not send an expired token), answered as an already-settled promise without an `async` frame.
+    const current = this.#current;
+    try {
+      if (current && isValidFor(current, this.#now(), this.#window))
+        return Promise.resolve(current.accessToken);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.getTokenSet(opts).then((tokens) => tokens.accessToken);
+  }
 
-  const client: TokenClient = {
-    adapter,
-    async getAccessToken(opts) {
-      // Hot path: a valid cached token, no await on anything else.
-      if (current && isValidFor(current, now(), windowMs)) return current.accessToken;
-      return (await getTokenSet(opts)).accessToken;
-    },
-    getTokenSet,
-    async exchangeCode(code, opts = {}) {
-      // A client_credentials-only adapter would otherwise run its own grant and ignore the code.
-      if (!('authorizationUrl' in adapter))
-        throw new ConfigurationError(
-          `exchangeCode: the ${adapter.id} adapter has no authorization-code flow`,
-        );
-      if (typeof code !== 'string' || code === '')
-        throw new ConfigurationError('An authorization code is required');
-      const grant: Grant = { type: 'authorization_code', code };
-      if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;
-      if (opts.redirectUri !== undefined) grant.redirectUri = opts.redirectUri;
-      try {
-        return await run(grant, undefined, opts.signal);
-      } catch (error) {
-        notify(options.onAuthFailed, error as Error);
-        throw error;
-      }
-    },
-    refresh: (opts = {}) => shared(opts.signal),
-    async renewAfterRejection(rejectedToken, opts = {}) {
-      if (inflight) return (callers++, abortable(inflight, opts.signal));
-      const tokens = loaded ? current : await load();
-      if (tokens && tokens.accessToken !== rejectedToken) return tokens;
-      return shared(opts.signal);
-    },
-    async setTokenSet(tokens) {
-      await store(tokens);
-    },
-    async clear() {
-      current = undefined;
-      loaded = true;
-      await storage.delete(key);
-    },
-    async revoke(opts = {}) {
-      // Let a renewal in flight land first, so the newest refresh token is the one revoked.
-      if (inflight) await inflight.catch(() => {});
-      const held = [loaded ? current : await load(), await storage.get(key)];
-      const result = await revoke(client, held, now(), (request, hint) =>
-        traced(
-          request,
-          (trace) => sendRequest(http, request, signalOf(opts.signal), trace),
-          undefined,
-          hint,
-        ),
+  async exchangeCode(
+    code: string,
+    opts: { codeVerifier?: string; redirectUri?: string; signal?: AbortSignal } = {},
+  ): Promise<TokenSet> {
+    const { adapter } = this;
+    // A client_credentials-only adapter would otherwise run its own grant and ignore the code.
+    if (!('authorizationUrl' in adapter))
+      throw new ConfigurationError(
+        `exchangeCode: the ${adapter.id} adapter has no authorization-code flow`,
       );
-      on?.revocation(adapter.id, result.status, result.error);
-      return result;
-    },
-    authorization,
-    fetch: (input, init) => authorizedFetch(client, baseFetch, input, init),
-    get ky() {
-      return (kyInstance ??= http.extend({
-        fetch: client.fetch,
-        retry: 0,
-        timeout: options.timeout ?? 10_000,
-      }));
-    },
-  };
-  // Not enumerable (defineProperties' default): spreading or logging the client shows no internals.
-  Object.defineProperties(client, {
-    toJSON: { value: () => ({ adapter: adapter.id, key }) },
-    toString: { value: () => `TokenClient(${adapter.id})` },
-  });
-  return client;
+    if (typeof code !== 'string' || code === '')
+      throw new ConfigurationError('An authorization code is required');
+    const grant: Grant = { type: 'authorization_code', code };
+    if (opts.codeVerifier !== undefined) grant.codeVerifier = opts.codeVerifier;
+    if (opts.redirectUri !== undefined) grant.redirectUri = opts.redirectUri;
+    try {
+      return await this.#run(grant, undefined, opts.signal);
+    } catch (error) {
+      this.#notify(this.#options.onAuthFailed, error as Error);
+      throw error;
+    }
+  }
+
+  refresh(opts: { signal?: AbortSignal } = {}): Promise<TokenSet> {
+    return this.#shared(opts.signal);
+  }
+
+  async renewAfterRejection(
+    rejectedToken: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<TokenSet> {
+    if (this.#inflight) return (this.#callers++, abortable(this.#inflight, opts.signal));
+    const tokens = this.#loaded ? this.#current : await this.#load();
+    if (tokens && tokens.accessToken !== rejectedToken) return tokens;
+    return this.#shared(opts.signal);
+  }
+
+  async setTokenSet(tokens: TokenSet): Promise<void> {
+    await this.#store(tokens);
+  }
+
+  async clear(): Promise<void> {
+    this.#current = undefined;
+    this.#loaded = true;
+    await (this.#storage ? this.#storage.delete(this.#key) : void (this.#own = undefined));
+  }
+
+  async revoke(opts: { signal?: AbortSignal } = {}): Promise<RevokeResult> {
+    // Let a renewal in flight land first, so the newest refresh token is the one revoked.
+    if (this.#inflight) await this.#inflight.catch(() => {});
+    const held = [this.#loaded ? this.#current : await this.#load(), await this.#get()];
+    const result = await revoke(this, held, this.#now(), (request, hint) =>
+      this.#traced(
+        request,
+        (trace) => sendRequest(this.#client, request, this.#signal(opts.signal), trace),
+        undefined,
+        hint,
+      ),
+    );
+    this.#options.telemetry?.revocation(this.adapter.id, result.status, result.error);
+    return result;
+  }
+
+  authorization(token: string): string {
+    return this.adapter.authScheme === 'raw' ? token : `Bearer ${token}`;
+  }
+
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    return authorizedFetch(this, (this.#fetch ??= unbound(this.#options.fetch)), input, init);
+  }
+
+  get ky(): KyInstance {
+    return (this.#ky ??= this.#client.extend({
+      fetch: (input, init) => this.fetch(input, init),
+      retry: 0,
+      timeout: this.#options.timeout ?? 10_000,
+    }));
+  }
+
+  toJSON(): { adapter: string; key: string } {
+    return { adapter: this.adapter.id, key: this.#key };
+  }
+
+  toString(): string {
+    return `TokenClient(${this.adapter.id})`;
+  }
 }
