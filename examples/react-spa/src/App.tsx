@@ -5,7 +5,11 @@ import {
   useFirstDollarQuery,
   useGrantkit,
 } from '@grantkit/react';
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { FlowPanel } from './FlowPanel';
+import { sentence } from './sentences';
+import { VENDORS, type Vendor } from './vendors';
 
 /** The current path, following history.replaceState + popstate (what the callback hook does). */
 function usePath(): string {
@@ -18,39 +22,81 @@ function usePath(): string {
   return path;
 }
 
-export function App() {
-  return usePath() === '/callback' ? <Callback /> : <Home />;
+export function App({ vendor }: { vendor: Vendor }) {
+  const path = usePath();
+  return (
+    <div className="layout">
+      <header>
+        <h1>grantkit React demo</h1>
+        <nav aria-label="Vendor">
+          {(Object.keys(VENDORS) as Vendor[]).map((v) => (
+            <a
+              key={v}
+              id={`vendor-${v}`}
+              href={VENDORS[v].page}
+              aria-current={v === vendor ? 'page' : undefined}
+            >
+              {VENDORS[v].name}
+            </a>
+          ))}
+        </nav>
+        <p className="note">{VENDORS[vendor].about}</p>
+      </header>
+      <main>{path === '/callback' ? <Callback /> : <Home vendor={vendor} />}</main>
+      <FlowPanel vendor={vendor} />
+    </div>
+  );
 }
 
 /** Used when the vendor redirects to the SPA (`/callback`) rather than to the edge (`/auth/callback`). */
 function Callback() {
   const { status, error } = useFirstDollarCallback();
   return (
-    <main>
-      <h1>grantkit React demo</h1>
-      <p id="status" data-status={`callback-${status}`}>
-        {status === 'error' ? `Login failed: ${error?.message}` : 'Signing you in…'}
-      </p>
-    </main>
+    <p id="status" data-status={`callback-${status}`}>
+      {status === 'error'
+        ? sentence((error as { code?: string } | null)?.code, 'First Dollar')
+        : 'Signing you in…'}
+    </p>
   );
 }
 
-function Home() {
+function Home({ vendor }: { vendor: Vendor }) {
   const { status, session, login, logout, error } = useFirstDollarAuth();
-  const edgeError = new URLSearchParams(location.search).get('error');
+  const { name, page } = VENDORS[vendor];
+  const [edgeError, setEdgeError] = useState(() =>
+    new URLSearchParams(location.search).get('error'),
+  );
+  const [confirming, setConfirming] = useState(false);
+  useEffect(() => {
+    // The error is shown once; the address bar keeps no stale `?error=`.
+    if (edgeError) history.replaceState(null, '', page);
+  }, [edgeError, page]);
+  const start = () => {
+    setEdgeError(null);
+    void login({ returnTo: page });
+  };
   return (
-    <main>
-      <h1>grantkit React demo</h1>
+    <>
       <p id="status" data-status={status}>
-        Status: <strong>{status}</strong>
+        {status === 'authenticated'
+          ? `Logged in with ${name}.`
+          : status === 'unauthenticated'
+            ? 'Not logged in.'
+            : status === 'loading'
+              ? 'Asking the edge about the session…'
+              : status === 'consent_required'
+                ? 'Consent required.'
+                : 'The edge could not be reached.'}
       </p>
-      {edgeError && <p role="alert">The last login failed: {edgeError}</p>}
-
-      {status === 'loading' && <p>Asking the edge about the session…</p>}
+      {edgeError && (
+        <p id="error" role="alert" data-code={edgeError}>
+          {sentence(edgeError, name)}
+        </p>
+      )}
 
       {status === 'unauthenticated' && (
-        <button id="login" onClick={() => void login({ returnTo: '/' })}>
-          Log in with First Dollar
+        <button id="login" className="primary" onClick={start}>
+          Log in with {name}
         </button>
       )}
 
@@ -58,10 +104,10 @@ function Home() {
         <section id="consent-required">
           <h2>Consent required</h2>
           <p>
-            First Dollar no longer lets this app act for you (consent was revoked). Consent again to
+            {name} no longer lets this app act for you (consent was revoked). Consent again to
             continue.
           </p>
-          <button id="consent" onClick={() => void login({ returnTo: '/' })}>
+          <button id="consent" className="primary" onClick={start}>
             Consent again
           </button>
         </section>
@@ -70,22 +116,40 @@ function Home() {
       {status === 'authenticated' && (
         <>
           <p id="session">
-            Logged in. Access token valid until{' '}
-            <time>{new Date(session?.expiresAt ?? 0).toLocaleTimeString()}</time> (the edge renews
-            it; the browser never sees it).
+            The edge holds an access token valid until{' '}
+            <time>{new Date(session?.expiresAt ?? 0).toLocaleTimeString()}</time>; this page never
+            sees it, only the session cookie goes back and forth (and script cannot read it).
           </p>
-          <Ping />
-          <p>
-            <RevokeConsent />{' '}
-            <button id="logout" onClick={() => void logout()}>
-              Log out
-            </button>
-          </p>
+          {vendor === 'firstDollar' ? <Ping /> : <Echo />}
+          <div className="controls">
+            <Expire vendor={vendor} />
+            {vendor === 'firstDollar' && <RevokeConsent />}
+            {confirming ? (
+              <span role="group" aria-label="Confirm logout" className="confirm">
+                Log out? The edge deletes the session and its tokens.{' '}
+                <button id="logout-confirm" onClick={() => void logout()}>
+                  Yes, log out
+                </button>{' '}
+                <button id="logout-cancel" onClick={() => setConfirming(false)}>
+                  Cancel
+                </button>
+              </span>
+            ) : (
+              <button id="logout" onClick={() => setConfirming(true)}>
+                Log out
+              </button>
+            )}
+          </div>
         </>
       )}
 
-      {status === 'error' && <p role="alert">The edge could not be reached: {error?.message}</p>}
-    </main>
+      {status === 'error' && (
+        <p role="alert">
+          The edge could not be reached ({error?.message ?? 'no answer'}). Is the demo server still
+          running?
+        </p>
+      )}
+    </>
   );
 }
 
@@ -95,29 +159,97 @@ function Ping() {
   );
   return (
     <p>
-      <code>query {'{ ping }'}</code> →{' '}
-      <output id="ping">{error ? error.code : isFetching && !data ? '…' : data?.ping}</output>{' '}
+      <code>query {'{ ping }'}</code> through the edge →{' '}
+      <output id="ping" data-fetching={isFetching}>
+        {isFetching ? '…' : error ? sentence(error.code, 'First Dollar') : data?.ping}
+      </output>{' '}
       <button id="run-ping" onClick={() => void refetch()}>
-        Run again
+        Call again
       </button>
     </p>
+  );
+}
+
+/** Orange Logic: `GET /ol/api/echo` through the edge's proxy (the emulator's `/webapi/echo`). */
+function Echo() {
+  const { client } = useGrantkit();
+  const { data, error, isFetching, refetch } = useQuery({
+    queryKey: ['orange-logic', 'echo'],
+    retry: false,
+    queryFn: async () => {
+      const response = await fetch(VENDORS.orangeLogic.api, {
+        credentials: 'same-origin',
+        headers: { 'x-grantkit-csrf': '1' }, // the edge refuses proxied calls without it (CSRF)
+      });
+      if (response.status === 401) void client.getSession(); // the session ended: show it
+      if (!response.ok) {
+        const body = (await response.json().catch(() => ({}))) as { error?: string };
+        throw Object.assign(new Error('The call failed'), { code: body.error ?? 'http_error' });
+      }
+      return (await response.json()) as { ok: boolean; sub: string };
+    },
+  });
+  return (
+    <p>
+      <code>GET /webapi/echo</code> through the edge →{' '}
+      <output id="ping" data-fetching={isFetching}>
+        {isFetching
+          ? '…'
+          : error
+            ? sentence((error as { code?: string }).code, 'Orange Logic')
+            : data && `ok, user ${data.sub}`}
+      </output>{' '}
+      <button id="run-ping" onClick={() => void refetch()}>
+        Call again
+      </button>
+    </p>
+  );
+}
+
+const demoPost = (path: string, vendor: Vendor) =>
+  fetch(`${path}?vendor=${vendor}`, { method: 'POST', headers: { 'x-grantkit-csrf': '1' } });
+
+/** Demo only: the emulator's clock jumps one token lifetime ahead; the next call shows the refresh. */
+function Expire({ vendor }: { vendor: Vendor }) {
+  const [done, setDone] = useState(false);
+  const expire = async () => {
+    const response = await demoPost('/demo/expire', vendor);
+    setDone(response.ok);
+  };
+  return (
+    <>
+      <button id="expire" onClick={() => void expire()}>
+        Expire the access token now
+      </button>
+      {done && (
+        <span id="expired" className="hint">
+          Expired at {VENDORS[vendor].name}. Press <em>Call again</em>: the edge gets a 401,
+          refreshes the token and retries.
+        </span>
+      )}
+    </>
   );
 }
 
 /** Demo only: asks the emulator to revoke consent, then runs the queries again to find out. */
 function RevokeConsent() {
   const { queryClient } = useGrantkit();
+  const [failed, setFailed] = useState(false);
   const revoke = async () => {
-    const response = await fetch('/demo/revoke-consent', {
-      method: 'POST',
-      headers: { 'x-grantkit-csrf': '1' },
-    });
-    if (!response.ok) return alert('Revoking consent is only possible with the emulator');
-    await queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() });
+    const response = await demoPost('/demo/revoke-consent', 'firstDollar');
+    setFailed(!response.ok);
+    if (response.ok) await queryClient.invalidateQueries({ queryKey: grantkitKeys.graphql() });
   };
   return (
-    <button id="revoke" onClick={() => void revoke()}>
-      Revoke consent (demo)
-    </button>
+    <>
+      <button id="revoke" onClick={() => void revoke()}>
+        Revoke consent (demo)
+      </button>
+      {failed && (
+        <span role="alert">
+          Only the emulator can revoke consent here; revoke it in First Dollar.
+        </span>
+      )}
+    </>
   );
 }
