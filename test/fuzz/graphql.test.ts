@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGraphQLClient, createTokenClient, firstDollarPartner } from '@grantkit/core';
+import {
+  createGraphQLClient,
+  createTokenClient,
+  firstDollarPartner,
+  graphqlPages,
+  type GraphQLClient,
+} from '@grantkit/core';
 import { assertTypedAndClean, counted, jsonish, nastyString, params, timeout } from './support';
 
 const SECRET = 'fz-gql-client-secret-41d2';
@@ -116,6 +122,15 @@ const answer = fc.record({
     'text/html',
     undefined,
   ),
+  /** `Retry-After`: seconds, an HTTP date, garbage, or none. */
+  retryAfter: fc.option(
+    fc.oneof(
+      fc.nat().map(String),
+      fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
+      fc.string({ maxLength: 12 }),
+    ),
+    { nil: undefined },
+  ),
 });
 
 /** Greatest bracket depth of a JSON text (strings ignored). */
@@ -135,7 +150,12 @@ function nesting(json: string): number {
   return max;
 }
 
-type Answer = { status: number; text: string; contentType: string | undefined };
+type Answer = {
+  status: number;
+  text: string;
+  contentType: string | undefined;
+  retryAfter: string | undefined;
+};
 
 afterAll(() => console.info('fuzz cases:', Object.fromEntries(counted)));
 
@@ -169,7 +189,10 @@ describe('the GraphQL client on random answers', () => {
               a = { ...a, text: a.text.replaceAll(ECHO, authorization) };
             }
             seen.push(a);
-            const headers = a.contentType ? { 'content-type': a.contentType } : undefined;
+            const headers: Record<string, string> = {};
+            if (a.contentType) headers['content-type'] = a.contentType;
+            if (a.retryAfter !== undefined && /^[\t\x20-\x7e]*$/.test(a.retryAfter))
+              headers['retry-after'] = a.retryAfter;
             return new Response(a.status === 204 ? null : a.text, { status: a.status, headers });
           };
           const tokenClient = createTokenClient({
@@ -201,6 +224,16 @@ describe('the GraphQL client on random answers', () => {
             expect(CODES.has(error.code), error.code).toBe(true);
             const last = seen[seen.length - 1]!;
             if (last.status === 401) expect(error.code).toBe('unauthorized');
+            if (last.status === 429) {
+              // A 429 is a RateLimitError whatever its body; its wait a whole number of seconds or absent.
+              expect(error).toMatchObject({
+                name: 'RateLimitError',
+                code: 'http_error',
+                status: 429,
+              });
+              const wait = (error as { retryAfter?: number }).retryAfter;
+              if (wait !== undefined) expect(Number.isSafeInteger(wait) && wait >= 0).toBe(true);
+            }
             return;
           }
           bounded();
@@ -219,6 +252,63 @@ describe('the GraphQL client on random answers', () => {
         echoes,
         'no answer quoted the token back: the secret check was not exercised',
       ).toBeGreaterThan(0);
+    },
+    timeout,
+  );
+});
+
+/** A page answer: well formed, or missing a part, or a cursor that repeats. */
+const pageAnswer = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      nodes: fc.array(fc.integer(), { maxLength: 3 }),
+      pageInfo: fc.record({
+        hasNextPage: fc.boolean(),
+        endCursor: fc.oneof(fc.constantFrom('c1', 'c2', 'c3'), fc.constant(null)),
+      }),
+    }),
+  },
+  { weight: 1, arbitrary: jsonish },
+);
+
+describe('graphqlPages on random lists', () => {
+  it(
+    'stops within maxPages requests, yields only { nodes, pageInfo } pages, rejects typed errors',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(pageAnswer, { minLength: 1, maxLength: 12 }),
+          fc.integer({ min: 1, max: 5 }),
+          async (answers, maxPages) => {
+            let calls = 0;
+            const afters: unknown[] = [];
+            const client: Pick<GraphQLClient, 'request'> = {
+              request: async <T>(_query: string, variables?: Record<string, unknown>) => {
+                afters.push(variables?.after);
+                return { list: answers[Math.min(calls++, answers.length - 1)] } as T;
+              },
+            };
+            let yielded = 0;
+            try {
+              for await (const page of graphqlPages(client, 'query { list }', {}, { maxPages })) {
+                yielded++;
+                expect(Array.isArray(page.nodes)).toBe(true);
+                expect(typeof page.pageInfo.hasNextPage).toBe('boolean');
+              }
+            } catch (error) {
+              assertTypedAndClean(error, [SECRET]);
+              expect(error.code).toBe('invalid_response');
+            }
+            expect(calls).toBeLessThanOrEqual(maxPages);
+            expect(yielded).toBeLessThanOrEqual(calls);
+            // The first request has no cursor; each next one the previous page's, never twice the same.
+            expect(afters[0]).toBeUndefined();
+            for (let i = 1; i < afters.length; i++) expect(afters[i]).not.toBe(afters[i - 1]);
+          },
+        ),
+        params('graphql-pages', 300),
+      );
     },
     timeout,
   );
