@@ -5,14 +5,14 @@
  *
  * @example
  * ```tsx
- * import { GrantkitProvider, useGrantkitAuth, useGrantkitQuery } from '@grantkit/react';
+ * import { GrantkitProvider, RequireAuth, useGrantkitAuth, useGrantkitQuery } from '@grantkit/react';
  *
  * function Echo() {
- *   const { status, login } = useGrantkitAuth();
- *   const { data } = useGrantkitQuery<{ sub: string }>('/api/echo', { enabled: status === 'authenticated' });
- *   return status === 'authenticated' ? <p>{data?.sub}</p> : <button onClick={() => login()}>Log in</button>;
+ *   const { logout } = useGrantkitAuth();
+ *   const { data } = useGrantkitQuery<{ sub: string }>('/api/echo');
+ *   return <p>{data?.sub} <button onClick={() => logout()}>Log out</button></p>;
  * }
- * createRoot(root).render(<GrantkitProvider><Echo /></GrantkitProvider>);
+ * createRoot(root).render(<GrantkitProvider><RequireAuth fallback={<p>Loading…</p>}><Echo /></RequireAuth></GrantkitProvider>);
  * ```
  *
  * @module
@@ -34,6 +34,8 @@ export {
 } from './use-grantkit-callback';
 export { useGrantkitQuery } from './use-grantkit-query';
 export { useGrantkitMutation, type GrantkitMutationOptions } from './use-grantkit-mutation';
+export { useRequireAuth, type RequireAuthOptions, type RequireAuthState } from './use-require-auth';
+export { RequireAuth, type RequireAuthProps } from './require-auth';
 export { useFirstDollarAuth, type FirstDollarAuth } from './use-first-dollar-auth';
 export {
   useFirstDollarCallback,

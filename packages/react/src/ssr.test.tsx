@@ -37,6 +37,38 @@ it('imports and renders on a server: no window, document, location or IndexedDB 
   ).toBe('<p>loading loading -</p>');
 });
 
+it('the guard and the vendor-neutral hooks render their loading state on a server', async () => {
+  const {
+    GrantkitProvider,
+    RequireAuth,
+    useGrantkitAuth,
+    useGrantkitCallback,
+    useGrantkitMutation,
+    useGrantkitQuery,
+    useRequireAuth,
+  } = await import('@grantkit/react');
+  function Page() {
+    const auth = useGrantkitAuth();
+    const guard = useRequireAuth();
+    const callback = useGrantkitCallback();
+    const { data } = useGrantkitQuery<{ sub: string }>('/api/echo');
+    const save = useGrantkitMutation('/api/echo');
+    return (
+      <p>{`${auth.status} ${guard.status} ${callback.status} ${data?.sub ?? '-'} ${save.status}`}</p>
+    );
+  }
+  expect(
+    renderToString(
+      <GrantkitProvider>
+        <RequireAuth fallback={<p>checking</p>}>
+          <p>secret</p>
+        </RequireAuth>
+        <Page />
+      </GrantkitProvider>,
+    ),
+  ).toBe('<p>checking</p><p>loading loading loading - idle</p>');
+});
+
 it('persistence is a no-op where IndexedDB is missing', async () => {
   expect(typeof indexedDB).toBe('undefined');
   await expect(saveReturnTo('/x')).resolves.toBeUndefined();
