@@ -267,6 +267,54 @@ describe('First Dollar GraphQL client: the documented shapes, against the emulat
   });
 });
 
+describe('First Dollar GraphQL client: bounded reads', () => {
+  it('an answer longer than maxResponseBytes is cut off, by Content-Length or while it streams', async () => {
+    const { emu, tokenClient } = await setup();
+    const graphql = createGraphQLClient({
+      tokenClient,
+      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
+      maxResponseBytes: 1024,
+    });
+    await expect(graphql.request('query { ping }')).resolves.toEqual({ ping: 'pong' });
+    emu.fault({
+      path: /graphql$/,
+      status: 200,
+      text: JSON.stringify({ data: { big: 'x'.repeat(5000) } }),
+      contentType: 'application/json',
+    });
+    await expect(graphql.request('query { ping }')).rejects.toMatchObject({
+      code: 'invalid_response',
+      message: expect.stringMatching(/more than 1024 bytes/),
+    });
+    // An endless answer without Content-Length: reading stops after the limit.
+    let pulled = 0;
+    const endless = createGraphQLClient({
+      tokenClient: {
+        fetch: async () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              pull(controller) {
+                pulled++;
+                controller.enqueue(new TextEncoder().encode('{"data":"'.padEnd(512, 'x')));
+              },
+            }),
+            { status: 502 },
+          ),
+      },
+      endpoint: 'https://api.example/graphql',
+      maxResponseBytes: 4096,
+    });
+    await expect(endless.request('query { ping }')).rejects.toMatchObject({
+      code: 'http_error',
+      status: 502,
+    });
+    expect(pulled).toBeLessThanOrEqual(12);
+    expect(() => createGraphQLClient({ tokenClient, endpoint: BASE, maxResponseBytes: 0 })).toThrow(
+      /maxResponseBytes/,
+    );
+  });
+});
+
 describe('graphqlPages: nodes / pageInfo, page by page', () => {
   it('reads every page of the emulator list with first / after', async () => {
     const { emu, graphql } = await setup();

@@ -28,6 +28,11 @@ export interface GraphQLClientOptions {
   retries?: number;
   /** Base backoff between those retries, ms (doubled each time, with jitter). @default 300 */
   retryDelay?: number;
+  /**
+   * Largest answer read, bytes: a longer one (by `Content-Length` or as it streams) is cut off and
+   * throws `invalid_response` (`http_error` when non-2xx). @default 8388608 (8 MiB)
+   */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -114,6 +119,39 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/**
+ * The body of `response` as text, reading at most `max` bytes: a longer body (announced by
+ * `Content-Length`, or found while streaming) is cancelled and throws, so an endless answer cannot
+ * fill the memory.
+ */
+async function readText(response: Response, max: number): Promise<string> {
+  const tooLarge = () =>
+    new GrantkitError(
+      response.ok ? 'invalid_response' : 'http_error',
+      `GraphQL endpoint answered more than ${max} bytes (maxResponseBytes)`,
+      { status: response.status },
+    );
+  if (Number(response.headers.get('content-length')) > max) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
 /** Seconds a `Retry-After` value (delta-seconds or an HTTP date) asks to wait, if it is one. */
 function retryAfter(value: string | null): number | undefined {
   const text = value?.trim() ?? '';
@@ -130,6 +168,7 @@ const RULES = {
   endpoint: REQ_URL,
   retries: /* @__PURE__ */ r.positive('retries', { integer: true, zero: true }),
   retryDelay: /* @__PURE__ */ r.positive('milliseconds', { zero: true }),
+  maxResponseBytes: /* @__PURE__ */ r.positive('bytes', { integer: true }),
 } satisfies Record<keyof GraphQLClientOptions, OptionRule>;
 
 /**
@@ -149,6 +188,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const endpoint = base(options.endpoint);
   const retries = options.retries ?? 2;
   const retryDelay = options.retryDelay ?? 300;
+  const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   return {
     async request<TData>(
       query: string,
@@ -178,12 +218,18 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
             wait,
           );
         }
+        const text = await readText(response, maxBytes).catch((error: unknown) => {
+          // A body that breaks off (connection reset) or is aborted while it streams.
+          const mapped =
+            error instanceof GrantkitError ? error : toTransportError(error, opts.signal, endpoint);
+          throw mapped instanceof GrantkitError
+            ? mapped
+            : new GrantkitError('network_error', 'The GraphQL answer broke off while it was read');
+        });
         let body: unknown;
         try {
-          body = await response.json();
-        } catch (error) {
-          // A body that breaks off (connection reset) is a TypeError; a body that is not JSON, a SyntaxError.
-          if (error instanceof TypeError) throw toTransportError(error, opts.signal, endpoint);
+          body = JSON.parse(text);
+        } catch {
           throw new GrantkitError(
             response.ok ? 'invalid_response' : 'http_error',
             `GraphQL endpoint answered HTTP ${response.status} without JSON`,
