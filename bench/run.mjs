@@ -89,6 +89,7 @@ const shared = await step('many servers (Redis)', () => child('redis.mjs'));
 const telemetry = await step('telemetry (OpenTelemetry on a renewal)', () =>
   child('telemetry.mjs'),
 );
+const vault = await step('vault keep-alive (Redis)', () => child('vault.mjs', [], 360_000));
 
 /* ------------------------------------------------------------------ targets */
 
@@ -187,8 +188,19 @@ target(
   edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15),
 );
 
+// Issue #15: 1,000 connections kept alive by 2 processes on Redis, each renewed once, none twice.
+target(
+  'vault.keepalive',
+  `vault keep-alive, ${vault.connections} connections, concurrency 8, 2 processes on Redis: each renewed once`,
+  vault.vendorRefreshes ?? null,
+  vault.connections,
+  vault.vendorRefreshes === vault.connections &&
+    vault.connectionsRefreshed === vault.connections &&
+    vault.secondRunRenewed === 0,
+);
+
 // A run of some parts only: the targets of the parts that did not run are left out.
-const partOf = { size: sizes, hot: hot, storm: storms, telemetry, edge, memory };
+const partOf = { size: sizes, hot: hot, storm: storms, telemetry, edge, memory, vault };
 for (let i = targets.length - 1; i >= 0; i--)
   if (partOf[targets[i].id.split('.')[0]]?.skipped) targets.splice(i, 1);
 
@@ -346,6 +358,23 @@ if (shared.renewal) {
 if (shared.skipped && shared.skipped !== 'not selected')
   add('(6) redis', 'skipped', shared.skipped);
 if (shared.error) add('(6) redis', 'error', shared.error);
+if (vault.durationMs) {
+  const { baseline: b } = vault;
+  add(
+    '(8) vault',
+    `keep-alive, ${vault.connections} connections due, c=8, ${vault.processesThatRan} of 2 processes ran (Redis)`,
+    `${(vault.durationMs / 1000).toFixed(2)} s, ${vault.renewalsPerSecond.toFixed(0)} renewals/s; ${vault.vendorRefreshes} vendor refreshes`,
+    `${vault.connections} refreshes`,
+    status('vault.keepalive'),
+  );
+  add(
+    '(8) vault',
+    `baseline: ${b.refreshes} refreshes by plain token clients (no vault), c=8, 1 process`,
+    `${(b.durationMs / 1000).toFixed(2)} s, ${b.refreshesPerSecond.toFixed(0)} refreshes/s (vault ${vault.ratio.toFixed(2)}×)`,
+  );
+}
+if (vault.skipped && vault.skipped !== 'not selected') add('(8) vault', 'skipped', vault.skipped);
+if (vault.error) add('(8) vault', 'error', vault.error);
 
 const head = ['section', 'measure', 'result', 'target', 'status'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -394,7 +423,7 @@ const results = {
   durationMs: Date.now() - started,
   targets,
   passed: targets.every((t) => t.pass),
-  results: { size: sizes, hotPath: hot, storms, memory, edge, redis: shared, telemetry },
+  results: { size: sizes, hotPath: hot, storms, memory, edge, redis: shared, telemetry, vault },
 };
 if (only.length === 0)
   writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
