@@ -58,6 +58,27 @@ setInterval(
   24 * 3600_000,
 ).unref();
 
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The home page: where the user stands, read from the edge's own session route (never a token). */
+async function home(request) {
+  const session = await (
+    await auth(new Request(`${origin}/auth/session`, { headers: request.headers }))
+  ).json();
+  const error = new URL(request.url).searchParams.get('error');
+  const state = session.authenticated
+    ? `<p id="status" data-status="authenticated">Logged in with First Dollar. The access token (valid until ${escape(new Date(session.expiresAt).toISOString())}) and the refresh token stay on this server; the browser holds only the HttpOnly session cookie.</p>
+<p><button id="logout">Log out</button> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a></p>
+<script>document.getElementById('logout').onclick = () => confirm('Log out?') && fetch('/auth/logout', { method: 'POST', headers: { 'x-grantkit-csrf': '1' } }).then(() => location.assign('/'));</script>`
+    : `<p id="status" data-status="unauthenticated">Not logged in.</p>
+${error ? `<p role="alert">The login did not complete (${escape(error === 'access_denied' ? 'you declined access on the consent page' : error)}).</p>` : ''}
+<p><a id="login" href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a></p>`;
+  return new Response(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>grantkit Node example</title></head><body><h1>grantkit on node:http</h1>${state}</body></html>`,
+    { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+  );
+}
+
 // node:http ⇄ Web Request/Response: the only Node-specific code a Node user writes.
 const server = createServer(async (req, res) => {
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
@@ -70,19 +91,13 @@ const server = createServer(async (req, res) => {
     duplex: 'half',
   });
   const jobs = req.url === '/jobs/nightly' ? Response.json(await nightly()) : undefined; // run the job now (demo)
-  const response =
-    jobs ??
-    (await auth(request)) ??
-    new Response(
-      `<a href="/auth/login">Log in with First Dollar</a> · <a href="/auth/session">session</a> · <a href="/jobs/nightly">run the nightly job</a>`,
-      { headers: { 'content-type': 'text/html' } },
-    );
+  const response = jobs ?? (await auth(request)) ?? (await home(request));
   res.writeHead(response.status, [...response.headers].flat());
   res.end(Buffer.from(await response.arrayBuffer()));
 });
 server.listen(port, '127.0.0.1', () =>
   console.log(
-    `BFF on ${origin} (First Dollar emulator on ${vendor.url}); open ${origin}/auth/login`,
+    `BFF on ${origin} (First Dollar emulator on ${vendor.url}); open ${origin}/ and log in`,
   ),
 );
 if (process.env.GRANTKIT_DEMO_EXIT === '1')
