@@ -45,7 +45,12 @@ export {
   type FirstOrionOAuthOptions,
   type FirstOrionV1Options,
 } from './adapters/first-orion';
-export { orangeLogic, type OrangeLogicOptions } from './adapters/orange-logic';
+export {
+  orangeLogic,
+  orangeLogicClientCredentials,
+  type OrangeLogicClientCredentialsOptions,
+  type OrangeLogicOptions,
+} from './adapters/orange-logic';
 export {
   createTokenClient,
   tokenClientRules,

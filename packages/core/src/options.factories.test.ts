@@ -18,6 +18,7 @@ import {
   memoryStorage,
   oauth2,
   orangeLogic,
+  orangeLogicClientCredentials,
   type FirstDollarEnvironment,
 } from '@grantkit/core';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
@@ -238,6 +239,25 @@ const FACTORIES: Factory[] = [
     ],
   },
   {
+    name: 'orangeLogicClientCredentials',
+    make: (o) => orangeLogicClientCredentials(o as never),
+    minimal: { siteUrl: 'https://acme.orangelogic.com', clientId: 'id', clientSecret: CANARY },
+    full: {
+      siteUrl: 'https://acme.orangelogic.com',
+      clientId: 'id',
+      clientSecret: CANARY,
+      tokenPath: '/api/cc',
+      refreshWindow: 300,
+    },
+    typo: ['clientSecet', 'clientSecret'],
+    bad: [
+      ['siteUrl', 'acme.orangelogic.com'],
+      ['clientSecret', ''],
+      ['tokenPath', 'api/cc'],
+      ['refreshWindow', -1],
+    ],
+  },
+  {
     name: 'oauth2',
     make: (o) => oauth2(o as never),
     minimal: { clientId: 'id', tokenEndpoint: 'https://id.example/token' },
@@ -336,7 +356,7 @@ const FACTORIES: Factory[] = [
         graphql: () => undefined,
       },
       firstOrion: { keys: [T.firstOrion], refreshUnsupported: true },
-      orangeLogic: { clients: [T.orangeLogic] },
+      orangeLogic: { clients: [T.orangeLogic], consentPage: true },
       oauth2: { clients: [{ ...T.oauth2, redirectUris: [T.oauth2.redirectUri] }] },
       latency: () => 0,
       tokenPrefix: 'CANARY-7f3a-',

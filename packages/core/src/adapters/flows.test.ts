@@ -5,7 +5,7 @@ import { createTokenClient } from '../token-client';
 import { createGraphQLClient, firstDollarGraphQLEndpoint } from '../graphql';
 import { firstDollarPartner } from './first-dollar';
 import { firstOrionOAuth, firstOrionV1 } from './first-orion';
-import { orangeLogic } from './orange-logic';
+import { orangeLogic, orangeLogicClientCredentials } from './orange-logic';
 import { oauth2 } from './oauth2';
 import { createPkce, randomState } from './pkce';
 
@@ -147,6 +147,40 @@ describe('Orange Logic', () => {
     });
     await expect(client.getTokenSet().catch(() => 'still failing')).resolves.toBe('still failing');
     expect(set.refreshToken).toEqual(expect.any(String));
+  });
+});
+
+describe('Orange Logic client credentials', () => {
+  const { orangeLogic: ol } = T;
+  const make = (
+    emu: ReturnType<typeof createVendorEmulator>,
+    clientSecret: string = ol.clientSecret,
+  ) =>
+    createTokenClient({
+      adapter: orangeLogicClientCredentials({ clientId: ol.clientId, clientSecret, siteUrl: BASE }),
+      fetch: emu.fetch,
+      now: () => emu.clock.now(),
+      retry: { limit: 0 },
+    });
+
+  it('a token without a user, renewed by a new grant at its own expires_in; a wrong secret is client_rejected', async () => {
+    const emu = createVendorEmulator({ now: Date.now(), accessTokenTtl: { orangeLogic: 900 } });
+    const client = make(emu);
+    const set = await client.getTokenSet();
+    expect(set.refreshToken).toBeUndefined();
+    expect(set.expiresAt - emu.clock.now()).toBe(900_000);
+    const echo = await client.fetch(`${BASE}/webapi/echo`);
+    expect(await echo.json()).toEqual({ ok: true, sub: ol.clientId });
+    emu.clock.advance(900_000);
+    await client.getAccessToken();
+    expect(emu.count({ grant: 'client_credentials', status: 200 })).toBe(2);
+    expect(emu.count({ grant: 'refresh_token' })).toBe(0);
+
+    const wrong = await make(emu, 'wrong-secret')
+      .getAccessToken()
+      .catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
+    expect(String(wrong)).not.toContain('wrong-secret');
   });
 });
 

@@ -1,4 +1,5 @@
 import type {
+  Adapter,
   AuthorizationCodeAdapter,
   AuthorizationParams,
   Grant,
@@ -144,6 +145,85 @@ export function orangeLogic(options: OrangeLogicOptions): AuthorizationCodeAdapt
         }
         return error;
       });
+    },
+  };
+}
+
+/**
+ * Options of {@link orangeLogicClientCredentials}.
+ *
+ * @example
+ * ```ts
+ * const adapter = orangeLogicClientCredentials({
+ *   siteUrl: 'https://acme.orangelogic.com', clientId, clientSecret,
+ * });
+ * ```
+ */
+export interface OrangeLogicClientCredentialsOptions {
+  /** The tenant's own site: every Orange Logic URL lives on it. */
+  siteUrl: string;
+  /** The client id of the application's account in Orange Logic. */
+  clientId: string;
+  /** The client secret of that account. Server-side only. */
+  clientSecret: string;
+  /**
+   * Token path on the site (from public integrations, not the official excerpt).
+   * @default '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1'
+   */
+  tokenPath?: string;
+  /** Renew this many seconds before expiry. @default 300 */
+  refreshWindow?: number;
+}
+
+/** What each option of {@link OrangeLogicClientCredentialsOptions} may hold. */
+const CC_RULES = {
+  siteUrl: REQ_URL,
+  clientId: REQ_STR,
+  clientSecret: REQ_STR,
+  tokenPath: PATH,
+  refreshWindow: SECONDS,
+} satisfies Record<keyof OrangeLogicClientCredentialsOptions, OptionRule>;
+
+/**
+ * Orange Logic (OrangeDAM) client credentials, for a server acting as its own account (no user):
+ * `POST /webapi/security/clientcredentialsauthentication/authenticate_46H_v1` with a JSON body
+ * `{ client_id, client_secret }`, answered `{ access_token, expires_in }`. The endpoint comes from
+ * public integrations, not the official excerpt, so the path is configurable (`tokenPath`). No
+ * refresh token is issued: renewal is a new grant. The answer's `expires_in` sets the token's life
+ * (24 h assumed when it has none). A refused secret (`invalid_client`) is a ClientRejectedError.
+ *
+ * @example
+ * ```ts
+ * const client = createTokenClient({
+ *   adapter: orangeLogicClientCredentials({ siteUrl: 'https://acme.orangelogic.com', clientId, clientSecret }),
+ * });
+ * await client.fetch('https://acme.orangelogic.com/webapi/...');
+ * ```
+ */
+export function orangeLogicClientCredentials(
+  options: OrangeLogicClientCredentialsOptions,
+): Adapter {
+  checkOptions('orangeLogicClientCredentials', options, CC_RULES);
+  const { clientId, clientSecret } = options;
+  const tokenUrl = `${base(options.siteUrl)}${
+    options.tokenPath ?? '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1'
+  }`;
+  const ccFields: TokenFieldMap = { defaultTtl: 24 * 3600 };
+  return {
+    id: 'orange-logic-client-credentials',
+    authScheme: 'Bearer',
+    refreshWindow: options.refreshWindow ?? 300,
+    retryInterval: 60,
+    grant: { type: 'client_credentials' },
+    buildRequest(grant: Grant): TokenRequest {
+      if (grant.type !== 'client_credentials')
+        throw new ConfigurationError(
+          'Orange Logic client credentials issue no refresh token and take no code',
+        );
+      return bodyRequest(tokenUrl, 'json', { client_id: clientId, client_secret: clientSecret });
+    },
+    parseResponse(answer, grant, now, previous) {
+      return parseTokenAnswer(answer, ccFields, now, previous, () => oauthErrorOf(answer, grant));
     },
   };
 }

@@ -4,7 +4,7 @@ import { ConfigurationError } from '../errors';
 import { firstDollarApp, firstDollarPartner } from './first-dollar';
 import { firstOrionOAuth, firstOrionV1 } from './first-orion';
 import { oauth2 } from './oauth2';
-import { orangeLogic } from './orange-logic';
+import { orangeLogic, orangeLogicClientCredentials } from './orange-logic';
 
 const json = (body: string | undefined) => JSON.parse(body ?? 'null') as unknown;
 
@@ -157,6 +157,38 @@ describe('Orange Logic', () => {
       grant_type: 'authorization_code',
       code: 'ac',
     });
+  });
+});
+
+describe('Orange Logic client credentials', () => {
+  it('posts exactly { client_id, client_secret } as JSON to the configurable path', () => {
+    const adapter = orangeLogicClientCredentials({
+      siteUrl: 'https://acme.orangelogic.com/',
+      clientId: 'cid',
+      clientSecret: 'cs',
+    });
+    expect(adapter).toMatchObject({
+      id: 'orange-logic-client-credentials',
+      grant: { type: 'client_credentials' },
+    });
+    const req = adapter.buildRequest({ type: 'client_credentials' });
+    expect(req.url).toBe(
+      'https://acme.orangelogic.com/webapi/security/clientcredentialsauthentication/authenticate_46H_v1',
+    );
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(json(req.body)).toEqual({ client_id: 'cid', client_secret: 'cs' });
+    expect(() => adapter.buildRequest({ type: 'refresh_token', refreshToken: 'rt' })).toThrow(
+      ConfigurationError,
+    );
+    const moved = orangeLogicClientCredentials({
+      siteUrl: 'https://acme.orangelogic.com',
+      clientId: 'cid',
+      clientSecret: 'cs',
+      tokenPath: '/api/cc',
+    });
+    expect(moved.buildRequest({ type: 'client_credentials' }).url).toBe(
+      'https://acme.orangelogic.com/api/cc',
+    );
   });
 });
 

@@ -503,6 +503,57 @@ describe('Orange Logic', () => {
   });
 });
 
+describe('Orange Logic client credentials', () => {
+  const CC = `${OL}/webapi/security/clientcredentialsauthentication/authenticate_46H_v1`;
+  const good = { client_id: olClient.clientId, client_secret: olClient.clientSecret };
+
+  it('answers JSON { client_id, client_secret } with exactly { access_token, expires_in }', async () => {
+    const em = createVendorEmulator({ accessTokenTtl: { orangeLogic: 1200 } });
+    const res = await postJson(em, CC, good);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as { access_token: string; expires_in: number };
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in']);
+    expect(body.expires_in).toBe(1200);
+    const echo = await em.fetch(`${OL}/webapi/echo`, {
+      headers: { Authorization: `Bearer ${body.access_token}` },
+    });
+    expect(await echo.json()).toEqual({ ok: true, sub: olClient.clientId });
+    expect(em.count({ path: CC.slice(OL.length), grant: 'client_credentials', status: 200 })).toBe(
+      1,
+    );
+    em.clock.advance(1200_000);
+    const expired = await em.fetch(`${OL}/webapi/echo`, {
+      headers: { Authorization: `Bearer ${body.access_token}` },
+    });
+    expect(expired.status).toBe(401);
+  });
+
+  it('refuses any other request format, wrong credentials and a revoked client', async () => {
+    const em = createVendorEmulator();
+    const form = await postForm(em, CC, good);
+    expect(form.status).toBe(415);
+    expect(await form.json()).toMatchObject({ error: 'invalid_request' });
+    const broken = await em.fetch(CC, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"client_id":',
+    });
+    expect(broken.status).toBe(400);
+    expect((await postJson(em, CC, [good])).status).toBe(400);
+    const missing = await postJson(em, CC, { client_id: olClient.clientId });
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).error_description).toBe('"client_secret" is required');
+    expect((await postJson(em, CC, { ...good, client_secret: 42 })).status).toBe(400);
+    const wrong = await postJson(em, CC, { ...good, client_secret: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    expect((await em.fetch(CC)).status).toBe(405);
+    em.revokeConsent(olClient.clientId);
+    expect((await postJson(em, CC, good)).status).toBe(401);
+  });
+});
+
 describe('consent pages', () => {
   const form = (em: VendorEmulator, url: string, body: string) =>
     em.fetch(url, {

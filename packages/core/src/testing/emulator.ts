@@ -176,7 +176,8 @@ const RULES = {
  *
  * Paths served: `/v0/auth/token`, `/graphql`, `/app/<appId>/graphql`, `/oauth/app/<appId>/` (First
  * Dollar); `/v2/auth`, `/v1/auth`, `/v1/auth/refresh`, `/v1/echo` (First Orion); `/oauth2/auth`,
- * `/webapi/security/oauth2/token_48I_v1`, `/webapi/echo` (Orange Logic); `/oauth2/authorize`,
+ * `/webapi/security/oauth2/token_48I_v1`,
+ * `/webapi/security/clientcredentialsauthentication/authenticate_46H_v1`, `/webapi/echo` (Orange Logic); `/oauth2/authorize`,
  * `/oauth2/token`, `/oauth2/revoke`, `/oauth2/userinfo` (OAuth 2.0).
  *
  * @example

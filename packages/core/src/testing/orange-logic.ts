@@ -1,6 +1,8 @@
 /**
  * Orange Logic: `GET /oauth2/auth` (auto-consent, or a consent page with `consentPage`), `POST /webapi/security/oauth2/token_48I_v1`
- * (the refresh token travels in `code`) and a protected `GET /webapi/echo`.
+ * (the refresh token travels in `code`), client credentials
+ * (`POST /webapi/security/clientcredentialsauthentication/authenticate_46H_v1`) and a protected
+ * `GET /webapi/echo`.
  * @internal
  */
 import { consentPage, decisionOf, deniedRedirect } from './consent-page';
@@ -10,8 +12,11 @@ import {
   bearerToken,
   json,
   oauthError,
+  mediaType,
   parseBody,
   parseForm,
+  parseJsonObject,
+  randomToken,
   redirect,
   safeEqual,
   sniffField,
@@ -19,6 +24,9 @@ import {
 } from './util';
 
 export const ORANGE_LOGIC_TOKEN_PATH = '/webapi/security/oauth2/token_48I_v1';
+/** Client credentials (from public integrations, not the official excerpt). */
+export const ORANGE_LOGIC_CLIENT_CREDENTIALS_PATH =
+  '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1';
 
 export function orangeLogicRoutes(s: EmulatorState): Route[] {
   return [
@@ -34,6 +42,13 @@ export function orangeLogicRoutes(s: EmulatorState): Route[] {
       methods: ['POST'],
       grant: (r) => sniffField(r.text, 'grant_type') ?? 'authorization_code',
       handle: (r) => token(s, r),
+    },
+    {
+      vendor: 'orangeLogic',
+      path: ORANGE_LOGIC_CLIENT_CREDENTIALS_PATH,
+      methods: ['POST'],
+      grant: () => 'client_credentials',
+      handle: (r) => clientCredentials(s, r),
     },
     { vendor: 'orangeLogic', path: '/webapi/echo', methods: ['GET'], handle: (r) => echo(s, r) },
   ];
@@ -147,6 +162,38 @@ async function issue(s: EmulatorState, g: Grant): Promise<Response> {
     { access_token, refresh_token, expires_in: ttl, token_type: 'Bearer' },
     { 'cache-control': 'no-store' },
   );
+}
+
+/**
+ * `POST …/authenticate_46H_v1`, as public integrations call it: a JSON body (only JSON) with
+ * `client_id` and `client_secret` strings → `{ access_token, expires_in }`, no refresh token.
+ */
+async function clientCredentials(s: EmulatorState, r: EmuRequest): Promise<Response> {
+  if (mediaType(r.headers) !== 'application/json')
+    return oauthError(415, 'invalid_request', 'Content-Type must be application/json');
+  const parsed = parseJsonObject(r.text);
+  if (!parsed.ok) return oauthError(400, 'invalid_request', parsed.reason);
+  const f = stringFields(parsed.fields, ['client_id', 'client_secret']);
+  if (!f.ok) return oauthError(400, 'invalid_request', f.reason);
+  const client = s.olClients.find((c) => c.clientId === f.values.client_id);
+  if (
+    !client ||
+    !safeEqual(client.clientSecret, f.values.client_secret) ||
+    s.consentRevoked({ clientId: client.clientId })
+  )
+    return oauthError(401, 'invalid_client', 'Invalid client credentials');
+  const ttl = s.ttl.orangeLogic;
+  const access_token = await s.issueAccess(
+    {
+      vendor: 'orangeLogic',
+      kind: 'ol-client',
+      clientId: client.clientId,
+      sub: client.clientId,
+      grantId: randomToken(12),
+    },
+    ttl,
+  );
+  return json(200, { access_token, expires_in: ttl }, { 'cache-control': 'no-store' });
 }
 
 function echo(s: EmulatorState, r: EmuRequest): Response {

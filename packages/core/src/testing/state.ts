@@ -13,7 +13,7 @@ import type {
 import { randomToken } from './util';
 import { TEST_CREDENTIALS } from './credentials';
 
-export type TokenKind = 'fd-partner' | 'fd-app' | 'fo-v1' | 'fo-v2' | 'ol' | 'oauth2';
+export type TokenKind = 'fd-partner' | 'fd-app' | 'fo-v1' | 'fo-v2' | 'ol' | 'ol-client' | 'oauth2';
 
 /** An access token, refresh token or authorization code. Times are virtual-clock ms. */
 export interface Grant {
