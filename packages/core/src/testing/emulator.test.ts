@@ -6,6 +6,8 @@ import {
   TEST_CREDENTIALS,
   type VendorEmulator,
 } from './index';
+import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { listenEmulator } from './node';
 
 const FD = 'https://api.dev.firstdollar.com';
@@ -1034,6 +1036,117 @@ describe('faults, counts, clock, secrets', () => {
       refresh_token,
     ]) {
       expect(dump).not.toContain(secret);
+    }
+  });
+});
+
+describe('compressed answers (compress)', () => {
+  const tokenRequest = (acceptEncoding?: string) =>
+    new Request(`${FD}/v0/auth/token`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(acceptEncoding !== undefined && { 'Accept-Encoding': acceptEncoding }),
+      },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: partner.clientId,
+        client_secret: partner.clientSecret,
+      }),
+    });
+  const gunzip = async (res: Response) =>
+    new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
+
+  it('gzip-encodes every answer with a body when the request accepts gzip, and only then', async () => {
+    const em = createVendorEmulator({ compress: 'gzip' });
+    const res = await em.handle(tokenRequest('gzip, deflate'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toContain('Accept-Encoding');
+    const bytes = new Uint8Array(await res.clone().arrayBuffer());
+    expect(res.headers.get('content-length')).toBe(String(bytes.byteLength));
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]); // the gzip magic number
+    expect(JSON.parse(await gunzip(res))).toMatchObject({ expires_in: 3600 });
+    // Error answers and HTML pages too.
+    const refused = await em.handle(
+      new Request(`${FD}/graphql`, { method: 'POST', headers: { 'Accept-Encoding': 'gzip' } }),
+    );
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(await gunzip(refused))).toEqual({ errors: [{ message: 'Unauthorized' }] });
+    const page = await em.handle(
+      new Request(`https://my.dev.firstdollar.com/oauth/app/${fdApp.appId}/`, {
+        headers: { 'Accept-Encoding': 'gzip' },
+      }),
+    );
+    expect(page.headers.get('content-encoding')).toBe('gzip');
+    expect(await gunzip(page)).toContain('<button id="allow"');
+    // Not when the request does not accept gzip.
+    for (const accept of [undefined, 'identity', 'gzip;q=0', 'br']) {
+      const plain = await em.handle(tokenRequest(accept));
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.json()).toMatchObject({ expires_in: 3600 });
+    }
+    expect((await em.handle(tokenRequest('*'))).headers.get('content-encoding')).toBe('gzip');
+    em.setCompression(false);
+    expect((await em.handle(tokenRequest('gzip'))).headers.get('content-encoding')).toBeNull();
+  });
+
+  it('emulator.fetch decodes as a runtime fetch does, keeping Content-Encoding', async () => {
+    const em = createVendorEmulator();
+    em.setCompression('gzip');
+    const res = await em.fetch(tokenRequest());
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(await res.json()).toMatchObject({ expires_in: 3600 });
+  });
+
+  it('listenEmulator sends the gzip bytes on the wire', async () => {
+    const em = createVendorEmulator({ compress: 'gzip' });
+    const server = await listenEmulator(em);
+    try {
+      const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            `${server.url}/v0/auth/token`,
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+              res.on('error', reject);
+            },
+          );
+          req.on('error', reject);
+          req.end(
+            JSON.stringify({
+              grant_type: 'client_credentials',
+              client_id: partner.clientId,
+              client_secret: partner.clientSecret,
+            }),
+          );
+        },
+      );
+      expect(raw.headers['content-encoding']).toBe('gzip');
+      expect(raw.headers['content-length']).toBe(String(raw.body.length));
+      expect(JSON.parse(gunzipSync(raw.body).toString('utf8'))).toMatchObject({
+        expires_in: 3600,
+      });
+      // Node's fetch asks for gzip by itself and decodes it.
+      const viaFetch = await fetch(`${server.url}/v0/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: partner.clientId,
+          client_secret: partner.clientSecret,
+        }),
+      });
+      expect(viaFetch.headers.get('content-encoding')).toBe('gzip');
+      expect(await viaFetch.json()).toMatchObject({ expires_in: 3600 });
+    } finally {
+      await server.close();
     }
   });
 });
