@@ -228,6 +228,28 @@ describe.skipIf(!present)('React demo in Chromium', () => {
     expect(edgeErrors.splice(0)).toEqual([]);
   });
 
+  it('RequireAuth: a guarded page sends an unauthenticated visitor to consent and back, for each vendor', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems = problemsOf(page);
+    for (const [home, account, expected] of [
+      ['/', '/account', 'pong'],
+      ['/orange-logic', '/orange-logic/account', 'ok, user user_1'],
+    ] as const) {
+      await page.goto(`${demo.url}${home}`);
+      await status(page, 'unauthenticated');
+      await page.goto(`${demo.url}${account}`); // no session: the guard leaves for the consent page
+      await page.waitForURL((url) => url.origin !== demo.url);
+      await page.click('#allow');
+      await page.waitForURL(`${demo.url}${account}`); // back where the visitor wanted to go
+      await page.locator('#account').waitFor();
+      await result(page).toBe(expected);
+      if (home === '/') await shot(page, 'first-dollar-5-guarded-page');
+      await page.goto(`${demo.url}${home}`);
+      await logout(page);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('a logout in one tab shows logged out in the other (BroadcastChannel)', async () => {
     const first = context.pages()[0] ?? (await context.newPage());
     await first.goto(demo.url);

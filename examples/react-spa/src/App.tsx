@@ -1,11 +1,12 @@
 import {
   grantkitKeys,
-  useFirstDollarAuth,
   useFirstDollarCallback,
   useFirstDollarQuery,
   useGrantkit,
+  RequireAuth,
+  useGrantkitAuth,
+  useGrantkitQuery,
 } from '@grantkit/react';
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { FlowPanel } from './FlowPanel';
 import { sentence } from './sentences';
@@ -42,7 +43,15 @@ export function App({ vendor }: { vendor: Vendor }) {
         </nav>
         <p className="note">{VENDORS[vendor].about}</p>
       </header>
-      <main>{path === '/callback' ? <Callback /> : <Home vendor={vendor} />}</main>
+      <main>
+        {path === '/callback' ? (
+          <Callback />
+        ) : path === VENDORS[vendor].account ? (
+          <Account vendor={vendor} />
+        ) : (
+          <Home vendor={vendor} />
+        )}
+      </main>
       <FlowPanel vendor={vendor} />
     </div>
   );
@@ -60,8 +69,44 @@ function Callback() {
   );
 }
 
+/**
+ * A page behind the route guard: an unauthenticated visitor is sent to the vendor's consent page
+ * and comes back here; the children render only with a session.
+ */
+function Account({ vendor }: { vendor: Vendor }) {
+  const { name, page } = VENDORS[vendor];
+  return (
+    <RequireAuth
+      fallback={
+        <p id="status" data-status="guard-loading">
+          Checking the session (an unauthenticated visitor goes to {name}'s consent page)…
+        </p>
+      }
+      errorFallback={({ error, retry }) => (
+        <p role="alert">
+          {sentence((error as { code?: string }).code, name)}{' '}
+          <button onClick={retry}>Try again</button>
+        </p>
+      )}
+    >
+      <section id="account">
+        <h2>Your account</h2>
+        <p id="status" data-status="authenticated">
+          This page is behind <code>&lt;RequireAuth&gt;</code>: only a logged-in user sees it.
+        </p>
+        {vendor === 'firstDollar' ? <Ping /> : <Echo />}
+        <p>
+          <a href={page}>Back to the demo</a>
+        </p>
+      </section>
+    </RequireAuth>
+  );
+}
+
 function Home({ vendor }: { vendor: Vendor }) {
-  const { status, session, login, logout, error } = useFirstDollarAuth();
+  // Vendor-neutral: the same hook for First Dollar and Orange Logic (each page's provider points
+  // at its own edge handler).
+  const { status, session, login, logout, error } = useGrantkitAuth();
   const { name, page } = VENDORS[vendor];
   const [edgeError, setEdgeError] = useState(() =>
     new URLSearchParams(location.search).get('error'),
@@ -121,6 +166,12 @@ function Home({ vendor }: { vendor: Vendor }) {
             sees it, only the session cookie goes back and forth (and script cannot read it).
           </p>
           {vendor === 'firstDollar' ? <Ping /> : <Echo />}
+          <p>
+            <a id="account-link" href={VENDORS[vendor].account}>
+              Your account
+            </a>{' '}
+            (a page behind the <code>&lt;RequireAuth&gt;</code> route guard)
+          </p>
           <div className="controls">
             <Expire vendor={vendor} />
             {vendor === 'firstDollar' && <RevokeConsent />}
@@ -172,23 +223,9 @@ function Ping() {
 
 /** Orange Logic: `GET /ol/api/echo` through the edge's proxy (the emulator's `/webapi/echo`). */
 function Echo() {
-  const { client } = useGrantkit();
-  const { data, error, isFetching, refetch } = useQuery({
-    queryKey: ['orange-logic', 'echo'],
-    retry: false,
-    queryFn: async () => {
-      const response = await fetch(VENDORS.orangeLogic.api, {
-        credentials: 'same-origin',
-        headers: { 'x-grantkit-csrf': '1' }, // the edge refuses proxied calls without it (CSRF)
-      });
-      if (response.status === 401) void client.getSession(); // the session ended: show it
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: string };
-        throw Object.assign(new Error('The call failed'), { code: body.error ?? 'http_error' });
-      }
-      return (await response.json()) as { ok: boolean; sub: string };
-    },
-  });
+  const { data, error, isFetching, refetch } = useGrantkitQuery<{ ok: boolean; sub: string }>(
+    VENDORS.orangeLogic.api,
+  );
   return (
     <p>
       <code>GET /webapi/echo</code> through the edge →{' '}
@@ -196,7 +233,7 @@ function Echo() {
         {isFetching
           ? '…'
           : error
-            ? sentence((error as { code?: string }).code, 'Orange Logic')
+            ? sentence(error.code, 'Orange Logic')
             : data && `ok, user ${data.sub}`}
       </output>{' '}
       <button id="run-ping" onClick={() => void refetch()}>

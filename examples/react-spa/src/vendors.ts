@@ -3,6 +3,7 @@ export const VENDORS = {
   firstDollar: {
     name: 'First Dollar',
     page: '/',
+    account: '/account',
     basePath: '/auth',
     api: '/api/graphql',
     about:
@@ -11,6 +12,7 @@ export const VENDORS = {
   orangeLogic: {
     name: 'Orange Logic',
     page: '/orange-logic',
+    account: '/orange-logic/account',
     basePath: '/ol/auth',
     api: '/ol/api/echo',
     about:
