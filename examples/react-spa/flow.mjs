@@ -23,9 +23,9 @@ export const KEPT = {
 
 /**
  * A growing, token-free list of hops.
- * @param {{ emulator?: import('@grantkit/core/testing').VendorEmulator, vendorOf: (path: string) => string | undefined, names: Record<string, string>, cookies: Record<string, string> }} options
+ * @param {{ emulator?: import('@grantkit/core/testing').VendorEmulator, vendorOf: (path: string) => string | undefined, names: Record<string, string>, cookies: Record<string, string>, apis: Record<string, string> }} options
  */
-export function createFlowLog({ emulator, vendorOf, names, cookies }) {
+export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
   /** @type {Array<Record<string, unknown>>} */
   const hops = [];
   let next = 1;
@@ -219,6 +219,8 @@ export function createFlowLog({ emulator, vendorOf, names, cookies }) {
       what = body.authenticated
         ? ': authenticated, with the expiry (no token)'
         : ': not authenticated';
+    } else if (asked.path === apis[vendor] && response.ok) {
+      what = ": the API's answer, passed on (no token in it)";
     } else if (response.status === 401) {
       const body = await response
         .clone()

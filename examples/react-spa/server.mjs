@@ -215,7 +215,12 @@ export async function startDemo({
     async (request) => {
       const { pathname } = new URL(request.url);
       const vendor = vendorOf(pathname);
-      if (vendor && auth[vendor]) {
+      if (vendor && !auth[vendor])
+        return json(404, {
+          error: 'not_available',
+          message: `${VENDORS[vendor].name} is offered with the emulator only`,
+        });
+      if (vendor) {
         const asked = flow.request(request);
         const edge = await auth[vendor](request);
         if (edge) {
@@ -263,7 +268,7 @@ export async function startDemo({
   const olRedirectUri = `${url}${VENDORS.orangeLogic.basePath}/callback`;
 
   const adapters = {};
-  const apis = {};
+  const upstreams = {};
   let emulatorServer;
   if (real) {
     // Register `redirectUri` for the app in First Dollar's sandbox.
@@ -273,7 +278,7 @@ export async function startDemo({
       clientSecret: env.FD_CLIENT_SECRET,
       environment: 'sandbox',
     });
-    apis.firstDollar = firstDollarGraphQLEndpoint({ environment: 'sandbox', appId });
+    upstreams.firstDollar = firstDollarGraphQLEndpoint({ environment: 'sandbox', appId });
   } else {
     // The emulator only redirects to the redirect URI registered for the app: this server's.
     // Its clock follows real time; the "expire" control moves it ahead.
@@ -296,20 +301,21 @@ export async function startDemo({
       apiBaseUrl: emulatorServer.url,
       consentBaseUrl: emulatorServer.url,
     });
-    apis.firstDollar = firstDollarGraphQLEndpoint({ apiBaseUrl: emulatorServer.url, appId });
+    upstreams.firstDollar = firstDollarGraphQLEndpoint({ apiBaseUrl: emulatorServer.url, appId });
     adapters.orangeLogic = orangeLogic({
       siteUrl: emulatorServer.url,
       clientId: TEST_CREDENTIALS.orangeLogic.clientId,
       clientSecret: TEST_CREDENTIALS.orangeLogic.clientSecret,
       redirectUri: olRedirectUri,
     });
-    apis.orangeLogic = `${emulatorServer.url}/webapi/echo`;
+    upstreams.orangeLogic = `${emulatorServer.url}/webapi/echo`;
   }
   flow = createFlowLog({
     emulator,
     vendorOf,
     names: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.name])),
     cookies: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.cookie])),
+    apis: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.api])),
   });
   const secret = env.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   for (const vendor of Object.keys(adapters)) {
@@ -323,7 +329,7 @@ export async function startDemo({
       // Plain http on 127.0.0.1: a `Secure` cookie (and so the `__Host-` prefix, which requires it)
       // is not stored over http by every browser. Behind https, leave the default (`secure: true`).
       cookie: { secure: false, name: cookie },
-      proxy: { [api]: apis[vendor] },
+      proxy: { [api]: upstreams[vendor] },
       errorRedirect: page,
       defaultReturnTo: page,
       telemetry: eventTelemetry(flow.telemetry(vendor)),

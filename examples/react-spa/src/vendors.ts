@@ -16,7 +16,7 @@ export const VENDORS = {
     basePath: '/ol/auth',
     api: '/ol/api/echo',
     about:
-      'Orange Logic (OrangeDAM) OAuth 2.0 on your tenant site: the authorize step echoes `state`, which the edge checks; access tokens last 24 h, refresh tokens 30 days, and every refresh returns a new pair.',
+      'Orange Logic (OrangeDAM) OAuth 2.0 on your tenant site: the authorize step echoes the state, which the edge checks; access tokens last 24 h, refresh tokens 30 days, and every refresh returns a new pair.',
   },
 } as const;
 
