@@ -41,7 +41,7 @@ const UNAUTHORIZED = { errors: [{ message: 'Unauthorized' }] };
 const PING = /^\s*(?:query\s*(?:[_A-Za-z][_0-9A-Za-z]*)?\s*(?:\(\s*\))?\s*)?\{\s*ping\s*\}\s*$/;
 
 /** `@rateLimit(duration: 60, limit: 60)`. */
-export const RATE_LIMIT = { duration: 60, limit: 60 } as const;
+const RATE_LIMIT = { duration: 60, limit: 60 } as const;
 const MAX_QUERY = 32 * 1024;
 const MAX_DEPTH = 24;
 const MAX_STEPS = 20_000;
