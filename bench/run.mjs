@@ -187,6 +187,14 @@ target(
   edge.target ?? 1.15,
   edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15),
 );
+const edgeCpu = edge.proxy?.isolate?.cpu?.addedUs ?? null;
+target(
+  'edge.cpu',
+  `edge GraphQL proxy adds ≤ ${edge.targetAddedCpuUs ?? 25} µs of workerd CPU per request over bare (same load)`,
+  edgeCpu,
+  edge.targetAddedCpuUs ?? 25,
+  edgeCpu !== null && edgeCpu <= (edge.targetAddedCpuUs ?? 25),
+);
 
 // Issue #15: 1,000 connections kept alive by 2 processes on Redis, each renewed once, none twice.
 target(
@@ -290,7 +298,9 @@ const fmtEdge = (v) =>
     ? `${v.proxyRps.toFixed(0)} vs ${v.bareRps.toFixed(0)} req/s: ${v.ratio.toFixed(2)}× time/req (+${v.addedUsPerRequest.toFixed(0)} µs)`
     : 'n/a';
 const fmtCpu = (c) =>
-  c ? `${c.proxyUs.toFixed(0)} vs ${c.bareUs.toFixed(0)} µs: ${c.ratio.toFixed(2)}×` : 'n/a';
+  c
+    ? `${c.proxyUs.toFixed(0)} vs ${c.bareUs.toFixed(0)} µs: ${c.ratio.toFixed(2)}× (+${c.addedUs.toFixed(0)} µs)`
+    : 'n/a';
 if (edge.proxy) {
   const { isolate, http } = edge.proxy;
   add(
@@ -300,7 +310,13 @@ if (edge.proxy) {
     `≤ ${edge.target}×`,
     status('edge.proxy'),
   );
-  add('(4) edge', '  workerd CPU per request, same load', fmtCpu(isolate.cpu));
+  add(
+    '(4) edge',
+    '  workerd CPU per request, same load',
+    fmtCpu(isolate.cpu),
+    `+≤ ${edge.targetAddedCpuUs} µs`,
+    status('edge.cpu'),
+  );
   add('(4) edge', `proxy vs bare, loopback HTTP from Node (c=${http.concurrency})`, fmtEdge(http));
   add('(4) edge', '  workerd CPU per request, same load', fmtCpu(http.cpu));
   const us = (c) => `unseal ${c.openUs.toFixed(1)} µs, seal ${c.sealUs.toFixed(1)} µs`;

@@ -1,4 +1,4 @@
-import { GrantkitError, isGrantkitError, type TokenClient } from '@grantkit/core';
+import { GrantkitError, isGrantkitError, type TokenClient, type TokenSet } from '@grantkit/core';
 import { readOrStream, readStreamBounded, TOO_LARGE } from './body';
 import type { Context } from './context';
 import { jsonError, withCookies } from './responses';
@@ -127,13 +127,7 @@ export async function proxy(
       answer = await traced(() => client.fetch(upstream, init));
     }
     const tokens = await client.getTokenSet();
-    const secrets = [
-      before.accessToken,
-      before.refreshToken,
-      tokens.accessToken,
-      tokens.refreshToken,
-    ];
-    const response = await relay(answer, secrets);
+    const response = await relay(answer, redactorOf(before, tokens));
     // A renewal happened: the browser's cookie must carry the new tokens (and rotated refresh token).
     if (tokens.accessToken === before.accessToken) return response;
     // The upstream has acted on the request by now: a failed session write (a store outage, a session
@@ -215,12 +209,24 @@ function redirectMode(): RequestRedirect {
   return redirectError ? 'error' : 'manual';
 }
 
-/** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
-async function relay(
-  answer: Response,
-  secrets: readonly (string | undefined)[],
-): Promise<Response> {
+/**
+ * The redactor of a session's tokens before and after the request, kept per isolate with the token set
+ * the request came with (its cookie's, cached with the opened cookie): building one encodes every
+ * token several ways, which was most of the proxy's CPU when done for every request.
+ */
+const redactors = new WeakMap<TokenSet, { secrets: string[]; redact: (text: string) => string }>();
+function redactorOf(before: TokenSet, after: TokenSet): (text: string) => string {
+  const secrets = [before.accessToken, before.refreshToken, after.accessToken, after.refreshToken];
+  const hit = redactors.get(before);
+  // The same tokens (a token set is never changed in place, but checking costs four comparisons).
+  if (hit && hit.secrets.every((secret, i) => secret === secrets[i])) return hit.redact;
   const redact = redactor(secrets);
+  redactors.set(before, { secrets: secrets as string[], redact });
+  return redact;
+}
+
+/** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
+async function relay(answer: Response, redact: (text: string) => string): Promise<Response> {
   const coding = answer.headers.get('content-encoding')?.trim().toLowerCase();
   const decoded = coding !== undefined && coding !== '' && coding !== 'identity';
   if (decoded && !DECODED_CODINGS.has(coding) && answer.body !== null) {
@@ -292,7 +298,9 @@ function redactor(secrets: readonly (string | undefined)[]): (text: string) => s
     }
   }
   const list = [...patterns].filter((p) => p.length >= 8).sort((a, b) => b.length - a.length);
+  const shortest = list.length ? list[list.length - 1]!.length : Infinity;
   return (text) => {
+    if (text.length < shortest) return text; // no pattern fits (most header values)
     for (const p of list) if (text.includes(p)) text = text.split(p).join(REDACTED);
     return text;
   };

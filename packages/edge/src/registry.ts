@@ -89,13 +89,14 @@ export function createSessionRegistry(
     now = Date.now(),
   ): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid?: string } | undefined> => {
     if (!value) return undefined;
-    const data = (opened.get(value, now) ?? (await keyring.open('session', value))) as
-      Partial<SessionClaims> | undefined;
+    const cached = opened.get(value, now) as Partial<SessionClaims> | undefined;
+    const data = cached ?? (await keyring.open<Partial<SessionClaims>>('session', value));
     if (typeof data?.sid !== 'string') return undefined;
     // Sealed before the login time was kept: its last seal is the best bound there is.
     const authTime = (typeof data.auth_time === 'number' ? data.auth_time : (data.iat ?? 0)) * 1000;
     if (authTime + maxAge * 1000 <= now) return undefined;
-    if (typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
+    // Kept once, when opened (a hit is already there until its `exp`).
+    if (!cached && typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
     const cid = typeof data.cid === 'string' ? { cid: data.cid } : {};
     return data.tokens === undefined
       ? { sid: data.sid, authTime, ...cid }
