@@ -1,6 +1,7 @@
 /**
  * `@grantkit/core/vault`: connections that outlive the session. Tokens of one adapter kept per app
- * id (your user id) on a shared engine (Redis, Deno KV, memory, your own), sealed at rest, renewed
+ * id (your user id) on a shared engine (Redis, Deno KV, Durable Objects through
+ * `durableObjectEngine` of `@grantkit/edge/cloudflare`, memory, your own), sealed at rest, renewed
  * once across every process, with each connection's health as data (`active`, `refresh_failing`
  * with a cooldown, `needs_reauthorization` with the reason), one event per state change, and a
  * keep-alive that renews refresh tokens before they lapse.

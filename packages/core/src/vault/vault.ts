@@ -128,7 +128,7 @@ export interface VaultOptions
   extends
     Omit<TokenClientOptions, 'storage' | 'key' | 'renew' | 'onTokens' | 'signal'>,
     Omit<SharedStoreOptions, 'prefix'> {
-  /** Where connections live: `redisEngine(redis)`, `denoKvEngine(kv)`, `memoryEngine()` or your own. */
+  /** Where connections live: `redisEngine(redis)`, `denoKvEngine(kv)`, `durableObjectEngine(env.VAULT)` (`@grantkit/edge/cloudflare`), `memoryEngine()` or your own. */
   engine: SharedEngine;
   /** Prefix of every key the vault writes; give each vault (adapter, tenant) its own. @default `grantkit:vault:${adapter.id}:` */
   prefix?: string;
@@ -275,7 +275,7 @@ const vaultRules = {
       ['read', 'swap', 'lock'].every(
         (m) => typeof (v as Record<string, unknown> | null)?.[m] === 'function',
       ),
-    'a SharedEngine (redisEngine, denoKvEngine, memoryEngine…)',
+    'a SharedEngine (redisEngine, denoKvEngine, durableObjectEngine, memoryEngine…)',
     { required: true },
   ),
   prefix: optionRules.string(),
@@ -314,7 +314,7 @@ export function createVault(options: VaultOptions): Vault {
     typeof engine.lock !== 'function'
   ) {
     throw new ConfigurationError(
-      'createVault needs a SharedEngine (redisEngine, denoKvEngine, memoryEngine…)',
+      'createVault needs a SharedEngine (redisEngine, denoKvEngine, durableObjectEngine, memoryEngine…)',
     );
   }
   if (typeof adapter?.buildRequest !== 'function')
