@@ -156,7 +156,8 @@ async function readText(response: Response, max: number): Promise<string> {
 function retryAfter(value: string | null): number | undefined {
   const text = value?.trim() ?? '';
   if (/^\d{1,9}$/.test(text)) return Number(text);
-  const at = text === '' ? NaN : Date.parse(text);
+  // An HTTP date ends in GMT (RFC 9110 §5.6.7); Date.parse alone would read "5 s" as a date.
+  const at = / GMT$/.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
