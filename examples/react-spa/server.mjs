@@ -1,10 +1,8 @@
-// The React demo's server: the SPA, one @grantkit/edge handler per vendor (First Dollar: /auth +
-// the GraphQL proxy /api/graphql; Orange Logic: /ol/auth + /ol/api/echo) on 127.0.0.1:PORT, the
-// sequence panel's token-free hop list (/demo/flow, see flow.mjs), and — unless FD_APP_ID /
-// FD_CLIENT_ID / FD_CLIENT_SECRET are set — the core emulator playing both vendors (consent pages
-// included) on a second loopback port.
-//
-//   npm start        (builds, then runs scripts/start.mjs, which calls startDemo() below)
+// `npm start`: the React demo's server (scripts/start.mjs calls startDemo() below). The SPA,
+// one @grantkit/edge handler per vendor (First Dollar: /auth + the GraphQL proxy /api/graphql;
+// Orange Logic: /ol/auth + /ol/api/echo) on 127.0.0.1:PORT, the sequence panel's token-free hop
+// list (/demo/flow, see flow.mjs), and — unless FD_APP_ID / FD_CLIENT_ID / FD_CLIENT_SECRET are set
+// — the core emulator playing both vendors (consent pages included) on a second loopback port.
 //
 // It imports the *built* packages (their package.json `exports` → dist/), as an app would.
 import { randomBytes } from 'node:crypto';

@@ -40,3 +40,18 @@ it('examples/node: the BFF starts on node:http beside the emulator', async () =>
   });
   expect(stdout).toContain('BFF on http://127.0.0.1:18788');
 });
+
+it("each example's first comment line gives the command of its README", async () => {
+  const mains = {
+    'cloudflare-worker': 'dev.mjs',
+    deno: 'main.mjs',
+    node: 'server.mjs',
+    'react-spa': 'server.mjs',
+  };
+  for (const [example, main] of Object.entries(mains)) {
+    const readme = await readFile(`${root}examples/${example}/README.md`, 'utf8');
+    const command = /```sh\n([^\n]+)\n```/.exec(readme)?.[1];
+    const header = (await readFile(`${root}examples/${example}/${main}`, 'utf8')).split('\n', 1)[0];
+    expect(header, example).toContain(`\`${command}\``);
+  }
+});
