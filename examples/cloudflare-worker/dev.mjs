@@ -33,6 +33,9 @@ const mf = new Miniflare({
     TOKEN_SECRET: 'dev-only-vault-secret-change-me-0123456789',
     FD_API_BASE_URL: 'https://emulator.test',
     FD_CONSENT_BASE_URL: 'https://emulator.test',
+    // One browser, no user system: every login files into the vault as 'demo-user'. Demo only —
+    // never on a deployed Worker (all users would share one connection's tokens).
+    GRANTKIT_DEMO_SINGLE_USER: '1',
   },
   outboundService: async (req) => {
     const res = await emulator.handle(

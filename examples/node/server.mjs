@@ -1,4 +1,4 @@
-// `node_modules/.bin/node examples/node/server.mjs`: the edge handler on node:http, with the vendor emulator as First Dollar.
+// `GRANTKIT_DEMO_SINGLE_USER=1 node_modules/.bin/node examples/node/server.mjs`: the edge handler on node:http, with the vendor emulator as First Dollar.
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { createAuthHandler } from '@grantkit/edge';
@@ -26,13 +26,21 @@ const vault = createVault({
   onEvent: (event) => console.log(`connection ${event.id}: ${event.from ?? 'new'} → ${event.to}`),
 });
 
+// Which of YOUR app's users is logging in (its own authenticated user, from your app's session), or
+// undefined: the login is then not filed into the vault (the session still works). Replace this.
+// WARNING: GRANTKIT_DEMO_SINGLE_USER=1 files EVERY login under the one id 'demo-user': all browsers
+// then share one connection and an older session adopts the newest login's tokens (user A acts with
+// user B's tokens). A single-browser demo mode for this example only; off unless set.
+const appUserId = (_request) =>
+  process.env.GRANTKIT_DEMO_SINGLE_USER === '1' ? 'demo-user' : undefined;
+
 const auth = createAuthHandler({
   adapter,
   secret: process.env.SESSION_SECRET ?? 'dev-only-session-secret-change-me-0123456789',
   cookie: { secure: false }, // plain http on 127.0.0.1 only: __Host- cookies require Secure (https)
   proxy: { '/api/graphql': graphqlEndpoint },
-  // The app's own user id (here a demo one): each login is filed into the vault under it.
-  vault: { vault, connectionId: () => 'demo-user' },
+  // Each login is filed into the vault under the app's own user id (none: not filed).
+  vault: { vault, connectionId: appUserId },
 });
 
 // The nightly job: keep refresh tokens alive, then sync every connected user (here: a ping).

@@ -34,7 +34,9 @@ describe.skipIf(!present)('examples/node in Chromium', () => {
   beforeAll(async () => {
     const readme = await readFile(`${root}examples/node/README.md`, 'utf8');
     const command = /```sh\n([^\n]+)\n```/.exec(readme)?.[1];
-    expect(command).toBe('node_modules/.bin/node examples/node/server.mjs');
+    expect(command).toBe(
+      'GRANTKIT_DEMO_SINGLE_USER=1 node_modules/.bin/node examples/node/server.mjs',
+    );
     const header = (await readFile(`${root}examples/node/server.mjs`, 'utf8')).split('\n')[0];
     expect(header).toContain(`\`${command}\``); // the header comment gives the README's command
     const port = await freePort();

@@ -27,6 +27,24 @@ it('examples/cloudflare-worker: login, consent, callback, proxy and a Durable Ob
   expect(stdout).toContain('Cron Trigger (0 3 * * *) → ok (connections synced: 1)');
 });
 
+it("examples file a login into the vault only under the app's own user, or in an explicit single-user demo mode that a deploy does not set", async () => {
+  // Review of #15: `connectionId: () => 'demo-user'` filed every login into ONE connection, so an
+  // older session adopted the newest login's tokens (user A acting with user B's tokens).
+  const constantId = /connectionId:\s*(?:async\s*)?\([^)]*\)\s*=>\s*['"`]/;
+  for (const file of [
+    'examples/cloudflare-worker/src/index.js',
+    'examples/node/server.mjs',
+    'packages/core/README.md',
+    'packages/edge/README.md',
+  ]) {
+    expect(await readFile(`${root}${file}`, 'utf8'), file).not.toMatch(constantId);
+  }
+  const worker = await readFile(`${root}examples/cloudflare-worker/src/index.js`, 'utf8');
+  expect(worker).toContain("env.GRANTKIT_DEMO_SINGLE_USER === '1' ? 'demo-user' : undefined");
+  const toml = await readFile(`${root}examples/cloudflare-worker/wrangler.toml`, 'utf8');
+  expect(toml).not.toMatch(/^\s*GRANTKIT_DEMO_SINGLE_USER\s*=/m); // off on the deploy path
+});
+
 it('examples/deno: a Deno script importing core pings the emulator', async () => {
   const { stdout } = await sh(await readmeCommand('deno'), { DENO_NO_UPDATE_CHECK: '1' });
   expect(stdout).toContain('vendor emulator → {"ping":"pong"}');

@@ -1,8 +1,9 @@
 // A Cloudflare Worker: the First Dollar OAuth App backend-for-frontend. Secrets come from
 // `wrangler secret put`; FD_API_BASE_URL / FD_CONSENT_BASE_URL point it at an emulator in dev.
 // Sessions live in Workers KV (SESSIONS) and each session's refreshes run in one Durable Object
-// (REFRESHER), so any number of isolates cause one refresh per session. Each login is also filed
-// into a vault on Durable Objects (VAULT), and a Cron Trigger runs the nightly job on it.
+// (REFRESHER), so any number of isolates cause one refresh per session. A login is also filed into
+// a vault on Durable Objects (VAULT) under the app's own user id, and a Cron Trigger runs the
+// nightly job on it. This example has no user system: see `appUserId` below before deploying.
 // Try it: `npm run build && node_modules/.bin/node examples/cloudflare-worker/dev.mjs`
 import { createAuthHandler } from '@grantkit/edge';
 import {
@@ -46,6 +47,15 @@ const vaultFor = (env) =>
     onEvent: (event) => console.log(`connection ${event.id}: ${event.from ?? 'new'} → ${event.to}`),
   }));
 
+// Which of YOUR app's users is logging in (its own authenticated user, e.g. from your app's session
+// cookie or a Cloudflare Access JWT), or undefined: the login is then not filed into the vault (the
+// session still works). Replace this with your user lookup.
+// WARNING: GRANTKIT_DEMO_SINGLE_USER = "1" files EVERY login under the one id 'demo-user': all
+// browsers then share one connection and an older session adopts the newest login's tokens (user A
+// acts with user B's tokens). dev.mjs sets it for the offline demo; never set it on a deployed Worker.
+const appUserId = (request, env) =>
+  env.GRANTKIT_DEMO_SINGLE_USER === '1' ? 'demo-user' : undefined;
+
 let auth;
 const handlerFor = (env) =>
   (auth ??= createAuthHandler({
@@ -54,8 +64,8 @@ const handlerFor = (env) =>
     sessions: kvSessionStore(env.SESSIONS, { secret: env.SESSION_SECRET }), // sealed at rest
     coordinator: durableObjectCoordinator(env.REFRESHER),
     proxy: { '/api/graphql': graphqlEndpoint(env) },
-    // The app's own user id (here a demo one): each login is filed into the vault under it.
-    vault: { vault: vaultFor(env), connectionId: () => 'demo-user' },
+    // Each login is filed into the vault under the app's own user id (none: not filed).
+    vault: { vault: vaultFor(env), connectionId: (request) => appUserId(request, env) },
   }));
 
 // The nightly job: keep refresh tokens alive, then sync every connected user (here: a ping).
