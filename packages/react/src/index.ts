@@ -20,6 +20,7 @@
 export { createSessionClient, GrantkitHttpError } from './session-client';
 export type {
   ExchangeResult,
+  GrantkitPath,
   GrantkitRequest,
   GrantkitSession,
   SessionClient,

@@ -5,10 +5,13 @@ import type { GrantkitSession } from './types';
 const RETURN_TO = 'grantkit:returnTo';
 const SESSION = 'grantkit:session';
 
-/** Runs `fn` where IndexedDB exists; a no-op (undefined) elsewhere (SSR, workers without IDB, private modes that throw). */
+/**
+ * Runs `fn` where IndexedDB exists; a no-op (undefined) elsewhere (SSR, workers without IDB, private
+ * modes that throw): idb-keyval opens its store on first use, so a missing `indexedDB` throws here.
+ */
 const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
   try {
-    return typeof indexedDB === 'undefined' ? undefined : await fn();
+    return await fn();
   } catch {
     return undefined;
   }

@@ -52,9 +52,7 @@ export function GrantkitProvider({
 }: GrantkitProviderProps): ReactNode {
   const parent = useContext(QueryClientContext);
   const [value] = useState(() => ({
-    client:
-      client ??
-      createSessionClient({ ...(basePath && { basePath }), ...(graphqlPath && { graphqlPath }) }),
+    client: client ?? createSessionClient({ basePath, graphqlPath }),
     queryClient: queryClient ?? parent ?? new QueryClient(),
   }));
   useEffect(

@@ -8,6 +8,13 @@ const scope = (basePath?: string): readonly ['grantkit', string] => [
   trimBasePath(basePath),
 ];
 
+/** `['grantkit', basePath, kind, ...parts]`. */
+const under = (basePath: string | undefined, kind: string, ...parts: unknown[]): unknown[] => [
+  ...scope(basePath),
+  kind,
+  ...parts,
+];
+
 /**
  * The query keys grantkit uses, so an app can read, invalidate or prefetch them. Every key but
  * `all` is scoped by the session client's `basePath` (`'/auth'` when not given), so two edges in
@@ -30,7 +37,7 @@ export const grantkitKeys = {
   session: (
     basePath?: string,
   ): DataTag<readonly ['grantkit', string, 'session'], GrantkitSession, Error> =>
-    [...scope(basePath), 'session'] as unknown as DataTag<
+    under(basePath, 'session') as unknown as DataTag<
       readonly ['grantkit', string, 'session'],
       GrantkitSession,
       Error
@@ -45,8 +52,8 @@ export const grantkitKeys = {
     basePath?: string,
   ): DataTag<readonly unknown[], T, GrantkitHttpError> =>
     (query === undefined
-      ? [...scope(basePath), 'graphql']
-      : [...scope(basePath), 'graphql', query, variables ?? {}]) as unknown as DataTag<
+      ? under(basePath, 'graphql')
+      : under(basePath, 'graphql', query, variables ?? {})) as unknown as DataTag<
       readonly unknown[],
       T,
       GrantkitHttpError
@@ -60,8 +67,8 @@ export const grantkitKeys = {
     basePath?: string,
   ): DataTag<readonly unknown[], T, GrantkitHttpError> =>
     (path === undefined
-      ? [...scope(basePath), 'request']
-      : [...scope(basePath), 'request', path]) as unknown as DataTag<
+      ? under(basePath, 'request')
+      : under(basePath, 'request', path)) as unknown as DataTag<
       readonly unknown[],
       T,
       GrantkitHttpError

@@ -1,7 +1,7 @@
 import type { DataTag, QueryFunction, QueryKey, UseQueryOptions } from '@tanstack/react-query';
 import { grantkitKeys } from './query-keys';
 import type { GrantkitHttpError } from './session-client';
-import type { GrantkitSession, SessionClient } from './types';
+import type { GrantkitPath, GrantkitSession, SessionClient } from './types';
 
 /**
  * What TanStack's `queryOptions` returns, spelt out with types every `@tanstack/react-query` 5
@@ -81,7 +81,7 @@ export const grantkitQueries = {
    */
   request: <T = unknown>(
     client: SessionClient,
-    path: string,
+    path: GrantkitPath,
   ): GrantkitQueryOptions<T, GrantkitHttpError> => ({
     queryKey: grantkitKeys.request<T>(path, client.basePath),
     queryFn: () => client.request<T>(path),

@@ -15,11 +15,11 @@ import { useRequireAuth, type RequireAuthOptions, type RequireAuthState } from '
 export interface RequireAuthProps extends RequireAuthOptions {
   /** Rendered once the user is authenticated. */
   children?: ReactNode;
-  /** Rendered while the session is checked and on the way to the login page. @default null */
+  /** Rendered while the session is checked and on the way to the login page. @default nothing */
   fallback?: ReactNode;
   /**
    * Rendered when the session check or the last login failed (the guard does not leave again).
-   * @default the error's message and a "Try again" button
+   * @default the error's message (a sentence); give a function to offer `retry`
    */
   errorFallback?: ReactNode | ((state: RequireAuthState & { error: Error }) => ReactNode);
 }
@@ -42,20 +42,16 @@ export interface RequireAuthProps extends RequireAuthOptions {
  */
 export function RequireAuth({
   children,
-  fallback = null,
+  fallback,
   errorFallback,
-  returnTo,
+  ...options
 }: RequireAuthProps): ReactNode {
-  const state = useRequireAuth({ ...(returnTo !== undefined && { returnTo }) });
-  if (state.status === 'authenticated') return children;
-  if (state.status === 'loading') return fallback;
-  const failed = state as RequireAuthState & { error: Error };
-  if (typeof errorFallback === 'function') return errorFallback(failed);
-  return (
-    errorFallback ?? (
-      <p role="alert">
-        {failed.error.message} <button onClick={failed.retry}>Try again</button>
-      </p>
-    )
-  );
+  const state = useRequireAuth(options) as RequireAuthState & { error: Error };
+  return state.status === 'authenticated'
+    ? children
+    : state.status === 'loading'
+      ? fallback
+      : typeof errorFallback === 'function'
+        ? errorFallback(state)
+        : (errorFallback ?? state.error.message);
 }

@@ -53,17 +53,18 @@ function checkOptions(options: SessionClientOptions): void {
   const fail = (message: string) => {
     throw new TypeError(`createSessionClient: ${message}`);
   };
-  if (typeof options !== 'object' || options === null)
-    fail(`the options must be an object, not ${options === null ? 'null' : `a ${typeof options}`}`);
+  // 'null', 'a string', 'an object', …
+  const kind = (v: unknown) =>
+    v === null ? 'null' : `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
+  if (typeof options !== 'object' || !options)
+    fail(`the options must be an object, not ${kind(options)}`);
   for (const [name, value] of Object.entries(options)) {
     const rule = RULES[name as keyof SessionClientOptions];
     // "Did you mean" only for a name that differs in case: the full edit-distance guess is core's.
     const guess = Object.keys(RULES).find((known) => known.toLowerCase() === name.toLowerCase());
     if (!rule) fail(`unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
     else if (value !== undefined && !rule[0](value))
-      fail(
-        `"${name}" must be ${rule[1]}, not a${typeof value === 'object' ? 'n' : ''} ${typeof value}`,
-      );
+      fail(`"${name}" must be ${rule[1]}, not ${kind(value)}`);
   }
 }
 
@@ -93,11 +94,12 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   };
 
   const call = async <T>(path: string, method = 'POST', body?: unknown): Promise<T> => {
+    // Credentials: fetch's default, 'same-origin' (the session cookie, never sent elsewhere).
     const response = await (options.fetch ?? fetch)(path, {
       method,
-      credentials: 'same-origin',
       headers: { [CSRF]: '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? null : JSON.stringify(body),
+      // JSON.stringify(undefined) is undefined: no body.
+      body: JSON.stringify(body),
     });
     // A body that is not JSON (an empty 204, text) reads as undefined.
     const json = await response.json().catch(() => undefined);
@@ -162,11 +164,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
     logout: () => update(call<GrantkitSession>(routes.logout)),
 
-    request<T>(path: string, { method = 'GET', body }: GrantkitRequest = {}) {
-      if (!isPath(path))
-        throw new TypeError('request: the path must be a same-origin path starting with "/"');
-      return call<T>(path, method, body);
-    },
+    request: <T>(path: string, { method = 'GET', body }: GrantkitRequest = {}) =>
+      call<T>(path, method, body),
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
       const answer = await call<{ data?: T; errors?: { message?: string }[] } | undefined>(

@@ -53,6 +53,16 @@ export interface SessionClientOptions {
 }
 
 /**
+ * A same-origin path, such as an edge proxy route: it starts with `/` (checked by TypeScript).
+ *
+ * @example
+ * ```ts
+ * const path: GrantkitPath = '/api/echo?verbose=1';
+ * ```
+ */
+export type GrantkitPath = `/${string}`;
+
+/**
  * A request through the edge's API proxy ({@link SessionClient.request}): its method and JSON body.
  *
  * @example
@@ -96,9 +106,10 @@ export interface SessionClient {
   /**
    * A request to a same-origin path, e.g. an edge proxy route (any vendor's API), with the CSRF
    * header; resolves the JSON answer (undefined when the body is not JSON). A non-2xx answer throws
-   * a `GrantkitHttpError`; a 401 updates the session. A path not starting with `/` is a TypeError.
+   * a `GrantkitHttpError`; a 401 updates the session. The path must start with `/` (a type error
+   * otherwise).
    */
-  request<T = unknown>(path: string, init?: GrantkitRequest): Promise<T>;
+  request<T = unknown>(path: GrantkitPath, init?: GrantkitRequest): Promise<T>;
   /** A GraphQL request through the proxy (First Dollar's API); resolves its `data`. A 401 updates the session. */
   graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** The last session summary stored in IndexedDB, if any (e.g. for a first paint). */

@@ -2,6 +2,7 @@
 import type { UseMutationResult } from '@tanstack/react-query';
 import { useProxyMutation, type ProxyMutationOptions } from './consent';
 import type { GrantkitHttpError } from './session-client';
+import type { GrantkitPath } from './types';
 
 /**
  * Options of {@link useGrantkitMutation}: TanStack's mutation options (but `mutationFn`),
@@ -30,7 +31,7 @@ export type GrantkitMutationOptions<T, V> = ProxyMutationOptions<T, V> & {
  * ```
  */
 export function useGrantkitMutation<T = unknown, V = void>(
-  path: string,
+  path: GrantkitPath,
   { method = 'POST', ...options }: GrantkitMutationOptions<T, V> = {},
 ): UseMutationResult<T, GrantkitHttpError, V> {
   return useProxyMutation((client, body: V) => client.request<T>(path, { method, body }), options);

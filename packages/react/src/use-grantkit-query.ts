@@ -3,6 +3,7 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import { useProxyQuery, type ProxyQueryOptions } from './consent';
 import { grantkitQueries } from './query-options';
 import type { GrantkitHttpError } from './session-client';
+import type { GrantkitPath } from './types';
 
 /**
  * A `GET` of an edge proxy route (any vendor's API: Orange Logic, an OAuth 2.0 resource server,
@@ -19,7 +20,7 @@ import type { GrantkitHttpError } from './session-client';
  * ```
  */
 export function useGrantkitQuery<T = unknown>(
-  path: string,
+  path: GrantkitPath,
   options: ProxyQueryOptions<T> = {},
 ): UseQueryResult<T, GrantkitHttpError> {
   return useProxyQuery((client) => grantkitQueries.request<T>(client, path), options);

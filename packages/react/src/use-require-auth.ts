@@ -1,7 +1,6 @@
 'use client';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useGrantkit } from './provider';
-import { grantkitKeys } from './query-keys';
 import { GrantkitHttpError } from './session-client';
 import { useGrantkitAuth } from './use-grantkit-auth';
 
@@ -14,7 +13,7 @@ import { useGrantkitAuth } from './use-grantkit-auth';
  * ```
  */
 export interface RequireAuthOptions {
-  /** Where the login comes back to. @default the current path and query (without an `error` parameter) */
+  /** Where the login comes back to. @default the current path and query */
   returnTo?: string;
 }
 
@@ -34,9 +33,9 @@ export interface RequireAuthState {
    * (no automatic retry then, so a failing login never loops).
    */
   status: 'loading' | 'authenticated' | 'error';
-  /** Why `status` is `'error'`: a {@link GrantkitHttpError} (`code` the edge's `?error=`, or `'login_incomplete'`) or the session check's error. */
+  /** Why `status` is `'error'`: a {@link GrantkitHttpError} (`code` the edge's `?error=`, or `'no_session'`) or the session check's error. */
   error: Error | null;
-  /** After an error: checks the session again (if that failed) or logs in again. */
+  /** After an error: logs in again (the user's choice, never automatic). */
   retry(): void;
 }
 
@@ -50,9 +49,7 @@ let page: string | undefined;
 const storage = (): Storage | undefined => {
   try {
     return sessionStorage;
-  } catch {
-    return undefined;
-  }
+  } catch {}
 };
 
 /**
@@ -72,45 +69,36 @@ const storage = (): Storage | undefined => {
  * ```
  */
 export function useRequireAuth({ returnTo }: RequireAuthOptions = {}): RequireAuthState {
-  const { client, queryClient } = useGrantkit();
+  const { client } = useGrantkit();
   const auth = useGrantkitAuth();
-  const [failure, setFailure] = useState<Error | null>(null);
+  const [failure, setFailure] = useState<Error>();
   const { status } = auth;
   const key = KEY + client.basePath;
+  const ok = status === 'authenticated';
 
-  const login = useCallback(() => {
-    page ??= Math.random().toString(36).slice(2);
-    storage()?.setItem(key, page);
-    const here = new URL(location.href);
-    here.searchParams.delete('error');
-    void client.login({ returnTo: returnTo ?? here.pathname + here.search });
-  }, [client, key, returnTo]);
+  const retry = () => {
+    setFailure(undefined);
+    storage()?.setItem(key, (page ??= String(Math.random())));
+    void client.login({ returnTo });
+  };
 
   useEffect(() => {
-    if (status === 'authenticated') {
-      storage()?.removeItem(key);
-      setFailure(null);
+    const store = storage();
+    const left = store?.getItem(key);
+    // A login failed when the edge's errorRedirect says so, or when another document left for it
+    // and it came back here without a session.
+    const reason =
+      new URL(location.href).searchParams.get('error') ??
+      (left && left !== page ? 'no_session' : null);
+    if (ok) store?.removeItem(key);
+    // The edge answered, and not authenticated (unauthenticated or consent_required).
+    else if (auth.session) {
+      if (reason) setFailure(new GrantkitHttpError(`Login failed: ${reason}`, 401, reason));
+      else if (!left) retry();
     }
-    if (status !== 'unauthenticated' && status !== 'consent_required') return;
-    const reason = new URLSearchParams(location.search).get('error')?.slice(0, 64);
-    const left = storage()?.getItem(key);
-    if (reason) setFailure(new GrantkitHttpError(`Login failed: ${reason}`, 401, reason));
-    else if (left && left !== page)
-      setFailure(
-        new GrantkitHttpError('The login came back without a session', 401, 'login_incomplete'),
-      );
-    else if (!left) login();
-  }, [status, key, login]);
+    // `retry` reads this render's returnTo: a new status or base path is what must act again.
+  }, [status, key]);
 
-  const error = status === 'authenticated' ? null : (failure ?? auth.error);
-  return {
-    status: status === 'authenticated' ? status : error ? 'error' : 'loading',
-    error,
-    retry: () => {
-      setFailure(null);
-      if (status === 'error')
-        void queryClient.refetchQueries({ queryKey: grantkitKeys.session(client.basePath) });
-      else login();
-    },
-  };
+  const error = ok ? null : (failure ?? auth.error);
+  return { status: ok ? status : error ? 'error' : 'loading', error, retry };
 }
