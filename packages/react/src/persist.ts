@@ -1,9 +1,10 @@
 import { del, get, set } from 'idb-keyval';
 import type { GrantkitSession } from './types';
 
-// Only a pending returnTo and the last session summary are ever stored: never a token (the browser has none).
-const RETURN_TO = 'grantkit:returnTo';
-const SESSION = 'grantkit:session';
+// Only a pending returnTo and the last session summary are ever stored: never a token (the browser has
+// none). Each key ends with the session client's basePath: two edges on one origin keep theirs apart.
+const RETURN_TO = 'grantkit:returnTo:';
+const SESSION = 'grantkit:session:';
 
 /**
  * Runs `fn` where IndexedDB exists; a no-op (undefined) elsewhere (SSR, workers without IDB, private
@@ -18,20 +19,21 @@ const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
 };
 
 /** Remembers where to go after the login. */
-export const saveReturnTo = (path: string): Promise<unknown> => guard(() => set(RETURN_TO, path));
+export const saveReturnTo = (base: string, path: string): Promise<unknown> =>
+  guard(() => set(RETURN_TO + base, path));
 
 /** Reads and forgets the pending returnTo. */
-export const takeReturnTo = (): Promise<string | undefined> =>
+export const takeReturnTo = (base: string): Promise<string | undefined> =>
   guard(async () => {
-    const path = await get<string>(RETURN_TO);
-    await del(RETURN_TO);
+    const path = await get<string>(RETURN_TO + base);
+    await del(RETURN_TO + base);
     return path;
   });
 
 /** Stores the last session summary (no token: the edge never sends one). */
-export const saveSession = (session: GrantkitSession): Promise<unknown> =>
-  guard(() => set(SESSION, session));
+export const saveSession = (base: string, session: GrantkitSession): Promise<unknown> =>
+  guard(() => set(SESSION + base, session));
 
 /** The last stored session summary. */
-export const loadSession = (): Promise<GrantkitSession | undefined> =>
-  guard(() => get<GrantkitSession>(SESSION));
+export const loadSession = (base: string): Promise<GrantkitSession | undefined> =>
+  guard(() => get<GrantkitSession>(SESSION + base));

@@ -88,7 +88,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
   const notify = (session: GrantkitSession, fromOtherTab?: boolean) => {
     last = session;
-    void saveSession(session);
+    void saveSession(basePath, session);
     for (const listener of listeners) listener(session);
     if (!fromOtherTab) channel?.postMessage(session);
   };
@@ -131,12 +131,12 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
       const session = await call<GrantkitSession>(routes.session, 'GET');
       // The edge cleared the cookie when consent went away; keep saying why until a login succeeds.
       last = !session.authenticated && last?.consentRequired ? last : session;
-      void saveSession(last);
+      void saveSession(basePath, last);
       return last;
     },
 
     async login({ returnTo = location.pathname + location.search } = {}) {
-      await saveReturnTo(returnTo);
+      await saveReturnTo(basePath, returnTo);
       location.assign(`${routes.login}?returnTo=${encodeURIComponent(returnTo)}`);
     },
 
@@ -146,7 +146,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         pending = call<ExchangeResult>(routes.exchange, 'POST', { code, state }).then(
           async ({ returnTo, ...session }) => {
             notify(session);
-            const saved = await takeReturnTo();
+            const saved = await takeReturnTo(basePath);
             return { ...session, returnTo: returnTo ?? saved ?? '/' };
           },
         );
@@ -182,7 +182,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
       return answer?.data as T;
     },
 
-    lastSession: loadSession,
+    lastSession: () => loadSession(basePath),
 
     subscribe(listener) {
       listeners.add(listener);

@@ -71,8 +71,8 @@ it('the guard and the vendor-neutral hooks render their loading state on a serve
 
 it('persistence is a no-op where IndexedDB is missing', async () => {
   expect(typeof indexedDB).toBe('undefined');
-  await expect(saveReturnTo('/x')).resolves.toBeUndefined();
-  await expect(takeReturnTo()).resolves.toBeUndefined();
-  await expect(saveSession({ authenticated: true })).resolves.toBeUndefined();
-  await expect(loadSession()).resolves.toBeUndefined();
+  await expect(saveReturnTo('/auth', '/x')).resolves.toBeUndefined();
+  await expect(takeReturnTo('/auth')).resolves.toBeUndefined();
+  await expect(saveSession('/auth', { authenticated: true })).resolves.toBeUndefined();
+  await expect(loadSession('/auth')).resolves.toBeUndefined();
 });
