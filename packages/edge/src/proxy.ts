@@ -209,18 +209,23 @@ function redirectMode(): RequestRedirect {
   return redirectError ? 'error' : 'manual';
 }
 
+/** Redactors kept per isolate: each holds ~10 encodings of each token (~10 KB for JWTs), so few. */
+const MAX_REDACTORS = 256;
 /**
- * The redactor of a session's tokens before and after the request, kept per isolate with the token set
- * the request came with (its cookie's, cached with the opened cookie): building one encodes every
- * token several ways, which was most of the proxy's CPU when done for every request.
+ * The redactor of a session's tokens before and after the request, kept per isolate by the token set
+ * the request came with (a cookie session's is the same object on every request, cached with the
+ * opened cookie): building one encodes every token several ways, which was most of the proxy's CPU
+ * when done for every request. Bounded: the oldest goes first.
  */
-const redactors = new WeakMap<TokenSet, { secrets: string[]; redact: (text: string) => string }>();
+const redactors = new Map<TokenSet, { secrets: string[]; redact: (text: string) => string }>();
 function redactorOf(before: TokenSet, after: TokenSet): (text: string) => string {
   const secrets = [before.accessToken, before.refreshToken, after.accessToken, after.refreshToken];
   const hit = redactors.get(before);
   // The same tokens (a token set is never changed in place, but checking costs four comparisons).
   if (hit && hit.secrets.every((secret, i) => secret === secrets[i])) return hit.redact;
   const redact = redactor(secrets);
+  redactors.delete(before);
+  if (redactors.size >= MAX_REDACTORS) redactors.delete(redactors.keys().next().value!);
   redactors.set(before, { secrets: secrets as string[], redact });
   return redact;
 }
