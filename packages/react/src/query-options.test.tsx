@@ -158,8 +158,8 @@ describe('two edges in one QueryClient', () => {
   };
 
   it('keep their cache entries apart: a logout under one leaves the other', async () => {
-    // The cross-tab channel is one for every base path (BroadcastChannel('grantkit')): without it
-    // here, this checks the query cache alone.
+    // Without the cross-tab channel (scoped by base path too: session-client.test.ts), this checks
+    // the query cache alone.
     vi.stubGlobal('BroadcastChannel', undefined);
     const queryClient = newQueryClient();
     const main = fakeEdge('/auth');
