@@ -1,6 +1,7 @@
 import {
   ConfigurationError,
   GrantkitError,
+  StoreUnavailableError,
   errorFromJSON,
   errorToJSON,
   type GrantkitErrorJSON,
@@ -11,7 +12,9 @@ import type { DurableObjectNamespaceLike } from './durable-object';
 /**
  * The subset of a Durable Object's storage {@link SharedEngineObject} uses: its transactional
  * key-value calls (the array forms), and alarms when present (they delete an entry once its TTL
- * has passed; without them an expired entry is dropped when next touched).
+ * has passed; without them an expired entry is dropped when next touched). The object issues each
+ * change's calls (put, delete, setAlarm or deleteAlarm) with no await between them, so Durable
+ * Object storage commits them as one atomic batch.
  *
  * @example
  * ```ts
@@ -23,6 +26,7 @@ export interface EngineStorageLike {
   put(entries: Record<string, unknown>): Promise<void>;
   delete(keys: string[]): Promise<number>;
   setAlarm?(time: number): Promise<void>;
+  deleteAlarm?(): Promise<void>;
 }
 
 /**
@@ -53,15 +57,23 @@ const MAX_VALUE = 1 << 20;
 const MAX_TOKEN = 256;
 /** Longest TTL: ten years. */
 const MAX_TTL = 315_360_000_000;
-/** Largest request body the object reads (a value of MAX_VALUE characters, JSON-escaped, fits). */
-const MAX_BODY = 4 * MAX_VALUE;
+/**
+ * Largest request body the object reads, in bytes: JSON.stringify writes a character as at most 6
+ * bytes (a control character or a lone surrogate as `\u0001`), so a value of MAX_VALUE characters of
+ * any kind fits, with 64 KiB for the key, the version or owner and the rest of the call.
+ */
+const MAX_BODY = 6 * MAX_VALUE + 65_536;
 /** Characters per stored chunk: a Durable Object refuses values over 128 KiB. */
 const CHUNK = 32_768;
 const OPS = ['read', 'write', 'swap', 'remove', 'lock', 'extend', 'unlock'] as const;
 type Op = (typeof OPS)[number];
 
-/** One entry as stored: the value inline (`s`) or in `n` chunks `c0…`, its version, its expiry. */
+/**
+ * One entry as stored: its key (`k`; absent in entries written before it was stored), the value
+ * inline (`s`) or in `n` chunks `c0…`, its version, its expiry.
+ */
 interface Entry {
+  k?: string;
   v: string;
   u: number | null;
   s?: string;
@@ -103,6 +115,9 @@ function refuse(op: Op, call: Call): string | undefined {
 
 const fail = (status: number, message: string) =>
   Response.json({ error: { code: 'config_invalid', message } }, { status });
+
+/** A call the object refuses once it has read its entry (answered 400, not 503). */
+class Refused extends Error {}
 
 /** The request body as text, refused past `max` bytes (declared or streamed): no unbounded read. */
 async function readBounded(request: Request, max: number): Promise<string | undefined> {
@@ -175,13 +190,22 @@ export const SharedEngineObject: SharedEngineObjectClass = class SharedEngineObj
     return names.map((name) => chunks.get(name) as string).join('');
   }
 
+  /** The entry, its chunks and its alarm deleted in one batch. */
   async #drop(entry: Entry | undefined) {
-    await this.#storage.delete(['e', ...Array.from({ length: entry?.n ?? 0 }, (_, i) => `c${i}`)]);
+    const names = ['e', ...Array.from({ length: entry?.n ?? 0 }, (_, i) => `c${i}`)];
+    const batch: Promise<unknown>[] = [this.#storage.delete(names)];
+    if (entry?.u != null && this.#storage.deleteAlarm) batch.push(this.#storage.deleteAlarm());
+    await Promise.all(batch);
   }
 
-  async #put(previous: Entry | undefined, value: string, ttlMs: number | undefined) {
+  /**
+   * Writes the entry and its chunks, deletes the previous entry's extra chunks and sets (or, with no
+   * TTL, clears) the alarm: all issued with no await between them, so storage commits them together
+   * or not at all — a call never answers failed after its write took effect.
+   */
+  async #put(previous: Entry | undefined, key: string, value: string, ttlMs: number | undefined) {
     const until = ttlMs === undefined ? null : Date.now() + Math.ceil(ttlMs);
-    const entry: Entry = { v: crypto.randomUUID(), u: until };
+    const entry: Entry = { k: key, v: crypto.randomUUID(), u: until };
     const writes: Record<string, unknown> = {};
     if (value.length <= CHUNK) entry.s = value;
     else {
@@ -189,13 +213,17 @@ export const SharedEngineObject: SharedEngineObjectClass = class SharedEngineObj
       for (let i = 0; i < entry.n; i++) writes[`c${i}`] = value.slice(i * CHUNK, (i + 1) * CHUNK);
     }
     writes.e = entry;
-    await this.#storage.put(writes); // one atomic write: the entry and all its chunks
     const stale = Array.from(
       { length: Math.max(0, (previous?.n ?? 0) - (entry.n ?? 0)) },
       (_, i) => `c${(entry.n ?? 0) + i}`,
     );
-    if (stale.length) await this.#storage.delete(stale);
-    if (until !== null) await this.#storage.setAlarm?.(until);
+    const storage = this.#storage;
+    const batch: Promise<unknown>[] = [storage.put(writes)];
+    if (stale.length) batch.push(storage.delete(stale));
+    if (until !== null) {
+      if (storage.setAlarm) batch.push(storage.setAlarm(until));
+    } else if (previous?.u != null && storage.deleteAlarm) batch.push(storage.deleteAlarm());
+    await Promise.all(batch);
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -215,31 +243,41 @@ export const SharedEngineObject: SharedEngineObjectClass = class SharedEngineObj
       const result = await this.#serial(() => this.#run(op, call));
       return Response.json({ result: result ?? null });
     } catch (error) {
-      return Response.json({ error: errorToJSON(error) }, { status: 500 });
+      if (error instanceof Refused) return fail(400, `Engine ${op}: ${error.message}`);
+      // Only the error's name: a storage error's message may quote what was stored.
+      console.warn(
+        'grantkit engine: storage failed',
+        error instanceof Error ? error.name : 'thrown',
+      );
+      const failed = new StoreUnavailableError("The engine Durable Object's storage failed");
+      return Response.json({ error: errorToJSON(failed) }, { status: 503 });
     }
   }
 
   async #run(op: Op, call: Call): Promise<unknown> {
     const entry = await this.#entry();
+    // One object per key (idFromName(key)): an entry filed under another key is not this call's.
+    if (entry?.k !== undefined && entry.k !== call.key)
+      throw new Refused('this object holds another key');
     switch (op) {
       case 'read':
         return entry && { value: await this.#value(entry), version: entry.v };
       case 'write':
-        return void (await this.#put(entry, call.value!, call.ttlMs));
+        return void (await this.#put(entry, call.key, call.value!, call.ttlMs));
       case 'swap':
         if (call.version === undefined ? entry !== undefined : entry?.v !== call.version)
           return false;
-        await this.#put(entry, call.value!, call.ttlMs);
+        await this.#put(entry, call.key, call.value!, call.ttlMs);
         return true;
       case 'remove':
         return void (await this.#drop(entry));
       case 'lock':
         if (entry) return false;
-        await this.#put(entry, call.owner!, call.ttlMs);
+        await this.#put(entry, call.key, call.owner!, call.ttlMs);
         return true;
       case 'extend':
         if (!entry || (await this.#value(entry)) !== call.owner) return false;
-        await this.#put(entry, call.owner!, call.ttlMs);
+        await this.#put(entry, call.key, call.owner!, call.ttlMs);
         return true;
       case 'unlock':
         if (!entry || (await this.#value(entry)) !== call.owner) return false;
