@@ -182,10 +182,10 @@ target(
 const edgeRatio = edge.proxy?.isolate?.ratio ?? null;
 target(
   'edge.proxy',
-  `edge GraphQL proxy ≤ ${edge.target ?? 1.15}× bare passthrough (workerd, time per request, median of interleaved pairs)`,
+  `edge GraphQL proxy ≤ ${edge.target ?? 1.1}× bare passthrough (workerd, time per request, median of interleaved pairs)`,
   edgeRatio,
-  edge.target ?? 1.15,
-  edgeRatio !== null && edgeRatio <= (edge.target ?? 1.15),
+  edge.target ?? 1.1,
+  edgeRatio !== null && edgeRatio <= (edge.target ?? 1.1),
 );
 const edgeCpu = edge.proxy?.isolate?.cpu?.addedUs ?? null;
 target(
