@@ -34,8 +34,8 @@ const mf = new Miniflare({
     FD_API_BASE_URL: 'https://emulator.test',
     FD_CONSENT_BASE_URL: 'https://emulator.test',
     // One browser, no user system: every login files into the vault as 'demo-user'. Demo only —
-    // never on a deployed Worker (all users would share one connection's tokens).
-    GRANTKIT_DEMO_SINGLE_USER: '1',
+    // never on a deployed Worker (all users would share one connection's tokens). =0 turns it off.
+    GRANTKIT_DEMO_SINGLE_USER: process.env.GRANTKIT_DEMO_SINGLE_USER ?? '1',
   },
   outboundService: async (req) => {
     const res = await emulator.handle(
