@@ -45,7 +45,7 @@ const ROUTES = {
 const PROXY: Route = { csrf: true, session: 'required', handle: proxy };
 
 /** Runs a route behind its guards. */
-async function serve(route: Route, ctx: Context, request: Request): Promise<Response> {
+async function serve(route: Route, ctx: Context, request: Request, url: URL): Promise<Response> {
   const refusal = route.csrf ? csrfRefusal(request, ctx.config.allowedOrigins) : undefined;
   if (refusal)
     return jsonError(
@@ -59,7 +59,7 @@ async function serve(route: Route, ctx: Context, request: Request): Promise<Resp
   const session = route.session ? await ctx.sessions.read(cookies) : undefined;
   if (route.session === 'required' && !session)
     return jsonError(401, 'unauthenticated', 'Not logged in');
-  return route.handle(ctx, request, { cookies, session });
+  return route.handle(ctx, request, { cookies, session, url });
 }
 
 /**
@@ -90,7 +90,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const { next } = ctx.config;
 
   return async (request, env, executionCtx) => {
-    const { pathname } = new URL(request.url);
+    const url = new URL(request.url);
+    const { pathname } = url;
     const table = ctx.config.proxy.has(pathname) ? undefined : routes.get(pathname);
     if (!table && !ctx.config.proxy.has(pathname))
       return next ? next(request, env, executionCtx) : null;
@@ -108,7 +109,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
       return await scoped(
         ctx.config.telemetry,
         () => ({ type: 'route.start', method: request.method, path: pathname }),
-        () => serve(route, ctx, request),
+        () => serve(route, ctx, request, url),
       );
     } catch (error) {
       ctx.report(error);

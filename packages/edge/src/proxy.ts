@@ -63,9 +63,8 @@ const REDACTED = '[REDACTED]';
 export async function proxy(
   ctx: Context,
   request: Request,
-  { cookies, session: data }: SessionInput,
+  { cookies, session: data, url }: SessionInput,
 ): Promise<Response> {
-  const url = new URL(request.url);
   const configured = ctx.config.proxy.get(url.pathname)!; // the handler routes only proxy paths here
   const upstream = url.search ? `${configured.split('?')[0]}${url.search}` : configured;
   const limit = ctx.config.maxBodyBytes;
@@ -230,21 +229,30 @@ function redactorOf(before: TokenSet, after: TokenSet): (text: string) => string
   return redact;
 }
 
-/** The answer the browser gets: headers that fit the body sent, tokens out of error answers. */
-async function relay(answer: Response, redact: (text: string) => string): Promise<Response> {
-  const coding = answer.headers.get('content-encoding')?.trim().toLowerCase();
+/**
+ * The answer the browser gets: headers that fit the body sent, tokens out of error answers. A
+ * successful answer is built at once (no `async` frame on the common path); an error answer's body is
+ * read (bounded) and redacted first.
+ */
+function relay(answer: Response, redact: (text: string) => string): Response | Promise<Response> {
+  const source = answer.headers;
+  const coding = source.get('content-encoding')?.trim().toLowerCase();
   const decoded = coding !== undefined && coding !== '' && coding !== 'identity';
   if (decoded && !DECODED_CODINGS.has(coding) && answer.body !== null) {
     // A coding the proxy did not ask for: this runtime may have handed it over still encoded.
-    await answer.body.cancel().catch(() => {});
-    return jsonError(
-      502,
-      'upstream_encoding',
-      'The API answered in a content coding the proxy cannot relay',
-    );
+    return answer.body
+      .cancel()
+      .catch(() => {})
+      .then(() =>
+        jsonError(
+          502,
+          'upstream_encoding',
+          'The API answered in a content coding the proxy cannot relay',
+        ),
+      );
   }
   const headers = new Headers();
-  for (const [name, value] of answer.headers) {
+  for (const [name, value] of source) {
     if (
       name === 'content-length' ||
       DROP.has(name) ||
@@ -256,17 +264,27 @@ async function relay(answer: Response, redact: (text: string) => string): Promis
   headers.set('cache-control', 'no-store');
   const init = { status: answer.status, statusText: redact(answer.statusText), headers };
   if (answer.status < 400 || answer.body === null) {
-    const length = answer.headers.get('content-length');
+    const length = source.get('content-length');
     if (!decoded && length !== null) headers.set('content-length', length);
     return new Response(answer.body, init);
   }
-  const bytes = await readStreamBounded(answer.body, ERROR_BODY_BYTES);
+  return relayError(answer.status, answer.body, init, redact);
+}
+
+/** An error answer, its body read up to 64 KiB and its tokens redacted (a larger one: a generic error). */
+async function relayError(
+  status: number,
+  body: ReadableStream<Uint8Array>,
+  init: ResponseInit & { headers: Headers },
+  redact: (text: string) => string,
+): Promise<Response> {
+  const bytes = await readStreamBounded(body, ERROR_BODY_BYTES);
   if (bytes === TOO_LARGE) {
-    headers.set('content-type', 'application/json');
+    init.headers.set('content-type', 'application/json');
     return new Response(
       JSON.stringify({
         error: 'upstream_error',
-        message: `The API answered ${answer.status} with an error too large to relay`,
+        message: `The API answered ${status} with an error too large to relay`,
       }),
       init,
     );

@@ -9,6 +9,8 @@ import type { SessionData } from './session';
 export interface RouteInput {
   cookies: Map<string, string>;
   session: SessionData | undefined;
+  /** The request's URL, parsed once by the handler. */
+  url: URL;
 }
 
 /** {@link RouteInput} of a route whose session is required. */
