@@ -78,7 +78,8 @@ export interface TokenClientOptions extends HttpOptions {
 
 /**
  * A token lifecycle for one credential: cache, proactive refresh, single flight, rotation safety,
- * and an authorized `fetch`.
+ * and an authorized `fetch`. Its methods are called on the client (`client.fetch(…)`); to hand one
+ * to other code, bind it (`fetch: client.fetch.bind(client)`) or wrap it in an arrow function.
  *
  * @example
  * ```ts
