@@ -319,3 +319,89 @@ describe('emulator: First Dollar @rateLimit(duration: 60, limit: 60)', () => {
     expect((await call(await tokenOf('bob'))).status).toBe(200);
   });
 });
+
+describe('emulator: First Dollar GraphQL under hostile documents (review of #17)', () => {
+  it('refuses a query over 32 KB with 413 before reading it, and reads a long one in linear time', async () => {
+    const { em, gql } = await setup();
+    // query + 30,000 spaces: the former ping pattern (adjacent \s*) took cubic time on it (3,000
+    // spaces: 7.7 s), so this test timed out; now a syntax error.
+    const spaces = await gql(`query${' '.repeat(30_000)}x`);
+    expect(spaces.status).toBe(400);
+    expect(spaces.body.errors[0].message).toMatch(/Syntax Error/);
+    expect((await gql(`query${' '.repeat(40_000)}x`)).status).toBe(413);
+    // The limit comes first even for the graphqlResolver hook and ping.
+    em.setGraphqlResolver(() => ({ me: { id: 'u' } }));
+    expect((await gql(`{ ping ${' '.repeat(40_000)}}`)).status).toBe(413);
+    expect((await gql(`{ me ${' '.repeat(40_000)}}`)).status).toBe(413);
+    // ping answers as before, whatever its whitespace.
+    for (const q of ['query{ping}', ' query  Ping ( ) {\n\tping\n} ', '{ping}', 'query P(){ping}'])
+      expect((await gql(q)).body).toEqual({ data: { ping: 'pong' } });
+  });
+
+  it('bounds the nesting of a variable type: 400, not a stack overflow', async () => {
+    const { gql } = await setup();
+    for (const n of [30, 12_000]) {
+      const res = await gql(`query Q($a: ${'['.repeat(n)}ID${']'.repeat(n)}) { ping }`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].message).toMatch(/nests too deeply/);
+    }
+    expect((await gql('query Q($a: [[ID!]]) { p: ping }')).body).toEqual({ data: { p: 'pong' } });
+  });
+
+  it('finds no type, field, argument, input field or variable among Object.prototype names', async () => {
+    const { gql } = await setup();
+    const message = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await gql(query, variables);
+      expect(res.status).toBe(200);
+      return res.body.errors?.[0]?.message as string | undefined;
+    };
+    expect(await message('query { constructor }')).toBe(
+      'Cannot query field "constructor" on type "Query".',
+    );
+    expect(await message('query { hasOwnProperty }')).toMatch(/Cannot query field/);
+    expect(await message('query { organizations(constructor: 1) { __typename } }')).toBe(
+      'Unknown argument "constructor" on field "Query.organizations".',
+    );
+    expect(await message('query { organizations(where: { constructor: 1 }) { __typename } }')).toBe(
+      'Field "constructor" is not defined by type "OrganizationsFilterInput".',
+    );
+    expect(await message('query { ...F } fragment F on constructor { ping }')).toBe(
+      'Unknown type "constructor".',
+    );
+    expect(await message('query { ...F } fragment F on toString { ping }')).toBe(
+      'Unknown type "toString".',
+    );
+    // A variable named like a prototype property, not sent: its default (none), not Object.
+    const res = await gql(
+      'query Q($constructor: Int) { organizations(first: $constructor) { __typename } }',
+    );
+    expect(res.body).toEqual({ data: { organizations: { __typename: 'OrganizationsResults' } } });
+    // An alias __proto__ is an ordinary key of the answer.
+    expect((await gql('{ __proto__: ping }')).body).toEqual(
+      JSON.parse('{"data":{"__proto__":"pong"}}'),
+    );
+  });
+
+  it('opens a new rate-limit window when the clock is set back before the current one', async () => {
+    const { em, gql } = await setup();
+    const q = 'query { organizations(first: 1) { __typename } }';
+    for (let i = 0; i < 60; i++) expect((await gql(q)).status).toBe(200);
+    expect((await gql(q)).status).toBe(429);
+    em.clock.advance(-3_600_000);
+    expect((await gql(q)).status).toBe(200);
+    // That new window counts from the new time.
+    for (let i = 0; i < 59; i++) expect((await gql(q)).status).toBe(200);
+    expect((await gql(q)).status).toBe(429);
+  });
+
+  it('keeps the last 10,000 requests in its log; count() reads them', async () => {
+    const em = createVendorEmulator({ now: T0 });
+    for (let i = 0; i < 10_005; i++) await em.fetch('https://nowhere.example/x');
+    await em.fetch('https://nowhere.example/last');
+    expect(em.requests.length).toBe(10_000);
+    expect(em.requests.at(-1)!.path).toBe('/last');
+    expect(em.count({ path: '/x' })).toBe(9_999);
+    em.clearRequests();
+    expect(em.count()).toBe(0);
+  });
+});
