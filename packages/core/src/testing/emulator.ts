@@ -27,6 +27,8 @@ import {
   sniffField,
 } from './util';
 
+/** Requests kept in `requests` (the newest). */
+const MAX_REQUESTS = 10_000;
 const DROPPED = Symbol.for('grantkit.emulator.dropped');
 
 /**
@@ -228,7 +230,9 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
     const r: EmuRequest = { request, url, path, method, headers: request.headers, text, params };
     const grant = route?.grant?.(r);
     const at = s.now;
-    const log = (status: number) =>
+    const log = (status: number) => {
+      // The last MAX_REQUESTS only: a long-running emulator (a dev server) must not grow forever.
+      if (requests.length >= MAX_REQUESTS) requests.shift();
       requests.push({
         method,
         path,
@@ -237,6 +241,7 @@ export function createVendorEmulator(options: EmulatorOptions = {}): VendorEmula
         status,
         at,
       });
+    };
 
     const fault = takeFault(path);
     try {

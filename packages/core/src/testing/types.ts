@@ -268,9 +268,12 @@ export interface VendorEmulator {
    * option it is fixed and moves only by `advance` / `set`.
    */
   readonly clock: { now(): number; advance(ms: number): void; set(ms: number): void };
-  /** Every request seen since creation or `clearRequests()`. */
+  /**
+   * The requests seen since creation or `clearRequests()`: the last 10,000 (older ones are dropped,
+   * oldest first, so a long-running emulator does not grow).
+   */
   readonly requests: ReadonlyArray<Readonly<RequestRecord>>;
-  /** Number of requests matching `filter`. */
+  /** Number of requests matching `filter`, among those `requests` holds. */
   count(filter?: RequestFilter): number;
   clearRequests(): void;
   fault(fault: Fault): void;
