@@ -331,7 +331,10 @@ export class RateLimitError extends GrantkitError {
   }
 }
 
-/** One transport error of a GraphQL answer (`errors[]`). */
+/**
+ * One transport error of a GraphQL answer (`errors[]`). {@link GraphQLRequestError} keeps only
+ * `message` and `path` (its strings and integers): `extensions` is not kept.
+ */
 export interface GraphQLTransportError {
   message: string;
   path?: readonly (string | number)[];
@@ -341,8 +344,8 @@ export interface GraphQLTransportError {
 /**
  * A GraphQL answer with transport `errors[]`. `errors` holds the server's messages and paths, with
  * token-like runs of 32+ characters (raw, percent- or JSON-escaped) redacted from messages and
- * path segments (a server may echo the bearer token it refused, and an error gets logged whole); the
- * error's own message quotes them.
+ * path segments (a server may echo the bearer token it refused, and an error gets logged whole), and
+ * path segments other than strings and integers dropped; the error's own message quotes them.
  *
  * @example
  * ```ts
@@ -354,10 +357,17 @@ export class GraphQLRequestError extends GrantkitError {
   /** The `errors[]` the server sent. */
   readonly errors: readonly GraphQLTransportError[];
   constructor(errors: readonly GraphQLTransportError[], status: number) {
-    const scrubbed = errors.map((e) => ({
-      ...e,
-      message: scrub(e.message),
-      ...(e.path ? { path: e.path.map((p) => (typeof p === 'string' ? scrub(p) : p)) } : {}),
+    // Only the message and the path's strings (scrubbed) and integers are kept: anything else a
+    // server sent (an object in a path, extensions) could carry a token into JSON or a log.
+    const scrubbed = errors.map((e): GraphQLTransportError => ({
+      message: scrub(String(e.message)),
+      ...(Array.isArray(e.path)
+        ? {
+            path: e.path.flatMap<string | number>((p: unknown) =>
+              typeof p === 'string' ? [scrub(p)] : Number.isSafeInteger(p) ? [p as number] : [],
+            ),
+          }
+        : {}),
     }));
     super(
       'graphql_error',

@@ -267,6 +267,121 @@ describe('First Dollar GraphQL client: the documented shapes, against the emulat
   });
 });
 
+describe('First Dollar GraphQL client: review of #17', () => {
+  it('keeps only strings (scrubbed) and integers of an errors[].path: an object or a list in it may hold the token', async () => {
+    const { emu, graphql, tokenClient } = await setup();
+    const token = await tokenClient.getAccessToken();
+    emu.fault({
+      path: /graphql$/,
+      status: 200,
+      body: {
+        errors: [
+          {
+            message: 'no',
+            path: ['me', { token }, [token], 3, 1.5, -1, 1e300, true, null, token, 'ok'],
+          },
+        ],
+      },
+    });
+    const error = (await graphql
+      .request('query { ping }')
+      .catch((e: unknown) => e)) as GraphQLRequestError;
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect(error.errors[0]?.path).toEqual(['me', 3, -1, '[redacted]', 'ok']);
+    for (const text of [...printed(error), JSON.stringify(error.errors)])
+      expect(text).not.toContain(token);
+    // The class itself, built by other code, keeps no more.
+    const direct = new GraphQLRequestError(
+      [{ message: 'm', path: ['a', { token } as never, 0], extensions: { token } }],
+      200,
+    );
+    expect(direct.errors).toEqual([{ message: 'm', path: ['a', 0] }]);
+    for (const text of printed(direct)) expect(text).not.toContain(token);
+  });
+
+  it('cuts the token it sent from server text however short it is, in its encodings', async () => {
+    const { emu, tokenClient } = await setup();
+    // A 25-character token: shorter than the 32 characters of a token-like run.
+    const short = 'sh0rt/tok+en~abc.def_1234';
+    await tokenClient.setTokenSet({
+      accessToken: short,
+      tokenType: 'Bearer',
+      expiresAt: T0 + 3_600_000,
+    });
+    const graphql = createGraphQLClient({
+      tokenClient,
+      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
+      retries: 0,
+    });
+    const quoted = `raw ${short} url ${encodeURIComponent(short)} json ${JSON.stringify(short).slice(1, -1).replace(/\//g, '\\/')}`;
+    emu.fault({
+      path: /graphql$/,
+      status: 200,
+      body: { errors: [{ message: quoted, path: ['me', short] }] },
+    });
+    const error = (await graphql.request('query { ping }').catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect((error as GraphQLRequestError).errors[0]?.path).toEqual(['me', '[redacted]']);
+    emu.fault({
+      path: /graphql$/,
+      status: 200,
+      body: {
+        data: {
+          me: { __typename: 'BadRequestError', code: short, message: quoted, retryable: false },
+        },
+      },
+    });
+    const domain = (await graphql.request('query { ping }').catch((e: unknown) => e)) as Error;
+    expect(domain).toBeInstanceOf(GraphQLDomainError);
+    for (const e of [error, domain]) {
+      expect(e.message).toContain('raw [redacted] url [redacted] json [redacted]');
+      for (const text of printed(e)) {
+        expect(text).not.toContain(short);
+        expect(text).not.toContain(encodeURIComponent(short));
+      }
+    }
+  });
+
+  it('a Retry-After longer than a day, in seconds or as an HTTP date, reads as a day', async () => {
+    for (const value of ['999999999', new Date(Date.now() + 365 * 86_400_000).toUTCString()]) {
+      const graphql = createGraphQLClient({
+        tokenClient: {
+          fetch: async () => new Response('{}', { status: 429, headers: { 'retry-after': value } }),
+        },
+        endpoint: 'https://api.example/graphql',
+      });
+      const error = (await graphql
+        .request('query { ping }')
+        .catch((e: unknown) => e)) as RateLimitError;
+      expect(error).toBeInstanceOf(RateLimitError);
+      expect(error.retryAfter).toBe(86_400);
+    }
+  });
+
+  it('a final 401 cancels the answer body, as a 429 does', async () => {
+    let cancelled = 0;
+    const graphql = createGraphQLClient({
+      tokenClient: {
+        fetch: async () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              pull(controller) {
+                controller.enqueue(new TextEncoder().encode('x'));
+              },
+              cancel() {
+                cancelled++;
+              },
+            }),
+            { status: 401 },
+          ),
+      },
+      endpoint: 'https://api.example/graphql',
+    });
+    await expect(graphql.request('query { ping }')).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(cancelled).toBe(1);
+  });
+});
+
 describe('First Dollar GraphQL client: bounded reads', () => {
   it('an answer longer than maxResponseBytes is cut off, by Content-Length or while it streams', async () => {
     const { emu, tokenClient } = await setup();

@@ -8,7 +8,7 @@ import {
 } from './adapters/first-dollar';
 import { base, FN, has, REQ_URL, STR, URL_ } from './adapters/shared';
 import { checkOptions, optionRules as r, type OptionRule } from './options';
-import { toTransportError } from './http';
+import { credentialsOf, redact, toTransportError } from './http';
 import type { TokenClient } from './token-client';
 
 /**
@@ -20,7 +20,11 @@ import type { TokenClient } from './token-client';
  * ```
  */
 export interface GraphQLClientOptions {
-  /** The token client whose authorized fetch carries the requests. */
+  /**
+   * The token client whose authorized fetch carries the requests. When it is a whole
+   * {@link TokenClient}, the access token it holds (the one it sent) is also cut from the server text
+   * of an error, in every encoding, however short: a server may quote the token it refused.
+   */
   tokenClient: Pick<TokenClient, 'fetch'>;
   /** The GraphQL endpoint URL. */
   endpoint: string;
@@ -68,6 +72,15 @@ export function findDomainError(
   data: unknown,
   path: string[] = [],
 ): GraphQLDomainError | undefined {
+  return findIn(data, path, scrub);
+}
+
+/** {@link findDomainError} with `clean` applied to every server string that goes into the error. */
+function findIn(
+  data: unknown,
+  path: string[],
+  clean: (text: string) => string,
+): GraphQLDomainError | undefined {
   // Depth-first without recursion: a deeply nested answer must not overflow the stack.
   type Node = { value: unknown; key?: string; parent?: Node };
   const stack: Node[] = [{ value: data }];
@@ -86,13 +99,13 @@ export function findDomainError(
       const keys: string[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
       // Every server string that goes into the error is scrubbed: a server may quote the token anywhere.
-      const typename = typeof value.__typename === 'string' ? scrub(value.__typename) : 'Error';
+      const typename = typeof value.__typename === 'string' ? clean(value.__typename) : 'Error';
       return new GraphQLDomainError(
         typename,
-        scrub(value.code),
-        scrub(value.message),
+        clean(value.code),
+        clean(value.message),
         value.retryable === true,
-        [...path, ...keys.reverse()].map(scrub),
+        [...path, ...keys.reverse()].map(clean),
       );
     }
     const children: [string, unknown][] = Array.isArray(value)
@@ -152,13 +165,49 @@ async function readText(response: Response, max: number): Promise<string> {
   }
 }
 
-/** Seconds a `Retry-After` value (delta-seconds or an HTTP date) asks to wait, if it is one. */
+/** Longest `Retry-After` kept, seconds (a day): a longer one, either form, is read as this. */
+const MAX_RETRY_AFTER = 86_400;
+
+/**
+ * Seconds a `Retry-After` value (delta-seconds or an HTTP date) asks to wait, if it is one, at most
+ * {@link MAX_RETRY_AFTER}.
+ */
 function retryAfter(value: string | null): number | undefined {
   const text = value?.trim() ?? '';
-  if (/^\d{1,9}$/.test(text)) return Number(text);
   // An HTTP date ends in GMT (RFC 9110 §5.6.7); Date.parse alone would read "5 s" as a date.
   const at = / GMT$/.test(text) ? Date.parse(text) : NaN;
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  const wait = /^\d{1,9}$/.test(text) ? Number(text) : Math.ceil((at - Date.now()) / 1000);
+  return Number.isNaN(wait) ? undefined : Math.min(MAX_RETRY_AFTER, Math.max(0, wait));
+}
+
+/**
+ * The access token `client` holds now, when it is a token client and the token is at hand (a
+ * renewal is not waited for): right after an answer, the one that answer's request carried.
+ */
+async function heldToken(tokenClient: object) {
+  const client = tokenClient as Partial<Pick<TokenClient, 'getAccessToken'>>;
+  if (typeof client.getAccessToken !== 'function') return undefined;
+  try {
+    const token = client.getAccessToken();
+    token.catch(() => {}); // A renewal it starts is the client's business, not this error's.
+    // A settled promise wins the race over the second one; a pending renewal loses it.
+    return await Promise.race([token, Promise.resolve(undefined)]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Cuts, besides token-like runs ({@link scrub}), the token `client` holds from server text, in every
+ * encoding a server may quote it in (the redaction of token requests, `credentialsOf`).
+ */
+async function cleaner(client: object) {
+  const token = await heldToken(client);
+  const sent =
+    typeof token === 'string'
+      ? credentialsOf({ url: '', method: 'POST', headers: {}, body: JSON.stringify({ token }) })
+      : undefined;
+  return (text: string) => scrub(redact(text, sent) as string);
 }
 
 /** What each option of {@link GraphQLClientOptions} may hold. */
@@ -175,8 +224,9 @@ const RULES = {
 /**
  * Creates a GraphQL client on a token client's authorized fetch. Transport `errors[]` throw
  * {@link GraphQLRequestError}; typed union errors throw {@link GraphQLDomainError}, retried with
- * backoff when `retryable`; a 429 throws {@link RateLimitError} with the `Retry-After` wait, not
- * retried; a 401 that survives one refresh throws `unauthorized`.
+ * backoff when `retryable`; a 429 throws {@link RateLimitError} with the `Retry-After` wait (seconds
+ * or an HTTP date, at most 86,400 s: a longer one reads as a day), not retried; a 401 that survives
+ * one refresh throws `unauthorized`.
  *
  * @example
  * ```ts
@@ -204,12 +254,14 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         };
         if (opts.signal) init.signal = opts.signal;
         const response = await options.tokenClient.fetch(endpoint, init);
-        if (response.status === 401)
+        if (response.status === 401) {
+          await response.body?.cancel().catch(() => {});
           throw new GrantkitError(
             'unauthorized',
             'The API refused the access token after a refresh',
             { status: 401 },
           );
+        }
         if (response.status === 429) {
           // Not retried here: the wait (First Dollar's window is 60 s) is the caller's to choose.
           await response.body?.cancel().catch(() => {});
@@ -238,10 +290,20 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
           );
         }
         if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
+          const clean = await cleaner(options.tokenClient);
           throw new GraphQLRequestError(
             body.errors.map((e) => ({
-              message: isRecord(e) && typeof e.message === 'string' ? e.message : 'Unknown error',
-              ...(isRecord(e) && Array.isArray(e.path) ? { path: e.path } : {}),
+              message: clean(
+                isRecord(e) && typeof e.message === 'string' ? e.message : 'Unknown error',
+              ),
+              // The error keeps a path's strings (cleaned here) and integers, nothing else.
+              ...(isRecord(e) && Array.isArray(e.path)
+                ? {
+                    path: (e.path as (string | number)[]).map((p) =>
+                      typeof p === 'string' ? clean(p) : p,
+                    ),
+                  }
+                : {}),
             })),
             response.status,
           );
@@ -253,8 +315,9 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
             { status: response.status },
           );
         }
-        const domain = findDomainError(body.data);
+        let domain = findDomainError(body.data);
         if (!domain) return body.data as TData;
+        domain = findIn(body.data, [], await cleaner(options.tokenClient))!;
         if (!domain.retryable || attempt >= retries) throw domain;
         await sleep(Math.random() * retryDelay * 2 ** attempt, opts.signal);
       }

@@ -184,7 +184,7 @@ function encodingsOf(value: string): string[] {
  * case-insensitive pattern, longest first, so a longer form is cut before a shorter one inside it;
  * `undefined` when the request carried nothing to redact.
  */
-function credentialsOf(request: TokenRequest): RegExp | undefined {
+export function credentialsOf(request: TokenRequest): RegExp | undefined {
   const values = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value !== 'string' || value.length < 6) return;
@@ -235,7 +235,7 @@ function credentialsOf(request: TokenRequest): RegExp | undefined {
  * document thousands of levels deep (JSON.parse reads one fine) would overflow the stack. Object
  * keys are redacted too (a server may key a map of refused fields by their values).
  */
-function redact(value: unknown, credentials: RegExp | undefined, depth = 0): unknown {
+export function redact(value: unknown, credentials: RegExp | undefined, depth = 0): unknown {
   if (typeof value === 'string')
     return credentials ? value.replace(credentials, '[redacted]') : value;
   if (typeof value !== 'object' || value === null) return value;
