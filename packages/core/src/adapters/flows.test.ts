@@ -182,6 +182,18 @@ describe('Orange Logic client credentials', () => {
     expect(wrong).toMatchObject({ code: 'client_rejected', error: 'invalid_client', status: 401 });
     expect(String(wrong)).not.toContain('wrong-secret');
   });
+
+  it("an answer without expires_in is assumed to live 1 h, not the OAuth-code tokens' 24 h", async () => {
+    const emu = createVendorEmulator({ now: Date.now() });
+    emu.fault({
+      path: '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1',
+      status: 200,
+      body: { access_token: 'ol-cc-token-without-expiry' },
+    });
+    const set = await make(emu).getTokenSet();
+    expect(set.accessToken).toBe('ol-cc-token-without-expiry');
+    expect(set.expiresAt - emu.clock.now()).toBe(3600_000);
+  });
 });
 
 describe('generic OAuth 2.0', () => {

@@ -189,8 +189,11 @@ const CC_RULES = {
  * `POST /webapi/security/clientcredentialsauthentication/authenticate_46H_v1` with a JSON body
  * `{ client_id, client_secret }`, answered `{ access_token, expires_in }`. The endpoint comes from
  * public integrations, not the official excerpt, so the path is configurable (`tokenPath`). No
- * refresh token is issued: renewal is a new grant. The answer's `expires_in` sets the token's life
- * (24 h assumed when it has none). A refused secret (`invalid_client`) is a ClientRejectedError.
+ * refresh token is issued: renewal is a new grant. The answer's `expires_in` sets the token's life;
+ * without one, 1 h is assumed (conservative: the 24 h of the documented OAuth-code tokens are not
+ * documented for this grant). Public integrations disagree on this endpoint: some send a form body
+ * with `grant_type`, some read `expiresInSeconds`; this adapter sends the JSON body and reads
+ * `expires_in`. A refused secret (`invalid_client`) is a ClientRejectedError.
  *
  * @example
  * ```ts
@@ -208,7 +211,8 @@ export function orangeLogicClientCredentials(
   const tokenUrl = `${base(options.siteUrl)}${
     options.tokenPath ?? '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1'
   }`;
-  const ccFields: TokenFieldMap = { defaultTtl: 24 * 3600 };
+  // No expires_in: 1 h, not the OAuth-code tokens' 24 h (undocumented here; renewing early is cheap).
+  const ccFields: TokenFieldMap = { defaultTtl: 3600 };
   return {
     id: 'orange-logic-client-credentials',
     authScheme: 'Bearer',
