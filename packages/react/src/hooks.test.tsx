@@ -151,9 +151,7 @@ describe('useFirstDollarAuth', () => {
 
   it('throws a clear error outside GrantkitProvider', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(() => renderHook(() => useFirstDollarAuth())).toThrow(
-      'No GrantkitProvider set, use GrantkitProvider to set one',
-    );
+    expect(() => renderHook(() => useFirstDollarAuth())).toThrow('No GrantkitProvider set');
     expect(() => renderHook(() => useFirstDollarQuery('query { ping }'))).toThrow(
       /No GrantkitProvider set/,
     );

@@ -13,9 +13,7 @@ const SESSION = 'grantkit:session:';
 const guard = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
   try {
     return await fn();
-  } catch {
-    return undefined;
-  }
+  } catch {}
 };
 
 /** Remembers where to go after the login. */
@@ -24,11 +22,7 @@ export const saveReturnTo = (base: string, path: string): Promise<unknown> =>
 
 /** Reads and forgets the pending returnTo. */
 export const takeReturnTo = (base: string): Promise<string | undefined> =>
-  guard(async () => {
-    const path = await get<string>(RETURN_TO + base);
-    await del(RETURN_TO + base);
-    return path;
-  });
+  guard(() => get<string>(RETURN_TO + base).finally(() => del(RETURN_TO + base)));
 
 /** Stores the last session summary (no token: the edge never sends one). */
 export const saveSession = (base: string, session: GrantkitSession): Promise<unknown> =>

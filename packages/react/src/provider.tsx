@@ -55,25 +55,26 @@ export function GrantkitProvider({
     client: client ?? createSessionClient({ basePath, graphqlPath }),
     queryClient: queryClient ?? parent ?? new QueryClient(),
   }));
+  const { client: own, queryClient: cache } = value;
   useEffect(
     () =>
-      value.client.subscribe((session) => {
-        value.queryClient.setQueryData(grantkitKeys.session(value.client.basePath), session);
+      own.subscribe((session) => {
+        cache.setQueryData(grantkitKeys.session(own.basePath), session);
         // The user's data must not outlive the session. In-flight queries are left to fail (401):
         // removing one would cancel it silently, and its hook would never see why.
         if (!session.authenticated)
-          value.queryClient.removeQueries({
-            queryKey: grantkitKeys.scope(value.client.basePath),
+          cache.removeQueries({
+            queryKey: grantkitKeys.scope(own.basePath),
             predicate: (q) => q.queryKey[2] !== 'session' && q.state.fetchStatus !== 'fetching',
           });
       }),
     [value],
   );
   const inner = <Context.Provider value={value}>{children}</Context.Provider>;
-  return value.queryClient === parent ? (
+  return cache === parent ? (
     inner
   ) : (
-    <QueryClientProvider client={value.queryClient}>{inner}</QueryClientProvider>
+    <QueryClientProvider client={cache}>{inner}</QueryClientProvider>
   );
 }
 
@@ -88,6 +89,6 @@ export function GrantkitProvider({
  */
 export function useGrantkit(): { client: SessionClient; queryClient: QueryClient } {
   const value = useContext(Context);
-  if (!value) throw new Error('No GrantkitProvider set, use GrantkitProvider to set one');
+  if (!value) throw new Error('No GrantkitProvider set');
   return value;
 }

@@ -102,13 +102,21 @@ describe('RequireAuth', () => {
 
   it('does not loop: a refused login (the edge redirects with ?error=) shows the error, and retry logs in again', async () => {
     const edge = createEdge();
+    history.replaceState(null, '', '/reports');
+    const first = render(<RequireAuth fallback={<p>checking</p>} />, {
+      wrapper: tab(edge).wrapper,
+    });
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2Freports'));
+    first.unmount();
     // The user clicked Deny: the vendor sends ?error=access_denied to the edge's callback, and the
-    // edge redirects to its errorRedirect (default '/') with the error.
+    // edge redirects to its errorRedirect (default '/') with the error: a new document.
     const refused = await edge.fetch('/auth/callback?error=access_denied');
     history.replaceState(null, '', refused.headers.get('location'));
     expect(location.pathname + location.search).toBe('/?error=access_denied');
+    vi.resetModules();
+    const fresh = await import('./index');
     render(
-      <RequireAuth
+      <fresh.RequireAuth
         fallback={<p>checking</p>}
         errorFallback={({ error, retry }) => (
           <button
@@ -117,17 +125,17 @@ describe('RequireAuth', () => {
         )}
       >
         <p>secret report</p>
-      </RequireAuth>,
-      { wrapper: tab(edge).wrapper },
+      </fresh.RequireAuth>,
+      { wrapper: tab(edge, fresh.GrantkitProvider).wrapper },
     );
-    const button = await screen.findByText('Login failed: access_denied (access_denied)');
+    const button = await screen.findByText('Login failed. (access_denied)');
     await settle();
-    expect(assign).not.toHaveBeenCalled();
+    expect(assign).toHaveBeenCalledTimes(1);
     act(() => button.click());
     await waitFor(() =>
-      expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2F%3Ferror%3Daccess_denied'),
+      expect(assign).toHaveBeenLastCalledWith('/auth/login?returnTo=%2F%3Ferror%3Daccess_denied'),
     );
-    expect(assign).toHaveBeenCalledTimes(1);
+    expect(assign).toHaveBeenCalledTimes(2);
   });
 
   it('does not loop: a login that comes back with no session (cookie refused) leaves once, not twice', async () => {
@@ -148,7 +156,7 @@ describe('RequireAuth', () => {
     vi.resetModules();
     const fresh = await import('./index');
     guarded(fresh.RequireAuth, fresh.GrantkitProvider);
-    await screen.findByText('Login failed: no_session');
+    await screen.findByText('Login failed.');
     await settle();
     expect(assign).toHaveBeenCalledTimes(1);
     expect(screen.queryByText('secret report')).toBeNull();
@@ -182,5 +190,84 @@ describe('RequireAuth', () => {
     expect(assign).not.toHaveBeenCalled();
     act(() => button.click());
     await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2F'));
+  });
+  // Review of #17 (L7): only the edge's answer to this guard's own login is an error, and the page
+  // never shows text from the address bar.
+  it('ignores an ?error= it did not ask for (a link): logs in, and shows none of the URL', async () => {
+    const edge = createEdge();
+    history.replaceState(null, '', '/reports?error=Your+account+is+locked.+Call+555-0100');
+    render(
+      <RequireAuth fallback={<p>checking</p>}>
+        <p>secret report</p>
+      </RequireAuth>,
+      { wrapper: tab(edge).wrapper },
+    );
+    await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+    expect(assign.mock.calls[0]?.[0]).toMatch(/^\/auth\/login\?returnTo=/);
+    await settle();
+    expect(document.body.textContent).toBe('checking');
+  });
+
+  it("ignores another provider's ?error= (an Orange Logic login failed, this guard is First Dollar's)", async () => {
+    const edge = createEdge();
+    // The Orange Logic guard (basePath /ol) left for its login; its edge sends the error to '/'.
+    sessionStorage.setItem('grantkit:login:/ol', String(Date.now()));
+    history.replaceState(null, '', '/?error=access_denied');
+    render(<RequireAuth fallback={<p>checking</p>} />, { wrapper: tab(edge).wrapper });
+    await waitFor(() =>
+      expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2F%3Ferror%3Daccess_denied'),
+    );
+    await settle();
+    expect(screen.getByText('checking')).toBeTruthy();
+  });
+
+  it('after its own login, any ?error= reads as a fixed sentence, never as the URL text', async () => {
+    const edge = createEdge();
+    history.replaceState(null, '', '/reports');
+    const first = render(<RequireAuth />, { wrapper: tab(edge).wrapper });
+    await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+    first.unmount();
+    history.replaceState(null, '', '/?error=Your+account+is+locked.+Call+555-0100');
+    vi.resetModules();
+    const fresh = await import('./index');
+    render(<fresh.RequireAuth />, { wrapper: tab(edge, fresh.GrantkitProvider).wrapper });
+    await screen.findByText('Login failed.');
+    await settle();
+    expect(document.body.textContent).toBe('Login failed.');
+    expect(assign).toHaveBeenCalledTimes(1);
+  });
+
+  // Review of #17 (L8): the pending-login marker does not live for ever, and a page restored from
+  // the back-forward cache does not stay on the fallback.
+  it('a pending login older than 10 minutes was abandoned: the guard logs in again', async () => {
+    const edge = createEdge();
+    history.replaceState(null, '', '/reports');
+    sessionStorage.setItem('grantkit:login:/auth', String(Date.now() - 11 * 60_000));
+    render(<RequireAuth fallback={<p>checking</p>} />, { wrapper: tab(edge).wrapper });
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2Freports'));
+    expect(screen.queryByText('Login failed.')).toBeNull();
+    // A younger one is a login that came back without a session: an error, no second login.
+    cleanup();
+    assign.mockClear();
+    sessionStorage.setItem('grantkit:login:/auth', String(Date.now() - 9 * 60_000));
+    render(<RequireAuth fallback={<p>checking</p>} />, { wrapper: tab(edge).wrapper });
+    await screen.findByText('Login failed.');
+    await settle();
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('a page restored from the back-forward cache after leaving for login loads again', async () => {
+    const reload = vi.fn();
+    vi.spyOn(window.location, 'reload').mockImplementation(reload);
+    const edge = createEdge();
+    history.replaceState(null, '', '/reports');
+    render(<RequireAuth fallback={<p>checking</p>} />, { wrapper: tab(edge).wrapper });
+    await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+    // A plain pageshow (first load) changes nothing; a restored page (persisted) loads again, and
+    // the new document finds a login that came back without a session (tested above).
+    dispatchEvent(Object.assign(new Event('pageshow'), { persisted: false }));
+    expect(reload).not.toHaveBeenCalled();
+    dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    expect(reload).toHaveBeenCalled();
   });
 });

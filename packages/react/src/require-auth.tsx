@@ -47,11 +47,12 @@ export function RequireAuth({
   ...options
 }: RequireAuthProps): ReactNode {
   const state = useRequireAuth(options) as RequireAuthState & { error: Error };
-  return state.status === 'authenticated'
-    ? children
+  // `error` is set exactly when `status` is 'error'.
+  return state.error
+    ? typeof errorFallback === 'function'
+      ? errorFallback(state)
+      : (errorFallback ?? state.error.message)
     : state.status === 'loading'
       ? fallback
-      : typeof errorFallback === 'function'
-        ? errorFallback(state)
-        : (errorFallback ?? state.error.message);
+      : children;
 }

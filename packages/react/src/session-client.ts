@@ -157,9 +157,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
     refresh() {
       const run = () => update(call<GrantkitSession>(routes.refresh));
-      return typeof navigator !== 'undefined' && navigator.locks
-        ? navigator.locks.request(`grantkit-refresh:${basePath}`, run)
-        : run();
+      const locks = globalThis.navigator?.locks;
+      return locks ? locks.request(`grantkit-refresh:${basePath}`, run) : run();
     },
 
     logout: () => update(call<GrantkitSession>(routes.logout)),
@@ -186,7 +185,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
     subscribe(listener) {
       listeners.add(listener);
-      if (!channel && typeof BroadcastChannel !== 'undefined') {
+      if (!channel && globalThis.BroadcastChannel) {
         channel = new BroadcastChannel(`grantkit:${basePath}`);
         channel.onmessage = (event: MessageEvent<GrantkitSession>) => notify(event.data, true);
       }

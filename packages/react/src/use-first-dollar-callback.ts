@@ -21,7 +21,7 @@ export type FirstDollarCallbackOptions = GrantkitCallbackOptions;
  * @example
  * ```tsx
  * const { status, error } = useFirstDollarCallback();
- * if (status === 'error') return <p>Login failed: {error?.message}</p>;
+ * if (status === 'error') return <p>{error?.message}</p>;
  * ```
  */
 export type FirstDollarCallback = GrantkitCallback;
@@ -34,7 +34,7 @@ export type FirstDollarCallback = GrantkitCallback;
  * ```tsx
  * function Callback() {
  *   const { status, error } = useFirstDollarCallback({ navigate: (to) => router.replace(to) });
- *   return status === 'error' ? <p>Login failed: {error?.message}</p> : <p>Signing you in…</p>;
+ *   return status === 'error' ? <p>{error?.message}</p> : <p>Signing you in…</p>;
  * }
  * ```
  */

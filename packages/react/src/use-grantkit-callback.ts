@@ -22,7 +22,7 @@ export interface GrantkitCallbackOptions {
  * @example
  * ```tsx
  * const { status, error } = useGrantkitCallback();
- * if (status === 'error') return <p>Login failed: {error?.message}</p>;
+ * if (status === 'error') return <p>{error?.message}</p>;
  * ```
  */
 export interface GrantkitCallback {
@@ -46,7 +46,7 @@ const replace = (to: string) => {
  * ```tsx
  * function Callback() {
  *   const { status, error } = useGrantkitCallback({ navigate: (to) => router.replace(to) });
- *   return status === 'error' ? <p>Login failed: {error?.message}</p> : <p>Signing you in…</p>;
+ *   return status === 'error' ? <p>{error?.message}</p> : <p>Signing you in…</p>;
  * }
  * ```
  */
@@ -66,7 +66,7 @@ export function useGrantkitCallback(options: GrantkitCallbackOptions = {}): Gran
       const reason = params.get('error');
       fail(
         new GrantkitHttpError(
-          reason ? `Login failed: ${reason}` : 'No authorization code in the URL',
+          reason ? 'Login failed.' : 'No code in the URL',
           400,
           reason ?? 'invalid_request',
         ),

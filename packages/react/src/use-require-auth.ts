@@ -33,15 +33,22 @@ export interface RequireAuthState {
    * (no automatic retry then, so a failing login never loops).
    */
   status: 'loading' | 'authenticated' | 'error';
-  /** Why `status` is `'error'`: a {@link GrantkitHttpError} (`code` the edge's `?error=`, or `'no_session'`) or the session check's error. */
+  /**
+   * Why `status` is `'error'`: the session check's error, or a {@link GrantkitHttpError} with the
+   * fixed message `'Login failed.'` and `code` `'no_session'` or the `?error=` the edge put on this
+   * page after this guard's login (text from the address bar: compare it with codes you know,
+   * never render it).
+   */
   error: Error | null;
   /** After an error: logs in again (the user's choice, never automatic). */
   retry(): void;
 }
 
-// sessionStorage key of this tab's pending guard login, scoped by basePath; its value names the
-// document that left for the login, so a document that finds another's value knows a login came
-// back without a session (cookie refused, back button) and does not leave again.
+// sessionStorage key of this tab's pending guard login, scoped by basePath. Its value is the time
+// the login started (ms), which also names the document that left for it (`page`): a document that
+// finds another's value knows a login came back without a session (cookie refused, back button) and
+// does not leave again. A value older than 10 minutes is ignored (the login was abandoned): the
+// guard may leave again, and an `?error=` is not the answer to it.
 const KEY = 'grantkit:login:';
 let page: string | undefined;
 
@@ -55,8 +62,9 @@ const storage = (): Storage | undefined => {
 /**
  * Sends an unauthenticated user to the login (or consent, on `'consent_required'`) page, with
  * `returnTo` the current location, once: a login that fails (the edge's `errorRedirect` with
- * `?error=` on this page, or one that comes back with no session) makes `status` `'error'` instead
- * of leaving again. SSR-safe: `'loading'` on the server. {@link RequireAuth} is its component form.
+ * `?error=` on this page, or one that comes back with no session, within 10 minutes of leaving)
+ * makes `status` `'error'` instead of leaving again. An `?error=` on a page this guard did not leave
+ * for a login is not its answer: it is ignored. SSR-safe: `'loading'` on the server. {@link RequireAuth} is its component form.
  *
  * @example
  * ```tsx
@@ -71,30 +79,37 @@ const storage = (): Storage | undefined => {
 export function useRequireAuth({ returnTo }: RequireAuthOptions = {}): RequireAuthState {
   const { client } = useGrantkit();
   const auth = useGrantkitAuth();
-  const [failure, setFailure] = useState<Error>();
+  const [failure, setFailure] = useState<Error | void>();
   const { status } = auth;
   const key = KEY + client.basePath;
   const ok = status === 'authenticated';
 
   const retry = () => {
-    setFailure(undefined);
-    storage()?.setItem(key, (page ??= String(Math.random())));
+    setFailure();
+    storage()?.setItem(key, (page = '' + Date.now()));
+    // Back from the login page, the browser may restore this page as it left it (back-forward
+    // cache, `persisted`), on the fallback for ever: load it again, and the new document finds a
+    // login that came back without a session (or a session, if one was made meanwhile).
+    addEventListener('pageshow', (event) => event.persisted && location.reload());
     void client.login({ returnTo });
   };
 
   useEffect(() => {
-    const store = storage();
-    const left = store?.getItem(key);
-    // A login failed when the edge's errorRedirect says so, or when another document left for it
-    // and it came back here without a session.
+    const left = storage()?.getItem(key);
+    // This tab left for this provider's login less than 10 minutes ago (else it was abandoned).
+    const pending = Date.now() - +left! < 6e5;
+    // A login failed when the edge's errorRedirect says so after such a login (an `?error=` without
+    // one was not put there for this guard: another provider's, or a link's), or when another
+    // document left for it and it came back here without a session. The message is fixed: never
+    // text from the address bar.
     const reason =
-      new URL(location.href).searchParams.get('error') ??
-      (left && left !== page ? 'no_session' : null);
-    if (ok) store?.removeItem(key);
+      pending &&
+      (new URL(location.href).searchParams.get('error') ?? (left != page && 'no_session'));
+    if (ok) storage()?.removeItem(key);
     // The edge answered, and not authenticated (unauthenticated or consent_required).
     else if (auth.session) {
-      if (reason) setFailure(new GrantkitHttpError(`Login failed: ${reason}`, 401, reason));
-      else if (!left) retry();
+      if (reason) setFailure(new GrantkitHttpError('Login failed.', 401, reason));
+      else if (!pending) retry();
     }
     // `retry` reads this render's returnTo: a new status or base path is what must act again.
   }, [status, key]);
