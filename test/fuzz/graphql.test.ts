@@ -79,7 +79,21 @@ const text = fc.oneof(
                     jsonish,
                     fc.constant(`invalid authorization: ${ECHO}`),
                   ),
-                  path: jsonish,
+                  // A path's segments, some of them objects or lists quoting the token.
+                  path: fc.oneof(
+                    jsonish,
+                    fc.array(
+                      fc.oneof(
+                        fc.string(),
+                        fc.integer(),
+                        fc.double(),
+                        fc.constant({ echo: ECHO }),
+                        fc.constant([ECHO]),
+                        fc.constant(ECHO),
+                      ),
+                      { maxLength: 4 },
+                    ),
+                  ),
                 },
                 { requiredKeys: [] },
               ),
@@ -173,8 +187,16 @@ describe('the GraphQL client on random answers', () => {
           const fetch = async (input: RequestInfo | URL): Promise<Response> => {
             const url = new URL(input instanceof Request ? input.url : String(input));
             if (url.pathname === '/v0/auth/token') {
-              // Vendor-sized tokens (First Dollar's are JWTs of ~1 KB): 48 base64url characters.
-              const token = `fz-gql-access-${++issued}-${'x'.repeat(8)}${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
+              // Vendor-sized tokens (First Dollar's are JWTs of ~1 KB), and short ones (17 to 40
+              // characters): those under 32 are no token-like run, so only the client's cut of the
+              // token it sent keeps them out of an error.
+              const random = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString(
+                'base64url',
+              );
+              const token =
+                issued % 2 === 0
+                  ? `fz-gql-access-${++issued}-${'x'.repeat(8)}${random}`
+                  : `fz-access-${++issued}-${random.slice(0, 4 + (random.charCodeAt(0) % 24))}`;
               tokens.push(token);
               return Response.json({
                 access_token: token,
@@ -232,7 +254,8 @@ describe('the GraphQL client on random answers', () => {
                 status: 429,
               });
               const wait = (error as { retryAfter?: number }).retryAfter;
-              if (wait !== undefined) expect(Number.isSafeInteger(wait) && wait >= 0).toBe(true);
+              if (wait !== undefined)
+                expect(Number.isSafeInteger(wait) && wait >= 0 && wait <= 86_400).toBe(true);
             }
             return;
           }
