@@ -405,3 +405,34 @@ describe('emulator: First Dollar GraphQL under hostile documents (review of #17)
     expect(em.count()).toBe(0);
   });
 });
+
+describe('emulator: First Dollar rate-limit windows are bounded', () => {
+  it('keeps at most 10,000 caller × field windows: past them, the oldest is forgotten', async () => {
+    const em = createVendorEmulator({ now: T0 });
+    const call = async (userId: string) => {
+      const code = em.issueCode('firstDollar', fdApp.appId, { userId });
+      const token = await em.fetch(`${FD}/v0/auth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'authorization_code',
+          code,
+          client_id: fdApp.clientId,
+          client_secret: fdApp.clientSecret,
+        }),
+      });
+      const { access_token } = (await token.json()) as { access_token: string };
+      const res = await em.fetch(`${FD}/app/${fdApp.appId}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
+        body: JSON.stringify({ query: 'query { organizations(first: 1) { __typename } }' }),
+      });
+      return res.status;
+    };
+    for (let i = 0; i < 60; i++) expect(await call('first')).toBe(200);
+    expect(await call('first')).toBe(429);
+    // 10,000 other callers (users of the app) within the same window: the first one's is the oldest.
+    for (let i = 0; i < 10_000; i++) expect(await call(`user-${i}`)).toBe(200);
+    expect(await call('first')).toBe(200);
+  }, 60_000);
+});
