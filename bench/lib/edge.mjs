@@ -12,6 +12,9 @@
 //  (b) Session cookie unseal (decrypt) and seal (encrypt) µs, in workerd and in Node.
 // BENCH_EDGE_PROFILE=1 instead splits the proxy's cost: variants (cookie unseal only; core's
 // client.fetch only) against bare, and a V8 CPU profile of the proxy Worker (self time by function).
+// BENCH_EDGE_BEFORE=<a copy of packages/edge/dist> instead measures the proxy built from that copy
+// (`before`) against the current build and against bare, in the same workerd, rounds interleaved: a
+// change's effect side by side with the code before it.
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { Agent, request as httpRequest } from 'undici';
@@ -40,8 +43,21 @@ const UPSTREAM = firstDollarGraphQLEndpoint({ apiBaseUrl: VENDOR, appId: app.app
 const PING = JSON.stringify({ query: 'query { ping }' });
 
 /** The Worker script: the entry and everything it imports, from the packages' dist (not src). */
-async function bundle(file) {
+async function bundle(file, edgeDist) {
   const result = await build({
+    // BENCH_EDGE_BEFORE: @grantkit/edge from another build's dist
+    plugins: edgeDist
+      ? [
+          {
+            name: 'edge-before',
+            setup(b) {
+              b.onResolve({ filter: /^@grantkit\/edge$/ }, () => ({
+                path: join(edgeDist, 'index.js'),
+              }));
+            },
+          },
+        ]
+      : [],
     entryPoints: [join(here, 'edge-workers', file)],
     bundle: true,
     write: false,
@@ -49,6 +65,7 @@ async function bundle(file) {
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
+    nodePaths: [join(root, 'node_modules')], // for BENCH_EDGE_BEFORE's copy outside the tree
     tsconfigRaw: {}, // the root tsconfig's `paths` point at src; measure the built packages
     absWorkingDir: root,
     logLevel: 'silent',
@@ -69,26 +86,39 @@ const appBindings = {
   UPSTREAM,
 };
 // BENCH_EDGE_PROFILE=1: variants that split the proxy's cost (by hand, not in `npm run bench`).
-const variants = PROFILE
+const BEFORE = process.env.BENCH_EDGE_BEFORE;
+const variants = BEFORE
   ? [
       {
-        name: 'decrypt',
+        name: 'before',
         modules: true,
-        script: await bundle('profile-decrypt.mjs'),
+        script: await bundle('proxy.mjs', BEFORE),
         compatibilityDate,
-        bindings: appBindings,
-        outboundService: 'upstream',
-      },
-      {
-        name: 'client',
-        modules: true,
-        script: await bundle('profile-client.mjs'),
-        compatibilityDate,
+        routes: ['before.bench/*'],
         bindings: appBindings,
         outboundService: 'upstream',
       },
     ]
-  : [];
+  : PROFILE
+    ? [
+        {
+          name: 'decrypt',
+          modules: true,
+          script: await bundle('profile-decrypt.mjs'),
+          compatibilityDate,
+          bindings: appBindings,
+          outboundService: 'upstream',
+        },
+        {
+          name: 'client',
+          modules: true,
+          script: await bundle('profile-client.mjs'),
+          compatibilityDate,
+          bindings: appBindings,
+          outboundService: 'upstream',
+        },
+      ]
+    : [];
 const INSPECTOR_PORT = 9329;
 const mf = new Miniflare({
   ...(PROFILE ? { inspectorPort: INSPECTOR_PORT } : {}),
@@ -225,6 +255,7 @@ try {
     decrypt: { cookie: `__Host-grantkit=${session}`, 'content-type': 'application/json' },
     client: { 'x-bench-token': accessToken, 'content-type': 'application/json' },
   };
+  headers.before = { ...headers.proxy, origin: 'http://before.bench' };
 
   // HTTP view: a keep-alive HTTP/1.1 client on loopback into workerd's socket (miniflare routes by Host).
   // mf.dispatchFetch was tried first: it costs ~1 ms per call in Node (an empty Worker peaks at ~900
@@ -298,6 +329,13 @@ try {
     const cpu = { [a]: [], [b]: [] }; // workerd CPU µs per request
     const pairRatios = [];
     const cpuPairRatios = [];
+    // The upstream's counters, read (and its request log emptied) after every round: the emulator
+    // keeps a bounded log (10,000 requests), which a fast machine passes in 15 rounds.
+    const upstream = {};
+    const tally = async () => {
+      for (const [key, n] of Object.entries(JSON.parse(await control('/stats'))))
+        upstream[key] = (upstream[key] ?? 0) + n;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const ms = {};
       const us = {};
@@ -315,8 +353,8 @@ try {
         cpu[b].push(us[b]);
         cpuPairRatios.push(us[a] / us[b]);
       }
+      await tally();
     }
-    const upstream = JSON.parse(await control('/stats'));
     const expected = 2 * ROUNDS * requests;
     if (upstream.refreshes !== 0 || upstream.tokenCalls !== 0)
       throw new Error(`token calls during the measurement: ${JSON.stringify(upstream)}`);
@@ -393,13 +431,32 @@ try {
       self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0));
     }
     const total = [...self.values()].reduce((a, b) => a + b, 0);
-    return [...self.entries()]
+    const top = [...self.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 30)
       .map(([fn, us]) => ({ fn, pct: (100 * us) / total }));
+    return top;
   }
 
   /* --------------------------------------------------------------- (a) proxy vs bare passthrough */
+  if (BEFORE) {
+    // This build against the one before it, then each against bare (in-isolate load).
+    const summary = (r) => ({
+      ratio: +r.ratio.toFixed(3),
+      addedUsPerRequest: +r.addedUsPerRequest.toFixed(1),
+      cpuRatio: r.cpu && +r.cpu.ratio.toFixed(3),
+      cpuAddedUs: r.cpu && +r.cpu.addedUs.toFixed(1),
+      cpuUs: r.cpu && [+r.cpu.proxyUs.toFixed(1), +r.cpu.bareUs.toFixed(1)],
+    });
+    const ab = {
+      nowVsBefore: summary(await compare(inIsolate, 'proxy', 'before')),
+      nowVsBare: summary(await compare(inIsolate, 'proxy', 'bare')),
+      beforeVsBare: summary(await compare(inIsolate, 'before', 'bare')),
+    };
+    process.stderr.write(`${JSON.stringify(ab, null, 1)}\n`);
+    console.log(`@@RESULT ${JSON.stringify({ ab })}`);
+    process.exit(0);
+  }
   if (PROFILE) {
     // Each variant against bare, in-isolate: how much of the proxy's added cost each step carries.
     const profile = {};
