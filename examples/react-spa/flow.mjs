@@ -3,9 +3,45 @@
 // answers, the edge's telemetry events (`eventTelemetry`), and the emulator's request log
 // (`emulator.requests`). Only facts that are never secret are read: methods, paths (no query),
 // statuses, grant types, cookie *names*. Every secret is shown as `•••` with where it stays.
+//
+// Every visitor sees the panel, and any caller can send requests to the demo and the emulator: no
+// text of a request reaches a label. Paths are shown only when they are the demo's known routes
+// (anything else is "other request"), grant types and error codes only from the known sets, and a
+// label is cut at MAX_LABEL characters.
 
 const MAX_HOPS = 300;
+const MAX_LABEL = 120;
 const R = '•••';
+const OTHER = 'other request';
+const GRANTS = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** The error codes the edge and the vendors send (RFC 6749 and the edge's own). */
+const ERRORS = new Set([
+  'access_denied',
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'invalid_scope',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'login_cross_site',
+  'login_intent_missing',
+  'state_mismatch',
+  'exchange_refused',
+  'invalid_response',
+  'network_error',
+  'timeout',
+  'store_unavailable',
+  'internal_error',
+  'unauthenticated',
+  'unauthorized',
+  'consent_required',
+  'reauthorization_required',
+  'csrf',
+]);
 
 /** Where each secret lives, in the words the panel uses. */
 export const KEPT = {
@@ -22,10 +58,28 @@ export const KEPT = {
 };
 
 /**
- * A growing, token-free list of hops.
- * @param {{ emulator?: import('@grantkit/core/testing').VendorEmulator, vendorOf: (path: string) => string | undefined, names: Record<string, string>, cookies: Record<string, string>, apis: Record<string, string> }} options
+ * A growing, token-free list of hops. `routes` are each vendor's edge paths, `vendorPaths` its
+ * paths at the vendor (the emulator) and `pages` the app's pages: the only paths a label shows.
+ * @param {{ emulator?: import('@grantkit/core/testing').VendorEmulator, vendorOf: (path: string) => string | undefined, names: Record<string, string>, cookies: Record<string, string>, apis: Record<string, string>, routes: Record<string, string[]>, vendorPaths: Record<string, string[]>, pages: string[] }} options
  */
-export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
+export function createFlowLog({
+  emulator,
+  vendorOf,
+  names,
+  cookies,
+  apis,
+  routes,
+  vendorPaths,
+  pages: appPages,
+}) {
+  const pages = new Set(appPages);
+  const known = (paths) =>
+    Object.fromEntries(Object.entries(paths).map(([v, p]) => [v, new Set(p)]));
+  const edgePaths = known(routes);
+  const atVendor = known(vendorPaths);
+  /** A path as shown: one of the vendor's known paths, else a fixed "other request". */
+  const shown = (set, path) => (set?.has(path) ? path : OTHER);
+  const method = (m) => (METHODS.has(m) ? m : 'other');
   /** @type {Array<Record<string, unknown>>} */
   const hops = [];
   let next = 1;
@@ -34,7 +88,14 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
   let lastPair;
 
   const push = (vendor, hop) => {
-    const entry = { id: next++, vendor, at: Date.now(), ...hop };
+    const label = String(hop.label);
+    const entry = {
+      id: next++,
+      vendor,
+      at: Date.now(),
+      ...hop,
+      label: label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label,
+    };
     hops.push(entry);
     if (hops.length > MAX_HOPS) hops.shift();
     return entry;
@@ -53,14 +114,15 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
     const vendor = q.vendor;
     if (vendor !== 'firstDollar' && vendor !== 'orangeLogic') return;
     const name = names[vendor];
+    const path = shown(atVendor[vendor], q.path);
     const consentPage = q.path.startsWith('/oauth/app/') || q.path === '/oauth2/auth';
     if (consentPage) {
       const ask =
         q.method === 'GET'
           ? vendor === 'orangeLogic'
-            ? `GET ${q.path}?client_id=…&redirect_uri=…&state=${R}`
-            : `GET ${q.path} (${name}'s consent page)`
-          : `${q.method} ${q.path}: the user's answer (Allow or Deny)`;
+            ? `GET ${path}?client_id=…&redirect_uri=…&state=${R}`
+            : `GET ${path} (${name}'s consent page)`
+          : `${method(q.method)} ${path}: the user's answer (Allow or Deny)`;
       push(vendor, {
         from: 'browser',
         to: 'vendor',
@@ -82,11 +144,12 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
     }
     if (q.grant !== undefined) {
       const refresh = q.grant === 'refresh_token';
+      const grant = GRANTS.has(q.grant) ? q.grant : 'other';
       push(vendor, {
         from: 'edge',
         to: 'vendor',
         kind: refresh ? 'refresh' : 'token',
-        label: `POST ${q.path} grant_type=${q.grant}${refresh ? ' (the refresh)' : ' (the code exchange)'}`,
+        label: `POST ${path} grant_type=${grant}${refresh ? ' (the refresh)' : grant === 'authorization_code' ? ' (the code exchange)' : ''}`,
         kept: [KEPT.secret, refresh ? KEPT.refresh : KEPT.code],
       });
       push(vendor, {
@@ -106,7 +169,7 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
       from: 'edge',
       to: 'vendor',
       kind: 'api',
-      label: `${q.method} ${q.path}, Authorization: Bearer ${R}`,
+      label: `${method(q.method)} ${path}, Authorization: Bearer ${R}`,
       kept: [KEPT.access],
     });
     push(vendor, {
@@ -152,7 +215,7 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
           to: 'edge',
           status: e.status,
           kind: e.start.grant === 'refresh_token' ? 'refresh' : 'token',
-          label: `${e.start.method} ${e.start.path} grant_type=${e.start.grant ?? e.start.kind}: ${e.status ?? e.error}`,
+          label: `${method(e.start.method)} ${shown(atVendor[vendor], e.start.path)} grant_type=${GRANTS.has(e.start.grant) ? e.start.grant : 'other'}: ${e.status ?? e.error}`,
           kept: [KEPT.access, KEPT.refresh],
         });
       else if (!emulator && e.type === 'proxy.end')
@@ -161,7 +224,7 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
           to: 'edge',
           status: e.status,
           kind: 'api',
-          label: `${e.start.method} ${e.start.path}, Bearer ${R}: ${e.status ?? e.error}`,
+          label: `${method(e.start.method)} ${shown(atVendor[vendor], e.start.path)}, Bearer ${R}: ${e.status ?? e.error}`,
         });
     };
   }
@@ -185,13 +248,14 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
       .filter((name) => name === base || name === `${base}-login`);
     const session = sent.includes(base);
     const intent = sent.includes(`${base}-login`);
-    const label = `${request.method} ${url.pathname}${query}${session ? ' + session cookie' : intent ? ' + login-intent cookie' : ''}`;
+    const path = shown(edgePaths[vendor], url.pathname);
+    const label = `${method(request.method)} ${path}${path === OTHER ? '' : query}${session ? ' + session cookie' : intent ? ' + login-intent cookie' : ''}`;
     const kept = [];
     if (query.startsWith('?code')) kept.push(KEPT.code);
     if (session) kept.push(KEPT.cookie);
     else if (intent) kept.push(KEPT.login);
     const ask = push(vendor, { from: 'browser', to: 'edge', label, kept });
-    return { vendor, ask, path: url.pathname };
+    return { vendor, ask, path: path === OTHER ? '' : url.pathname };
   }
 
   /** The edge's answer to that request. */
@@ -209,7 +273,7 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
       const to = new URL(location, 'http://x');
       what =
         to.host === 'x'
-          ? ` → ${to.pathname}${to.searchParams.has('error') ? `?error=${clean(to.searchParams.get('error'))}` : ''}`
+          ? ` → ${shown(pages, to.pathname)}${to.searchParams.has('error') ? `?error=${clean(to.searchParams.get('error'))}` : ''}`
           : ` → ${names[vendor]}'s consent page`;
     } else if (asked.path.endsWith('/session') && response.ok) {
       const body = await response
@@ -278,8 +342,5 @@ export function createFlowLog({ emulator, vendorOf, names, cookies, apis }) {
   };
 }
 
-/** An error code as shown: word characters only (it came from a URL). */
-const clean = (code) =>
-  String(code)
-    .slice(0, 64)
-    .replace(/[^\w.-]/g, '_');
+/** An error code as shown: one of the known codes, else a fixed word (it came from a URL). */
+const clean = (code) => (ERRORS.has(code) ? code : 'other');

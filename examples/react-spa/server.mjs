@@ -7,6 +7,7 @@
 // It imports the *built* packages (their package.json `exports` → dist/), as an app would.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   eventTelemetry,
@@ -90,16 +91,16 @@ const json = (status, body) =>
 function serve(handler, { port, host }) {
   const server = createServer(async (req, res) => {
     try {
-      const chunks = [];
-      for await (const chunk of req) chunks.push(chunk);
       const headers = new Headers();
       for (let i = 0; i < req.rawHeaders.length; i += 2)
         headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      // The body is streamed, never buffered here: the edge reads what it accepts (1 MiB at most,
+      // then 413) and the rest is never held in memory.
+      const streamed = req.method !== 'GET' && req.method !== 'HEAD';
       const request = new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? host}`), {
         method: req.method,
         headers,
-        body,
+        ...(streamed && { body: Readable.toWeb(req), duplex: 'half' }),
       });
       const response = await handler(request);
       const cookies = response.headers.getSetCookie();
@@ -131,6 +132,7 @@ const VENDORS = {
     basePath: '/auth',
     api: '/api/graphql',
     page: '/',
+    account: '/account',
     cookie: 'grantkit',
     ttl: 3600,
   },
@@ -139,10 +141,14 @@ const VENDORS = {
     basePath: '/ol/auth',
     api: '/ol/api/echo',
     page: '/orange-logic',
+    account: '/orange-logic/account',
     cookie: 'grantkit-ol',
     ttl: 86400,
   },
 };
+
+/** The edge's browser routes under each basePath (edgeRoutes of @grantkit/react). */
+const EDGE_ROUTES = ['login', 'callback', 'exchange', 'session', 'refresh', 'logout'];
 
 const vendorOf = (pathname) =>
   Object.keys(VENDORS).find((v) => {
@@ -314,6 +320,25 @@ export async function startDemo({
     names: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.name])),
     cookies: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.cookie])),
     apis: Object.fromEntries(Object.entries(VENDORS).map(([v, c]) => [v, c.api])),
+    // The only paths the panel shows; any other is "other request" (callers choose paths).
+    routes: Object.fromEntries(
+      Object.entries(VENDORS).map(([v, c]) => [
+        v,
+        [...EDGE_ROUTES.map((r) => `${c.basePath}/${r}`), c.api],
+      ]),
+    ),
+    vendorPaths: {
+      firstDollar: ['/v0/auth/token', '/graphql', `/app/${appId}/graphql`, `/oauth/app/${appId}`],
+      orangeLogic: [
+        '/oauth2/auth',
+        '/webapi/security/oauth2/token_48I_v1',
+        '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1',
+        '/webapi/echo',
+      ],
+    },
+    pages: Object.values(VENDORS)
+      .flatMap((c) => [c.page, c.account])
+      .concat('/callback'),
   });
   const secret = env.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   for (const vendor of Object.keys(adapters)) {

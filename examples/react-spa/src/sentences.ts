@@ -32,6 +32,7 @@ export function sentence(code: string | null | undefined, vendor: string): strin
     case '':
       return 'Something went wrong. Please try again.';
     default:
-      return `The login did not complete (${vendor} or the edge said “${code}”). Please try again.`;
+      // Never the code itself: it came from the address bar, which any link can fill.
+      return `The login with ${vendor} did not complete. Please try again.`;
   }
 }
