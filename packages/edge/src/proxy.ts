@@ -251,15 +251,15 @@ function relay(answer: Response, redact: (text: string) => string): Response | P
         ),
       );
   }
-  const headers = new Headers();
+  // The runtime copies the headers (the answer's own are immutable); one pass then takes out the
+  // few that must go and redacts a value only where it holds a token (most headers do neither).
+  const headers = new Headers(source);
   for (const [name, value] of source) {
-    if (
-      name === 'content-length' ||
-      DROP.has(name) ||
-      (decoded && ENCODED_REPRESENTATION.includes(name))
-    )
-      continue;
-    headers.append(name, redact(value));
+    if (DROP.has(name) || (decoded && ENCODED_REPRESENTATION.includes(name))) headers.delete(name);
+    else {
+      const redacted = redact(value);
+      if (redacted !== value) headers.set(name, redacted);
+    }
   }
   headers.set('cache-control', 'no-store');
   const init = { status: answer.status, statusText: redact(answer.statusText), headers };
