@@ -7,6 +7,7 @@ import {
   type GrantkitErrorJSON,
 } from '@grantkit/core';
 import type { SharedEngine } from '@grantkit/core/shared';
+import { readBounded, TOO_LARGE } from '../body';
 import type { DurableObjectNamespaceLike } from './durable-object';
 
 /**
@@ -119,29 +120,6 @@ const fail = (status: number, message: string) =>
 /** A call the object refuses once it has read its entry (answered 400, not 503). */
 class Refused extends Error {}
 
-/** The request body as text, refused past `max` bytes (declared or streamed): no unbounded read. */
-async function readBounded(request: Request, max: number): Promise<string | undefined> {
-  if (Number(request.headers.get('content-length') ?? 0) > max) return undefined;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    parts.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) all.set(part, (at += part.byteLength) - part.byteLength);
-  return new TextDecoder().decode(all);
-}
-
 /**
  * The Durable Object behind {@link durableObjectEngine}: one object per engine key holds that key's
  * entry (value, version, expiry) in its transactional storage and runs every call on it one at a
@@ -229,11 +207,11 @@ export const SharedEngineObject: SharedEngineObjectClass = class SharedEngineObj
   async fetch(request: Request): Promise<Response> {
     const op = new URL(request.url).pathname.slice(1) as Op;
     if (request.method !== 'POST' || !OPS.includes(op)) return fail(404, 'Unknown engine call');
-    const text = await readBounded(request, MAX_BODY);
-    if (text === undefined) return fail(413, 'The engine call is too large');
+    const body = await readBounded(request, MAX_BODY);
+    if (body === TOO_LARGE) return fail(413, 'The engine call is too large');
     let call: Call;
     try {
-      call = JSON.parse(text) as Call;
+      call = JSON.parse(new TextDecoder().decode(body)) as Call;
     } catch {
       return fail(400, 'The engine call is not JSON');
     }
