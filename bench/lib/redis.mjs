@@ -7,15 +7,13 @@
 //      the upstream are the in-process emulator): sessions in Redis (one GET + unseal per request)
 //      against cookie-only sessions (the tokens sealed in the cookie), rounds interleaved.
 // A redis-server of its own on 127.0.0.1 and a free port, no persistence; missing → skipped.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createClient } from 'redis';
 import { createTokenClient, firstDollarApp, firstDollarGraphQLEndpoint } from '@grantkit/core';
 import { createSharedStore, vendorRefresh } from '@grantkit/core/shared';
 import { redisEngine } from '@grantkit/core/redis';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { createAuthHandler } from '@grantkit/edge';
 import { redisCoordinator, redisSessionStore } from '@grantkit/edge/redis';
+import { connectRedis, hasRedisServer, startRedisServer } from './redis-server.mjs';
 
 const RENEWALS = Number(process.env.BENCH_REDIS_RENEWALS ?? 300);
 const ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 6);
@@ -31,34 +29,11 @@ const result = (value) => {
   console.log(`@@RESULT ${JSON.stringify(value)}`);
   process.exit(0);
 };
-if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0)
-  result({ skipped: 'redis-server is not installed' });
+if (!hasRedisServer()) result({ skipped: 'redis-server is not installed' });
 
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address();
-    s.close(() => resolve(p));
-  });
-});
-server = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
-const connect = async () => {
-  const client = createClient({ url: `redis://127.0.0.1:${port}`, disableOfflineQueue: true });
-  client.on('error', () => {});
-  // Bounded: 100 × 50 ms while the server starts.
-  for (let i = 0; ; i++) {
-    try {
-      return await client.connect();
-    } catch (error) {
-      if (i >= 100) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-};
+const { port, process: redisProcess } = await startRedisServer();
+server = redisProcess;
+const connect = () => connectRedis(port);
 const pct = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -10,16 +10,15 @@
 //  process, same emulator: the difference is what the vault adds (Redis lock, re-read,
 //  compare-and-swap, sealing, health records).
 // redis-server missing → skipped with a line saying so.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createClient } from 'redis';
 import { createTokenClient, orangeLogic } from '@grantkit/core';
 import { redisEngine } from '@grantkit/core/redis';
 import { createVault } from '@grantkit/core/vault';
 import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
 import { listenEmulator } from '@grantkit/core/testing/node';
+import { connectRedis, hasRedisServer, startRedisServer } from './redis-server.mjs';
 
 const CONNECTIONS = Number(process.env.BENCH_VAULT_CONNECTIONS ?? 1000);
 const CONCURRENCY = 8;
@@ -27,20 +26,6 @@ const SECRET = 'bench-vault-secret-0123456789abcdef-0123';
 const ol = TEST_CREDENTIALS.orangeLogic;
 const DAY = 86_400_000;
 const adapterFor = (siteUrl) => orangeLogic({ ...ol, siteUrl });
-
-const connect = async (port) => {
-  const client = createClient({ url: `redis://127.0.0.1:${port}`, disableOfflineQueue: true });
-  client.on('error', () => {});
-  // Bounded: 100 × 50 ms while the server starts.
-  for (let i = 0; ; i++) {
-    try {
-      return await client.connect();
-    } catch (error) {
-      if (i >= 100) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-};
 
 /* ------------------------------------------------ a keep-alive process */
 
@@ -52,7 +37,7 @@ if (process.argv[2] === '--worker' || process.argv[2] === '--baseline') {
   const { codes } = JSON.parse((await lines.next()).value);
   let run;
   if (mode === '--worker') {
-    const redis = await connect(port);
+    const redis = await connectRedis(port);
     const vault = createVault({
       engine: redisEngine(redis),
       secret: SECRET,
@@ -101,21 +86,10 @@ const result = (value) => {
   console.log(`@@RESULT ${JSON.stringify(value)}`);
   process.exit(0);
 };
-if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0)
-  result({ skipped: 'redis-server is not installed' });
+if (!hasRedisServer()) result({ skipped: 'redis-server is not installed' });
 
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address();
-    s.close(() => resolve(p));
-  });
-});
-server = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
+const { port, process: redisProcess } = await startRedisServer();
+server = redisProcess;
 
 /** A keep-alive (or baseline) process, started and waiting for the go line. */
 function worker(vendorUrl, mode = '--worker', codes = []) {
@@ -148,7 +122,7 @@ function worker(vendorUrl, mode = '--worker', codes = []) {
 }
 
 try {
-  const redis = await connect(port);
+  const redis = await connectRedis(port);
   const emu = createVendorEmulator();
   const vendor = await listenEmulator(emu);
   try {
