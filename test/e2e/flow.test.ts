@@ -3,7 +3,6 @@
 // consent revoked → consent again → Logout (confirmed) → Deny; Orange Logic the same way (its state
 // echo); a logout in one tab reaching the other; the SPA-callback variant. Every step's screenshot
 // goes to test/artifacts/; no console error is allowed. Needs `npm run build` first. 127.0.0.1 only.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,27 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../examples/react-spa/server.mjs';
+import { chromiumArgs as args, chromiumPath, hasChromium, STEP } from './chromium';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const args = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const STEP = 15_000; // every wait is bounded
 /** Marks every credential the emulator issues: none may reach the page or the sequence panel. */
 const CANARY = 'CANARY-demo-e2e-';
 
-const present = existsSync(chromiumPath);
-if (!present && process.env.GRANTKIT_CI === '1')
-  throw new Error(`${chromiumPath} is missing, and GRANTKIT_CI=1 makes that a failure`);
-if (!present) console.warn(`skipping the e2e flow: ${chromiumPath} is not installed`);
+const present = hasChromium('the e2e flow');
 
 /** Console errors and page errors of a page, with where they came from. */
 function problemsOf(page: Page): string[] {

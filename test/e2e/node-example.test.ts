@@ -2,19 +2,15 @@
 // "Â·"), a login through the emulator's consent page lands on a page showing the logged-in state,
 // and Logout asks first. Needs `npm run build` first. 127.0.0.1 only.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, STEP } from './chromium';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STEP = 15_000;
-const present = existsSync(chromiumPath);
-if (!present && process.env.GRANTKIT_CI === '1')
-  throw new Error(`${chromiumPath} is missing, and GRANTKIT_CI=1 makes that a failure`);
+const present = hasChromium('the Node example in Chromium');
 
 /** A port free right now (the example needs a fixed one: its origin is its redirect URI). */
 const freePort = () =>
@@ -57,12 +53,7 @@ describe.skipIf(!present)('examples/node in Chromium', () => {
       });
       server.once('exit', (code) => reject(new Error(`examples/node exited (${code})`)));
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

@@ -5,17 +5,13 @@
 // minutes; Orange Logic logs in at the end. No login, call or token answer may fail. Before the
 // emulator's clock followed real time, every login after the first hour failed here
 // ("invalid_response: expiry not in the future"). Needs `npm run build` first. 127.0.0.1 only.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemo, type Demo } from '../../examples/react-spa/server.mjs';
+import { hasChromium, launchChromium, STEP } from './chromium';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STEP = 15_000;
 const MINUTE = 60_000;
-const present = existsSync(chromiumPath);
-if (!present && process.env.GRANTKIT_CI === '1')
-  throw new Error(`${chromiumPath} is missing, and GRANTKIT_CI=1 makes that a failure`);
+const present = hasChromium('the two-hour run');
 
 describe.skipIf(!present)('npm start over two hours of moved clock', () => {
   let demo: Demo;
@@ -30,12 +26,7 @@ describe.skipIf(!present)('npm start over two hours of moved clock', () => {
       env: { GRANTKIT_DEMO_QUIET: '1' },
       onError: (error) => edgeErrors.push(error),
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
