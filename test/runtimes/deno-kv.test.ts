@@ -15,12 +15,18 @@ import { createVendorEmulator, type VendorEmulator } from '@grantkit/core/testin
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { findLeaks } from '../security/canary-scan';
 import { available, credentials, fixture, root } from './harness';
-import { loggedIn, login as loginThrough, sessionCookie, wave, type Proc } from './many-servers';
+import {
+  loggedIn,
+  login as loginThrough,
+  ping,
+  sessionCookie,
+  wave,
+  type Proc,
+} from './many-servers';
 
 const run = promisify(execFile);
 const deno = join(root, 'node_modules/.bin/deno');
 const enabled = available('deno', existsSync(deno));
-const ORIGIN = 'http://127.0.0.1';
 const TOKEN = '/v0/auth/token';
 const CANARY = 'CANARY-denokv-';
 
@@ -281,17 +287,7 @@ describe.skipIf(!enabled)(
       const cookie = await loginThrough(other!, emu);
       emu.clearRequests();
       const holding = printed(holder!, 'holding');
-      const held = fetch(`${holder!.url}/api/graphql`, {
-        method: 'POST',
-        headers: {
-          origin: ORIGIN,
-          'x-grantkit-csrf': '1',
-          'sec-fetch-site': 'same-origin',
-          'content-type': 'application/json',
-          cookie,
-        },
-        body: '{"query":"query { ping }"}',
-      }).catch(() => undefined);
+      const held = ping(holder!, cookie).catch(() => undefined);
       await holding;
       holder!.child.kill('SIGKILL');
       const started = Date.now();

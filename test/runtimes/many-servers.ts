@@ -48,22 +48,26 @@ export interface Wave {
   cleared: number;
 }
 
+/** One proxied GraphQL ping through `proc`, as the SPA sends it (same origin, CSRF header). */
+export const ping = (proc: Proc, cookie: string): Promise<Response> =>
+  fetch(`${proc.url}/api/graphql`, {
+    method: 'POST',
+    headers: {
+      origin: ORIGIN,
+      'x-grantkit-csrf': '1',
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+      cookie,
+    },
+    body: '{"query":"query { ping }"}',
+  });
+
 /** `n` concurrent proxied GraphQL pings, round-robin over `procs`, all with `cookie`. */
 export async function wave(procs: Proc[], n: number, cookie: string): Promise<Wave> {
   const out: Wave = { statuses: {}, codes: {}, newest: cookie, cleared: 0 };
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const response = await fetch(`${procs[i % procs.length]!.url}/api/graphql`, {
-        method: 'POST',
-        headers: {
-          origin: ORIGIN,
-          'x-grantkit-csrf': '1',
-          'sec-fetch-site': 'same-origin',
-          'content-type': 'application/json',
-          cookie,
-        },
-        body: JSON.stringify({ query: 'query { ping }' }),
-      });
+      const response = await ping(procs[i % procs.length]!, cookie);
       const text = await response.text();
       out.statuses[response.status] = (out.statuses[response.status] ?? 0) + 1;
       if (response.status !== 200) {

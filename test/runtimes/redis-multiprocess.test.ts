@@ -9,11 +9,17 @@ import { createClient } from 'redis';
 import { createVendorEmulator, type VendorEmulator } from '@grantkit/core/testing';
 import { listenEmulator, type EmulatorServer } from '@grantkit/core/testing/node';
 import { fixture } from './harness';
-import { loggedIn, login as loginThrough, sessionCookie, wave, type Proc } from './many-servers';
+import {
+  loggedIn,
+  login as loginThrough,
+  ping,
+  sessionCookie,
+  wave,
+  type Proc,
+} from './many-servers';
 import { hasRedis, startRedis, type RedisServer } from '../stores/redis-server';
 
 const enabled = hasRedis();
-const ORIGIN = 'http://127.0.0.1';
 const TOKEN = '/v0/auth/token';
 
 let redis: RedisServer;
@@ -119,17 +125,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const cookie = await loginThrough(others[0]!, emu);
     emu.clearRequests();
     const holding = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
-    const held = fetch(`${holder!.url}/api/graphql`, {
-      method: 'POST',
-      headers: {
-        origin: ORIGIN,
-        'x-grantkit-csrf': '1',
-        'sec-fetch-site': 'same-origin',
-        'content-type': 'application/json',
-        cookie,
-      },
-      body: '{"query":"query { ping }"}',
-    }).catch(() => undefined);
+    const held = ping(holder!, cookie).catch(() => undefined);
     await holding;
     holder!.child.kill('SIGKILL');
     const started = Date.now();
@@ -151,17 +147,7 @@ describe.skipIf(!enabled)('many servers, one refresh (4 Node processes)', () => 
     const cookie = await loginThrough(others[0]!, emu);
     emu.clearRequests();
     const rotated = new Promise<void>((resolve) => holder!.child.once('message', () => resolve()));
-    void fetch(`${holder!.url}/api/graphql`, {
-      method: 'POST',
-      headers: {
-        origin: ORIGIN,
-        'x-grantkit-csrf': '1',
-        'sec-fetch-site': 'same-origin',
-        'content-type': 'application/json',
-        cookie,
-      },
-      body: '{"query":"query { ping }"}',
-    }).catch(() => undefined);
+    void ping(holder!, cookie).catch(() => undefined);
     await rotated;
     holder!.child.kill('SIGKILL');
     const result = await wave(others, 30, cookie);
