@@ -211,21 +211,20 @@ function redirectMode(): RequestRedirect {
 /** Redactors kept per isolate: each holds ~10 encodings of each token (~10 KB for JWTs), so few. */
 const MAX_REDACTORS = 256;
 /**
- * The redactor of a session's tokens before and after the request, kept per isolate by the token set
- * the request came with (a cookie session's is the same object on every request, cached with the
- * opened cookie): building one encodes every token several ways, which was most of the proxy's CPU
- * when done for every request. Bounded: the oldest goes first.
+ * The redactor of a session's tokens before and after the request, kept per isolate by the access
+ * token the request came with (the same on every request of a session until it renews, whether the
+ * tokens came from the cookie or from a session store): building one encodes every token several
+ * ways, which was most of the proxy's CPU when done for every request. Bounded: the oldest goes first.
  */
-const redactors = new Map<TokenSet, { secrets: string[]; redact: (text: string) => string }>();
+const redactors = new Map<string, { secrets: string[]; redact: (text: string) => string }>();
 function redactorOf(before: TokenSet, after: TokenSet): (text: string) => string {
   const secrets = [before.accessToken, before.refreshToken, after.accessToken, after.refreshToken];
-  const hit = redactors.get(before);
-  // The same tokens (a token set is never changed in place, but checking costs four comparisons).
+  const hit = redactors.get(before.accessToken);
   if (hit && hit.secrets.every((secret, i) => secret === secrets[i])) return hit.redact;
   const redact = redactor(secrets);
-  redactors.delete(before);
+  redactors.delete(before.accessToken);
   if (redactors.size >= MAX_REDACTORS) redactors.delete(redactors.keys().next().value!);
-  redactors.set(before, { secrets: secrets as string[], redact });
+  redactors.set(before.accessToken, { secrets: secrets as string[], redact });
   return redact;
 }
 
