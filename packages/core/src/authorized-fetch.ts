@@ -11,6 +11,15 @@ const isReplayable = (body: RequestInit['body']): boolean =>
   body instanceof URLSearchParams ||
   body instanceof FormData;
 
+/** The access token each answer's request carried (kept as long as the answer is). */
+const sent = new WeakMap<Response, string>();
+
+/**
+ * The access token the request of `response` carried, when an authorized `fetch` sent it: what an
+ * error built from that answer must redact (the client may hold another by then, renewed meanwhile).
+ */
+export const sentToken = (response: Response): string | undefined => sent.get(response);
+
 /**
  * The authorized `fetch` of a token client: `baseFetch(input, init)` with the client's token
  * attached; on 401, renews once (single flight, through `renewAfterRejection`) and resends once with
@@ -30,7 +39,9 @@ export async function authorizedFetch(
   const send = async (req: Request, value: string) => {
     req.headers.set('authorization', client.authorization(value));
     try {
-      return await baseFetch(req);
+      const response = await baseFetch(req);
+      sent.set(response, value);
+      return response;
     } catch (error) {
       throw toTransportError(error, signal, req.url);
     }

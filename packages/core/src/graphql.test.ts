@@ -342,6 +342,38 @@ describe('First Dollar GraphQL client: review of #17', () => {
     }
   });
 
+  it('cuts the token the request carried even when the client holds another by the time it answers', async () => {
+    const { emu, tokenClient } = await setup();
+    const sent = 'CANARY-short-T1xyz'; // 18 characters: no token-like run
+    await tokenClient.setTokenSet({
+      accessToken: sent,
+      tokenType: 'Bearer',
+      expiresAt: T0 + 3_600_000,
+    });
+    const graphql = createGraphQLClient({
+      tokenClient,
+      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
+      retries: 0,
+    });
+    emu.fault({
+      path: /graphql$/,
+      status: 200,
+      latencyMs: 50,
+      body: { errors: [{ message: `token Bearer ${sent} is not allowed` }] },
+    });
+    const pending = graphql.request('query { ping }').catch((e: unknown) => e);
+    // Renewed (here: replaced) while the request is in flight.
+    await tokenClient.setTokenSet({
+      accessToken: 'CANARY-short-T2xyz',
+      tokenType: 'Bearer',
+      expiresAt: T0 + 7_200_000,
+    });
+    const error = (await pending) as Error;
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    expect(error.message).toContain('token Bearer [redacted] is not allowed');
+    for (const text of printed(error)) expect(text).not.toContain(sent);
+  });
+
   it('a Retry-After longer than a day, in seconds or as an HTTP date, reads as a day', async () => {
     for (const value of ['999999999', new Date(Date.now() + 365 * 86_400_000).toUTCString()]) {
       const graphql = createGraphQLClient({

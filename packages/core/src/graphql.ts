@@ -8,6 +8,7 @@ import {
 } from './adapters/first-dollar';
 import { base, FN, has, REQ_URL, STR, URL_ } from './adapters/shared';
 import { checkOptions, optionRules as r, type OptionRule } from './options';
+import { sentToken } from './authorized-fetch';
 import { credentialsOf, redact, toTransportError } from './http';
 import type { TokenClient } from './token-client';
 
@@ -21,9 +22,9 @@ import type { TokenClient } from './token-client';
  */
 export interface GraphQLClientOptions {
   /**
-   * The token client whose authorized fetch carries the requests. When it is a whole
-   * {@link TokenClient}, the access token it holds (the one it sent) is also cut from the server text
-   * of an error, in every encoding, however short: a server may quote the token it refused.
+   * The token client whose authorized fetch carries the requests. When that is a
+   * {@link TokenClient}'s `fetch`, the access token each request carried is also cut from the server
+   * text of an error, in every encoding, however short: a server may quote the token it refused.
    */
   tokenClient: Pick<TokenClient, 'fetch'>;
   /** The GraphQL endpoint URL. */
@@ -181,33 +182,17 @@ function retryAfter(value: string | null): number | undefined {
 }
 
 /**
- * The access token `client` holds now, when it is a token client and the token is at hand (a
- * renewal is not waited for): right after an answer, the one that answer's request carried.
+ * Cuts, besides token-like runs ({@link scrub}), the access token the answer's request carried from
+ * server text, in every encoding a server may quote it in (the redaction of token requests,
+ * `credentialsOf`), however short it is.
  */
-async function heldToken(tokenClient: object) {
-  const client = tokenClient as Partial<Pick<TokenClient, 'getAccessToken'>>;
-  if (typeof client.getAccessToken !== 'function') return undefined;
-  try {
-    const token = client.getAccessToken();
-    token.catch(() => {}); // A renewal it starts is the client's business, not this error's.
-    // A settled promise wins the race over the second one; a pending renewal loses it.
-    return await Promise.race([token, Promise.resolve(undefined)]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Cuts, besides token-like runs ({@link scrub}), the token `client` holds from server text, in every
- * encoding a server may quote it in (the redaction of token requests, `credentialsOf`).
- */
-async function cleaner(client: object) {
-  const token = await heldToken(client);
+function cleaner(response: Response): (text: string) => string {
+  const token = sentToken(response);
   const sent =
-    typeof token === 'string'
-      ? credentialsOf({ url: '', method: 'POST', headers: {}, body: JSON.stringify({ token }) })
-      : undefined;
-  return (text: string) => scrub(redact(text, sent) as string);
+    token === undefined
+      ? undefined
+      : credentialsOf({ url: '', method: 'POST', headers: {}, body: JSON.stringify({ token }) });
+  return (text) => scrub(redact(text, sent) as string);
 }
 
 /** What each option of {@link GraphQLClientOptions} may hold. */
@@ -290,7 +275,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
           );
         }
         if (isRecord(body) && Array.isArray(body.errors) && body.errors.length > 0) {
-          const clean = await cleaner(options.tokenClient);
+          const clean = cleaner(response);
           throw new GraphQLRequestError(
             body.errors.map((e) => ({
               message: clean(
@@ -317,7 +302,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         }
         let domain = findDomainError(body.data);
         if (!domain) return body.data as TData;
-        domain = findIn(body.data, [], await cleaner(options.tokenClient))!;
+        domain = findIn(body.data, [], cleaner(response))!;
         if (!domain.retryable || attempt >= retries) throw domain;
         await sleep(Math.random() * retryDelay * 2 ** attempt, opts.signal);
       }
