@@ -270,7 +270,7 @@ describe.skipIf(!enabled)(
         (e) =>
           e.key[0] === 'grantkit' &&
           e.key[1]?.startsWith('grantkit:session:') &&
-          !e.key[1].endsWith(':lock'),
+          !e.key[1].endsWith('\u0000lock'),
       );
       expect(sessions.length).toBeGreaterThanOrEqual(1);
       for (const entry of sessions) expect(String(entry.value.v).startsWith('gk1.')).toBe(true);

@@ -206,7 +206,7 @@ describe.skipIf(!enabled)('shared store on Redis', () => {
     const t1 = await login();
     const shared = redisShared(redis, { secret: SECRET, lockTtl: 600 });
     await shared.set('s', t1);
-    await redis.set('s:lock', 'dead-process', { PX: 600 });
+    await redis.set('s\u0000lock', 'dead-process', { PX: 600 }); // s's lock (lockNameOf)
     let commands = 0;
     const counting = redisShared(
       {

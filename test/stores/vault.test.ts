@@ -377,6 +377,21 @@ describe.each(engines)(
       expect(c.failure!.attempts).toBe(calls.length);
     });
 
+    it("an id naming another connection's lock (alice:lock) cannot hold it: alice still renews", async () => {
+      const vault = await world.vault(olAdapter());
+      await vault.put('alice', await olLogin(world.emu, 'alice'));
+      await vault.put('alice:lock', await olLogin(world.emu, 'mallory'));
+      world.advance(25 * 3600_000); // both 24 h access tokens expired
+      const before = olRefreshes(world.emu);
+      // Bounded by a real-time signal: the clock here is frozen, so a held lock would wait forever.
+      const signal = AbortSignal.timeout(5000);
+      await expect(vault.client('alice').getAccessToken({ signal })).resolves.toEqual(
+        expect.any(String),
+      );
+      expect(olRefreshes(world.emu) - before).toBe(1);
+      expect((await vault.get('alice'))?.state).toBe('active');
+    });
+
     it('a failing connection recovers: refresh_failing, then active, one event each', async () => {
       const { emu, events } = world;
       const vault = await world.vault(olAdapter());

@@ -1,4 +1,5 @@
 import {
+  ConfigurationError,
   ConsentRequiredError,
   GrantkitError,
   ReauthorizationRequiredError,
@@ -137,6 +138,13 @@ interface Read {
 }
 
 const ENDED_TTL = 10 * 60_000;
+/** What no key may contain (a key holding it is refused), so no key's name is another key's lock. */
+const LOCK_SEPARATOR = '\u0000';
+/**
+ * The engine name of the refresh lock of the entry `name`. Outside every key's namespace: a key such
+ * as `alice:lock` (a vault id an app lets users choose) must not name, and so hold, `alice`'s lock.
+ */
+const lockNameOf = (name: string): string => `${name}${LOCK_SEPARATOR}lock`;
 const MIN_DELAY = 10;
 const MAX_DELAY = 250;
 
@@ -273,6 +281,11 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
   checkOptions('createSharedStore', options, sharedStoreRules);
   const sealer: Sealer = createSealer(options.secret);
   const prefix = options.prefix ?? '';
+  const nameOf = (key: string) => {
+    if (key.includes(LOCK_SEPARATOR))
+      throw new ConfigurationError('A shared store key may not contain a NUL character');
+    return prefix + key;
+  };
   const timeout = options.storeTimeout ?? 2000;
   const lockTtl = options.lockTtl ?? 5000;
   const waitTimeout = options.waitTimeout ?? 20_000;
@@ -334,7 +347,7 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
   };
 
   const set = async (key: string, tokens: TokenSet, ttlSeconds?: number) => {
-    const name = prefix + key;
+    const name = nameOf(key);
     // Bounded: a conflict means another process wrote meanwhile; three in a row, and theirs stands.
     for (let attempt = 0; attempt < 3; attempt++) {
       const { entry, version } = await read(name);
@@ -350,12 +363,15 @@ export function createSharedStore(engine: SharedEngine, options: SharedStoreOpti
     }
   };
 
-  const get = async (key: string) => (await read(prefix + key)).entry?.t;
-  const remove = (key: string) => guard(() => engine.remove(prefix + key));
+  const get = async (key: string) => (await read(nameOf(key))).entry?.t;
+  const remove = async (key: string) => {
+    const name = nameOf(key);
+    return guard(() => engine.remove(name));
+  };
 
   const renew: SharedStore['renew'] = async (key, base, refresh, opts = {}) => {
-    const name = prefix + key;
-    const lockName = `${name}:lock`;
+    const name = nameOf(key);
+    const lockName = lockNameOf(name);
     const { signal } = opts;
     const missing = opts.missing ?? 'renew';
     const deadline = Date.now() + waitTimeout;
