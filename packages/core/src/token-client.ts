@@ -225,6 +225,8 @@ class Client implements TokenClient {
   #loaded = false;
   #loading: Promise<TokenSet | undefined> | undefined;
   #inflight: Promise<TokenSet> | undefined;
+  /** Bumped by `clear()`: a renewal begun before it must not store its answer after it. */
+  #cleared = 0;
   #retryAfter = 0; // no background renewal before this time (ms) after one failed
   #ky: KyInstance | undefined;
   #callers = 0; // calls sharing the renewal in flight
@@ -278,7 +280,9 @@ class Client implements TokenClient {
     }));
   }
 
-  async #store(tokens: TokenSet): Promise<TokenSet> {
+  async #store(tokens: TokenSet, cleared = this.#cleared): Promise<TokenSet> {
+    if (cleared !== this.#cleared)
+      throw new ReauthorizationRequiredError('the token set was cleared during the renewal');
     this.#current = tokens;
     this.#loaded = true;
     this.#retryAfter = 0;
@@ -302,6 +306,7 @@ class Client implements TokenClient {
     grant: Grant,
     previous: TokenSet | undefined,
     signal?: AbortSignal,
+    cleared = this.#cleared,
   ): Promise<TokenSet> {
     const { adapter } = this;
     const request = adapter.buildRequest(grant);
@@ -312,13 +317,14 @@ class Client implements TokenClient {
         this.#now(),
         previous,
       );
-    return this.#store(await this.#traced(request, call, grant.type));
+    return this.#store(await this.#traced(request, call, grant.type), cleared);
   }
 
   async #renew(): Promise<TokenSet> {
     const { adapter } = this;
     const options = this.#options;
     const held = this.#current;
+    const cleared = this.#cleared;
     // Another instance sharing the storage may have renewed (and rotated the refresh token) already,
     // or a request in this process stored a set while this one read the storage.
     const stored = await this.#get();
@@ -327,16 +333,21 @@ class Client implements TokenClient {
       this.#current = base;
       return base;
     }
-    if (options.renew) return this.#store(await options.renew(base, this.#signal()));
+    if (options.renew) return this.#store(await options.renew(base, this.#signal()), cleared);
     if (refreshUsable(base, this.#now())) {
       try {
-        return await this.#run({ type: 'refresh_token', refreshToken: base.refreshToken }, base);
+        return await this.#run(
+          { type: 'refresh_token', refreshToken: base.refreshToken },
+          base,
+          undefined,
+          cleared,
+        );
       } catch (error) {
         if (!adapter.grant || isFatal(error)) throw error;
         options.telemetry?.fallback(adapter.id, adapter.grant.type, error);
       }
     }
-    if (adapter.grant) return this.#run(adapter.grant, base);
+    if (adapter.grant) return this.#run(adapter.grant, base, undefined, cleared);
     throw new ReauthorizationRequiredError(
       base?.refreshToken === undefined
         ? 'there is no refresh token'
@@ -438,6 +449,7 @@ class Client implements TokenClient {
   }
 
   async clear(): Promise<void> {
+    this.#cleared++;
     this.#current = undefined;
     this.#loaded = true;
     await (this.#storage ? this.#storage.delete(this.#key) : void (this.#own = undefined));
