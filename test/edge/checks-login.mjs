@@ -98,6 +98,22 @@ export function loginChecks(t) {
       const again = maxAgeOf(refreshed.setCookies, SESSION);
       assert(first > 0 && again < first, `Max-Age ${first} at login, ${again} after a renewal`);
     },
+    async 'a provider error at the callback (Deny) ends the login: its intent is cleared, no later code finishes it'() {
+      const login = await call('/auth/login');
+      const intent = jar(login.setCookies)[INTENT];
+      assert(intent, 'no login intent');
+      const denied = await call('/auth/callback?error=access_denied', {
+        cookies: { [INTENT]: intent },
+      });
+      assert(
+        denied.status === 302 && denied.headers.get('location') === '/error?error=access_denied',
+        `${denied.status} ${denied.headers.get('location')}`,
+      );
+      assert(
+        denied.setCookies.some((c) => c.startsWith(`${INTENT}=;`) && /Max-Age=0\b/.test(c)),
+        `intent kept: ${JSON.stringify(denied.setCookies.map((c) => c.split('=')[0]))}`,
+      );
+    },
     async 'sealed values have a purpose: a session cookie is no login intent, an intent no session'() {
       const { cookies } = await t.loggedIn();
       const session = cookies[SESSION];

@@ -97,14 +97,14 @@ async function startLogin(
 export async function login(
   ctx: Context,
   request: Request,
-  { cookies }: RouteInput,
+  { cookies, url: requestUrl }: RouteInput,
 ): Promise<Response> {
   // Another site may link to the app, not log the browser in: its login intent would let it finish
   // the login with a code of its own (login CSRF). `canStartLogin` says which navigations may.
   if (!canStartLogin(request, ctx.config.allowedOrigins))
     return redirect(errorLocation(ctx, 'login_cross_site'));
   const returnTo = safeReturnTo(
-    new URL(request.url).searchParams.get('returnTo'),
+    requestUrl.searchParams.get('returnTo'),
     ctx.config.defaultReturnTo,
   );
   const { url, setCookies } = await startLogin(ctx, cookies, returnTo);
@@ -197,13 +197,17 @@ async function exchangeCode(
 export async function callback(
   ctx: Context,
   request: Request,
-  { cookies }: RouteInput,
+  { cookies, url }: RouteInput,
 ): Promise<Response> {
-  const url = new URL(request.url);
   const providerError = url.searchParams.get('error');
   // An RFC 6749 error code is ASCII; anything else is replaced, so the redirect can always be encoded.
+  // The login ends there: its intent is cleared, so no later code can finish it (First Dollar echoes
+  // no `state` to tie a code to its login).
   if (providerError && !url.searchParams.has('code'))
-    return redirect(errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')));
+    return redirect(
+      errorLocation(ctx, providerError.slice(0, 64).replace(/[^\w.-]/g, '_')),
+      ctx.jar.clear(cookies, ctx.jar.intentName),
+    );
   const result = await exchangeCode(
     ctx,
     request,
