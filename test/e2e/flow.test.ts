@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../examples/react-spa/server.mjs';
-import { chromiumArgs as args, chromiumPath, hasChromium, STEP } from './chromium';
+import { chromiumArgs as args, chromiumPath, hasChromium, STEP } from '../chromium';
 
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 /** Marks every credential the emulator issues: none may reach the page or the sequence panel. */

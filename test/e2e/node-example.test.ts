@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, STEP } from './chromium';
+import { hasChromium, launchChromium, STEP } from '../chromium';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const present = hasChromium('the Node example in Chromium');

@@ -8,7 +8,7 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemo, type Demo } from '../../examples/react-spa/server.mjs';
-import { hasChromium, launchChromium, STEP } from './chromium';
+import { hasChromium, launchChromium, STEP } from '../chromium';
 
 const MINUTE = 60_000;
 const present = hasChromium('the two-hour run');

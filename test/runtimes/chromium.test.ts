@@ -14,17 +14,7 @@ import {
   fixture,
   hasChromium,
 } from './harness';
-
-export const chromiumArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { chromiumArgs } from '../chromium';
 
 it('Chromium: the built packages run the scenario in a page served from 127.0.0.1', async () => {
   if (!available('chromium', hasChromium())) return;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_CREDENTIALS } from '@grantkit/core/testing';
+import { chromiumPath } from '../chromium';
 
 export const credentials = {
   clientId: TEST_CREDENTIALS.firstDollarPartner.clientId,
@@ -48,7 +49,7 @@ export function available(name: string, present: boolean): boolean {
   return false;
 }
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { chromiumPath };
 export const hasChromium = () => existsSync(chromiumPath);
 
 export async function writeTemp(name: string, text: string): Promise<string> {

@@ -1,5 +1,6 @@
-// Debian's Chromium for the end-to-end tests, driven by playwright-core (`npx playwright install`
-// cannot work offline). Missing locally → the tests skip with a line; with GRANTKIT_CI=1 → a failure.
+// Debian's Chromium for the browser tests (test/e2e, test/runtimes/chromium.test.ts), driven by
+// playwright-core (`npx playwright install` cannot work offline). Missing locally → the tests skip
+// with a line; with GRANTKIT_CI=1 → a failure (hasChromium).
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
