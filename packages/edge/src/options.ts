@@ -108,30 +108,30 @@ export interface AuthHandlerOptions {
 
 /**
  * {@link AuthHandlerOptions} checked, with every default filled: the one place defaults live.
- * Routes read these and never re-apply a default.
+ * Routes read these and never re-apply a default. (The options without a default stay optional.)
  */
 export interface EdgeConfig {
   readonly adapter: AuthorizationCodeAdapter;
   readonly secrets: readonly string[];
   readonly basePath: string;
   readonly cookie: CookieOptions;
-  readonly sessions: SessionStore | undefined;
-  readonly coordinator: RefreshCoordinator | undefined;
+  readonly sessions?: SessionStore | undefined;
+  readonly coordinator?: RefreshCoordinator | undefined;
   readonly sessionMaxAge: number;
   readonly errorRedirect: string;
   readonly defaultReturnTo: string;
   /** Request path → upstream URL (normalised). */
   readonly proxy: ReadonlyMap<string, string>;
   readonly allowedOrigins: readonly string[];
-  readonly fetch: typeof fetch | undefined;
+  readonly fetch?: typeof fetch | undefined;
   readonly timeout: number;
   readonly upstreamTimeout: number;
   readonly retry: RetryOptions;
   readonly maxBodyBytes: number;
-  readonly onError: ((error: unknown) => void) | undefined;
-  readonly next: AuthHandlerOptions['next'];
-  readonly vault: AuthHandlerOptions['vault'];
-  readonly telemetry: Telemetry<EdgeScope> | undefined;
+  readonly onError?: ((error: unknown) => void) | undefined;
+  readonly next?: AuthHandlerOptions['next'];
+  readonly vault?: AuthHandlerOptions['vault'];
+  readonly telemetry?: Telemetry<EdgeScope> | undefined;
 }
 
 const r = optionRules;
@@ -246,7 +246,6 @@ const RULES = {
  */
 export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
   checkOptions('createAuthHandler', options, RULES);
-  const { adapter } = options;
   const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
   const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
   // A proxy path that is also an auth route would take it over (logout forwarded upstream, never run).
@@ -254,13 +253,12 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
   const shadow = Object.keys(options.proxy ?? {}).find((path) => routes.includes(path));
   if (shadow)
     throw new ConfigurationError(`createAuthHandler: the proxy path "${shadow}" is an auth route`);
+  // The options as given (each checked above), then every default: no option is copied by hand.
   return {
-    adapter,
+    ...options,
     secrets,
     basePath,
     cookie: options.cookie ?? {},
-    sessions: options.sessions,
-    coordinator: options.coordinator,
     sessionMaxAge: options.sessionMaxAge ?? 30 * 24 * 3600,
     errorRedirect: options.errorRedirect ?? '/',
     defaultReturnTo: options.defaultReturnTo ?? '/',
@@ -268,14 +266,9 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
       Object.entries(options.proxy ?? {}).map(([path, url]) => [path, new URL(url).toString()]),
     ),
     allowedOrigins: options.allowedOrigins ?? [],
-    fetch: options.fetch,
     timeout: options.timeout ?? 10_000,
     upstreamTimeout: options.upstreamTimeout ?? 30_000,
     retry: options.retry ?? {},
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
-    onError: options.onError,
-    next: options.next,
-    vault: options.vault,
-    telemetry: options.telemetry,
   };
 }
