@@ -1,5 +1,5 @@
-import { EncryptJWT, jwtDecrypt, base64url } from 'jose';
-import { ConfigurationError, type TokenSet } from '@grantkit/core';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import { ConfigurationError, randomState, type TokenSet } from '@grantkit/core';
 
 /**
  * What a sealed value is for. Each purpose has its own key, so a value sealed for one cannot be opened
@@ -52,10 +52,8 @@ async function deriveKey(secret: string, purpose: SealPurpose): Promise<CryptoKe
 
 /** Builds the keyring from secrets of at least 32 bytes each (checked by the handler factory). */
 export function createKeyring(secrets: readonly string[]): Keyring {
-  const keys = {
-    session: Promise.all(secrets.map((s) => deriveKey(s, 'session'))),
-    login: Promise.all(secrets.map((s) => deriveKey(s, 'login'))),
-  };
+  const derive = (purpose: SealPurpose) => Promise.all(secrets.map((s) => deriveKey(s, purpose)));
+  const keys = { session: derive('session'), login: derive('login') };
   return {
     async seal(purpose, payload, maxAgeSeconds) {
       const [key] = await keys[purpose];
@@ -83,8 +81,8 @@ export function createKeyring(secrets: readonly string[]): Keyring {
   };
 }
 
-/** A random session id. */
-export const sessionId = (): string => base64url.encode(crypto.getRandomValues(new Uint8Array(18)));
+/** A random session id: 18 random bytes, base64url. */
+export const sessionId = (): string => randomState(18);
 
 /** What the session cookie holds. Never sent to the browser in clear. */
 export interface SessionData extends Record<string, unknown> {
@@ -119,12 +117,6 @@ export interface CookieOptions {
 const CHUNK = 3800;
 /** Chunks read and cleared: as many as any version ever wrote. */
 const MAX_CHUNKS = 8;
-/**
- * Chunks written per cookie. The edge's own cookies stay under ~11.4 KB in all (a 2-chunk session and
- * a 1-chunk login intent), well inside the 16 KiB request header block of Node's default, so nothing
- * the edge writes can make a browser's every request too large for the site.
- */
-const WRITE_CHUNKS = { session: 2, login: 1 } as const;
 
 /** Parses a Cookie header into a map (first occurrence wins). */
 export function parseCookies(header: string | null): Map<string, string> {
@@ -150,6 +142,12 @@ export function cookieJar(options: CookieOptions = {}) {
   const serialize = (name: string, value: string, maxAge: number) =>
     `${name}=${value}; ${attrs}; Max-Age=${Math.max(0, Math.floor(maxAge))}`;
   const sessionName = base;
+  /** Adds to `out` the Set-Cookie values deleting the chunks `from`… of `name` the request carries. */
+  const stale = (cookies: Map<string, string>, name: string, from: number, out: string[]) => {
+    for (let i = from; i < MAX_CHUNKS; i++)
+      if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
+    return out;
+  };
   return {
     sessionName,
     intentName: `${base}-login`,
@@ -168,22 +166,20 @@ export function cookieJar(options: CookieOptions = {}) {
     write(cookies: Map<string, string>, name: string, value: string, maxAge: number): string[] {
       const parts: string[] = [];
       for (let i = 0; i < value.length; i += CHUNK) parts.push(value.slice(i, i + CHUNK));
-      if (parts.length > (name === sessionName ? WRITE_CHUNKS.session : WRITE_CHUNKS.login)) {
+      // Chunks written per cookie: the edge's own cookies stay under ~11.4 KB in all (a 2-chunk session
+      // and a 1-chunk login intent), well inside the 16 KiB request header block of Node's default, so
+      // nothing the edge writes can make a browser's every request too large for the site.
+      if (parts.length > (name === sessionName ? 2 : 1)) {
         throw new ConfigurationError(
           'The session is too large for cookies: use a server-side store (`sessions`)',
         );
       }
       const out = parts.map((part, i) => serialize(i === 0 ? name : `${name}.${i}`, part, maxAge));
-      for (let i = parts.length; i < MAX_CHUNKS; i++)
-        if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
-      return out;
+      return stale(cookies, name, parts.length, out);
     },
     /** Set-Cookie values that delete `name` and all its chunks present in the request. */
     clear(cookies: Map<string, string>, name: string): string[] {
-      const out = [serialize(name, '', 0)];
-      for (let i = 1; i < MAX_CHUNKS; i++)
-        if (cookies.has(`${name}.${i}`)) out.push(serialize(`${name}.${i}`, '', 0));
-      return out;
+      return stale(cookies, name, 1, [serialize(name, '', 0)]);
     },
   };
 }
