@@ -14,7 +14,7 @@ import {
   type Keyring,
   type SessionData,
 } from './session';
-import { sessionSeconds, sessionTtl } from './store';
+import { remember, sessionSeconds, sessionTtl } from './store';
 
 /**
  * The sessions of one handler in this isolate: reading and writing them (cookie, and the store when
@@ -60,15 +60,9 @@ interface SessionClaims extends Record<string, unknown> {
   exp?: number;
 }
 
-/** Sessions whose token client, store write or logout this isolate remembers. */
-const MAX_SESSIONS = 1000;
-
-/** Puts `value` last in `map`, dropping the oldest entry past {@link MAX_SESSIONS}. */
-function remember<T>(map: Map<string, T>, sid: string, value: T): void {
-  map.delete(sid);
-  if (map.size >= MAX_SESSIONS) map.delete(map.keys().next().value as string);
-  map.set(sid, value);
-}
+/** `session`, with `cid` when it is a vault connection id (a string). */
+const withCid = (session: SessionData, cid: unknown): SessionData =>
+  typeof cid === 'string' ? { ...session, cid } : session;
 
 /** Builds the {@link SessionRegistry} of a handler. */
 export function createSessionRegistry(
@@ -87,7 +81,7 @@ export function createSessionRegistry(
   const openSession = async (
     value: string | undefined,
     now = Date.now(),
-  ): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid?: string } | undefined> => {
+  ): Promise<{ sid: string; tokens?: TokenSet; authTime: number; cid: unknown } | undefined> => {
     if (!value) return undefined;
     const cached = opened.get(value, now) as Partial<SessionClaims> | undefined;
     const data = cached ?? (await keyring.open<Partial<SessionClaims>>('session', value));
@@ -97,10 +91,7 @@ export function createSessionRegistry(
     if (authTime + maxAge * 1000 <= now) return undefined;
     // Kept once, when opened (a hit is already there until its `exp`).
     if (!cached && typeof data.exp === 'number') opened.set(value, data, data.exp * 1000);
-    const cid = typeof data.cid === 'string' ? { cid: data.cid } : {};
-    return data.tokens === undefined
-      ? { sid: data.sid, authTime, ...cid }
-      : { sid: data.sid, tokens: data.tokens, authTime, ...cid };
+    return { sid: data.sid, tokens: data.tokens, authTime, cid: data.cid };
   };
 
   /**
@@ -183,9 +174,7 @@ export function createSessionRegistry(
       if (!data) return undefined;
       const tokens = sessions ? await sessions.get(data.sid) : data.tokens;
       if (typeof tokens?.accessToken !== 'string') return undefined;
-      return data.cid === undefined
-        ? { sid: data.sid, tokens, authTime: data.authTime }
-        : { sid: data.sid, tokens, authTime: data.authTime, cid: data.cid };
+      return withCid({ sid: data.sid, tokens, authTime: data.authTime }, data.cid);
     },
 
     async write(cookies, data) {
@@ -230,9 +219,7 @@ export function createSessionRegistry(
       );
       if (filed !== undefined) await config.vault!.vault.put(filed, tokens);
       remember(clients, sid, entry);
-      return filed === undefined
-        ? { sid, tokens, authTime }
-        : { sid, tokens, authTime, cid: filed };
+      return withCid({ sid, tokens, authTime }, filed);
     },
 
     async forget(sid) {

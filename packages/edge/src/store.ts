@@ -74,6 +74,17 @@ export const sessionTtl = (tokens: TokenSet, maxAge: number, authTime?: number):
   Math.max(1, Math.ceil(sessionSeconds(tokens, maxAge, Date.now(), authTime)));
 
 /**
+ * Puts `value` last in `map`, dropping the oldest entry once `max` are held: the bound of every
+ * per-isolate session map (by default 1000 sessions whose token client, store write or logout an
+ * isolate remembers).
+ */
+export function remember<T>(map: Map<string, T>, key: string, value: T, max = 1000): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+/**
  * A {@link SessionStore} in this process's memory, with expiry and a size bound (the oldest session
  * goes first). For a single Node or Deno server; sessions end with the process.
  *
@@ -95,13 +106,12 @@ export function memorySessionStore(
   return {
     async get(sid) {
       const entry = map.get(sid);
-      if (entry && entry.until <= now()) map.delete(sid);
-      return entry && entry.until > now() ? entry.tokens : undefined;
+      if (entry && entry.until > now()) return entry.tokens;
+      map.delete(sid); // expired (or absent)
+      return undefined;
     },
     async set(sid, tokens, ttlSeconds) {
-      map.delete(sid);
-      if (map.size >= max) map.delete(map.keys().next().value as string);
-      map.set(sid, { tokens, until: now() + ttlSeconds * 1000 });
+      remember(map, sid, { tokens, until: now() + ttlSeconds * 1000 }, max);
     },
     async delete(sid) {
       map.delete(sid);
