@@ -111,11 +111,17 @@ export async function login(
   return redirect(url, setCookies);
 }
 
-type Exchanged =
-  | { ok: true; session: SessionData; returnTo: string; setCookies: string[] }
-  | { ok: false; response: Response };
+/** A successful code exchange: the new session, where the login goes back to, its cookies. */
+interface Exchanged {
+  session: SessionData;
+  returnTo: string;
+  setCookies: string[];
+}
 
-/** The checks and exchange shared by `callback` (redirects) and `exchange` (JSON). */
+/** A failure's code: a grantkit error's own, else `internal_error`. */
+const codeOf = (error: unknown): string => (isGrantkitError(error) ? error.code : 'internal_error');
+
+/** The checks and exchange shared by `callback` (redirects) and `exchange` (JSON); a failure is its answer. */
 async function exchangeCode(
   ctx: Context,
   request: Request,
@@ -123,18 +129,13 @@ async function exchangeCode(
   code: string | null,
   state: string | null,
   asJson: boolean,
-): Promise<Exchanged> {
-  const fail = (status: number, error: string, message: string): Exchanged => ({
-    ok: false,
-    response: asJson
+): Promise<Exchanged | Response> {
+  const fail = (status: number, error: string, message: string): Response =>
+    asJson
       ? jsonError(status, error, message)
-      : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName)),
-  });
+      : redirect(errorLocation(ctx, error), ctx.jar.clear(cookies, ctx.jar.intentName));
   if (!code || code.length > 4096)
-    return {
-      ok: false,
-      response: jsonError(400, 'invalid_request', 'The authorization code is missing'),
-    };
+    return jsonError(400, 'invalid_request', 'The authorization code is missing');
   const intent = await ctx.keyring.open<LoginIntent>(
     'login',
     ctx.jar.read(cookies, ctx.jar.intentName),
@@ -160,7 +161,6 @@ async function exchangeCode(
       ...(await ctx.sessions.write(cookies, session)),
     ];
     return {
-      ok: true,
       session,
       returnTo: safeReturnTo(intent.returnTo, ctx.config.defaultReturnTo),
       setCookies,
@@ -168,26 +168,14 @@ async function exchangeCode(
   } catch (error) {
     ctx.report(error);
     if (isGrantkitError(error, 'consent_required')) {
-      if (asJson)
-        return {
-          ok: false,
-          response: jsonError(401, 'consent_required', 'The user must consent again', {}),
-        };
+      if (asJson) return jsonError(401, 'consent_required', 'The user must consent again');
       const again = await startLogin(ctx, cookies, intent.returnTo);
-      return { ok: false, response: redirect(error.consentUrl ?? again.url, again.setCookies) };
+      return redirect(error.consentUrl ?? again.url, again.setCookies);
     }
-    const codeOf = isGrantkitError(error)
-      ? error.code === 'oauth_error'
-        ? 'exchange_refused'
-        : error.code
-      : 'internal_error';
+    const failed = codeOf(error);
     return fail(
-      isGrantkitError(error, 'oauth_error')
-        ? 400
-        : isGrantkitError(error, 'store_unavailable')
-          ? 503
-          : 502,
-      codeOf,
+      failed === 'oauth_error' ? 400 : failed === 'store_unavailable' ? 503 : 502,
+      failed === 'oauth_error' ? 'exchange_refused' : failed,
       'The code exchange failed',
     );
   }
@@ -216,7 +204,7 @@ export async function callback(
     url.searchParams.get('state'),
     false,
   );
-  return result.ok ? redirect(result.returnTo, result.setCookies) : result.response;
+  return result instanceof Response ? result : redirect(result.returnTo, result.setCookies);
 }
 
 /** Largest `POST exchange` body: `{ code, state }` needs far less. */
@@ -243,7 +231,7 @@ export async function exchange(
   const code = typeof fields.code === 'string' ? fields.code : null;
   const state = typeof fields.state === 'string' ? fields.state : null;
   const result = await exchangeCode(ctx, request, cookies, code, state, true);
-  if (!result.ok) return result.response;
+  if (result instanceof Response) return result;
   return withCookies(
     jsonAnswer({ ...summary(result.session.tokens), returnTo: result.returnTo }),
     result.setCookies,
@@ -302,10 +290,6 @@ export async function logout(
   return withCookies(jsonAnswer(summary()), ctx.jar.clear(cookies, ctx.jar.sessionName));
 }
 
-/** Whether a failed renewal means the user must log in again (consent gone, refresh token refused or expired). */
-export const needsLogin = (error: unknown): boolean =>
-  isGrantkitError(error, 'consent_required') || isGrantkitError(error, 'reauthorization_required');
-
 /**
  * The status of a failure the user cannot fix by logging in again: 503 while the session store is
  * unavailable (nothing was lost: retry), 504 when the vendor timed out, else 502 (the vendor, or the
@@ -330,20 +314,16 @@ export async function sessionFailure(
   error: unknown,
 ): Promise<Response> {
   ctx.report(error);
-  if (needsLogin(error)) {
+  const code = codeOf(error);
+  // The user must log in again: consent gone, refresh token refused or expired.
+  if (code === 'consent_required' || code === 'reauthorization_required') {
     await ctx.sessions.forget(sid);
-    const code = isGrantkitError(error, 'consent_required')
-      ? 'consent_required'
-      : 'reauthorization_required';
-    return jsonError(401, code, 'The user must log in and consent again', [
-      ...ctx.jar
-        .clear(cookies, ctx.jar.sessionName)
-        .map((c): [string, string] => ['set-cookie', c]),
-    ]);
+    return jsonError(
+      401,
+      code,
+      'The user must log in and consent again',
+      ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c]),
+    );
   }
-  return jsonError(
-    failureStatus(error),
-    isGrantkitError(error) ? error.code : 'internal_error',
-    failureMessage(error),
-  );
+  return jsonError(failureStatus(error), code, failureMessage(error));
 }
