@@ -26,20 +26,16 @@ export type AuthHandler = (
 const MAX_HEADER = 8192;
 const MAX_COOKIE = 32_768;
 
-/** A route's methods. A `Map`: methods come from the request, and an object finds `constructor` on its prototype. */
-const methods = (table: Readonly<Record<string, Route>>): ReadonlyMap<string, Route> =>
-  new Map(Object.entries(table));
-
-/** Route name → methods, each with its guards: the one place a route's CSRF and session checks are declared. */
+/** Route name → its one method and its guards: the one place a route's CSRF and session checks are declared. */
 const ROUTES = {
-  login: methods({ GET: { handle: login } }),
-  callback: methods({ GET: { handle: callback } }),
-  exchange: methods({ POST: { csrf: true, handle: exchange } }),
-  session: methods({ GET: { session: 'optional', handle: session } }),
-  refresh: methods({ POST: { csrf: true, session: 'required', handle: refresh } }),
+  login: { method: 'GET', handle: login },
+  callback: { method: 'GET', handle: callback },
+  exchange: { method: 'POST', csrf: true, handle: exchange },
+  session: { method: 'GET', session: 'optional', handle: session },
+  refresh: { method: 'POST', csrf: true, session: 'required', handle: refresh },
   // logout reads its session itself: a store outage must not keep the browser's cookie.
-  logout: methods({ POST: { csrf: true, handle: logout } }),
-} satisfies Record<keyof ReturnType<typeof edgeRoutes>, ReadonlyMap<string, Route>>;
+  logout: { method: 'POST', csrf: true, handle: logout },
+} satisfies Record<keyof ReturnType<typeof edgeRoutes>, Route>;
 
 /** Every method of a proxied path: same-origin only, and only with a session. */
 const PROXY: Route = { csrf: true, session: 'required', handle: proxy };
@@ -83,29 +79,26 @@ async function serve(route: Route, ctx: Context, request: Request, url: URL): Pr
 export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const ctx = createContext(options);
   const paths = edgeRoutes(ctx.config.basePath);
-  // Request path → the methods served there (a Map: paths come from the request).
-  const routes = new Map(
-    Object.entries(ROUTES).map(([name, table]) => [paths[name as keyof typeof ROUTES], table]),
+  // Request path → the route served there (a Map: paths come from the request).
+  const routes = new Map<string, Route>(
+    Object.entries(ROUTES).map(([name, route]) => [paths[name as keyof typeof ROUTES], route]),
   );
   const { next } = ctx.config;
 
   return async (request, env, executionCtx) => {
     const url = new URL(request.url);
     const { pathname } = url;
-    const table = ctx.config.proxy.has(pathname) ? undefined : routes.get(pathname);
-    if (!table && !ctx.config.proxy.has(pathname))
-      return next ? next(request, env, executionCtx) : null;
+    const route = ctx.config.proxy.has(pathname) ? PROXY : routes.get(pathname);
+    if (!route) return next ? next(request, env, executionCtx) : null;
 
     for (const [header, value] of request.headers) {
       if (value.length > (header === 'cookie' ? MAX_COOKIE : MAX_HEADER))
         return jsonError(431, 'header_too_large', `Header ${header} is too large`);
     }
     try {
-      const route = table ? table.get(request.method) : PROXY;
-      if (!route) {
-        const allow = [...table!.keys()].join(', ');
+      const allow = route.method;
+      if (allow && request.method !== allow)
         return jsonError(405, 'method_not_allowed', `Use ${allow}`, { allow });
-      }
       return await scoped(
         ctx.config.telemetry,
         () => ({ type: 'route.start', method: request.method, path: pathname }),

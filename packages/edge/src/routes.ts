@@ -19,11 +19,13 @@ export interface SessionInput extends RouteInput {
 }
 
 /**
- * A route and its guards, declared once in the route table (`handler.ts`): `csrf` refuses a
- * cross-site request (403 `csrf`) before anything else; `session` reads the session, and `'required'`
- * answers 401 `unauthenticated` without one.
+ * A route and its guards, declared once in the route table (`handler.ts`): `method` is the one it
+ * serves (others get 405; a proxied path serves every method); `csrf` refuses a cross-site request
+ * (403 `csrf`) before anything else; `session` reads the session, and `'required'` answers 401
+ * `unauthenticated` without one.
  */
 export interface Route {
+  readonly method?: 'GET' | 'POST';
   readonly csrf?: boolean;
   readonly session?: 'optional' | 'required';
   handle(ctx: Context, request: Request, input: RouteInput): Promise<Response>;
