@@ -9,7 +9,7 @@ import {
 } from '@grantkit/core';
 import type { Vault } from '@grantkit/core/vault';
 import { safeReturnTo } from './csrf';
-import { edgeRoutes } from './paths';
+import { edgeRoutes, trimBasePath } from './paths';
 import type { CookieOptions } from './session';
 import type { RefreshCoordinator, SessionStore } from './store';
 import type { EdgeScope } from './telemetry';
@@ -247,7 +247,7 @@ const RULES = {
 export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
   checkOptions('createAuthHandler', options, RULES);
   const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
-  const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
+  const basePath = trimBasePath(options.basePath);
   // A proxy path that is also an auth route would take it over (logout forwarded upstream, never run).
   const routes = Object.values(edgeRoutes(basePath));
   const shadow = Object.keys(options.proxy ?? {}).find((path) => routes.includes(path));
