@@ -72,14 +72,9 @@ const MAX_RETURN_TO = 2048;
  * ```
  */
 export function safeReturnTo(value: string | null | undefined, fallback = '/'): string {
-  if (
-    !value ||
-    value.length > MAX_RETURN_TO ||
-    !value.startsWith('/') ||
-    value.startsWith('//') ||
-    value.startsWith('/\\')
-  )
+  if (!value || value.length > MAX_RETURN_TO || !value.startsWith('/') || value.startsWith('//'))
     return fallback;
+  // Control characters and any backslash (`/\host` among them).
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\\]/.test(value)) return fallback;
   const base = 'https://grantkit.invalid';
