@@ -7,10 +7,9 @@ export function jsonError(
   message: string,
   headers: HeadersInit = {},
 ): Response {
-  const out = new Headers(headers);
-  out.set('cache-control', 'no-store');
-  out.set('content-type', 'application/json');
-  return new Response(JSON.stringify({ error, message }), { status, headers: out });
+  const response = Response.json({ error, message }, { status, headers });
+  response.headers.set('cache-control', 'no-store');
+  return response;
 }
 
 /** A JSON answer that is never cached. */
