@@ -236,7 +236,7 @@ const RULES = {
   ),
   telemetry: r.where(
     has('call', 'renewal', 'fallback', 'revocation'),
-    'a Telemetry (eventTelemetry(…) of @grantkit/core, otelEdgeTelemetry() of @grantkit/edge/otel)',
+    'a Telemetry (eventTelemetry(…), otelEdgeTelemetry())',
   ),
 } satisfies Record<keyof AuthHandlerOptions, OptionRule>;
 
