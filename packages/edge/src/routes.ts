@@ -226,10 +226,7 @@ export async function exchange(
   } catch {
     return jsonError(400, 'invalid_request', 'Body must be JSON { code, state? }');
   }
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as {
-    code?: unknown;
-    state?: unknown;
-  };
+  const fields = (body ?? {}) as { code?: unknown; state?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : null;
   const state = typeof fields.state === 'string' ? fields.state : null;
   const result = await exchangeCode(ctx, request, cookies, code, state, true);
@@ -302,12 +299,6 @@ export function failureStatus(error: unknown): 502 | 503 | 504 {
   return isGrantkitError(error, 'timeout') ? 504 : 502;
 }
 
-/** What a failure's message says: which side failed, never a secret. */
-const failureMessage = (error: unknown): string =>
-  isGrantkitError(error, 'store_unavailable')
-    ? 'The session store is unavailable: try again'
-    : 'The vendor could not be reached';
-
 /** Maps a failed renewal to a response: consent gone → 401 `consent_required` and the session cleared. */
 export async function sessionFailure(
   ctx: Context,
@@ -327,5 +318,13 @@ export async function sessionFailure(
       ctx.jar.clear(cookies, ctx.jar.sessionName).map((c): [string, string] => ['set-cookie', c]),
     );
   }
-  return jsonError(failureStatus(error), code, failureMessage(error));
+  const status = failureStatus(error);
+  // The message says which side failed, never a secret.
+  return jsonError(
+    status,
+    code,
+    status === 503
+      ? 'The session store is unavailable: try again'
+      : 'The vendor could not be reached',
+  );
 }
