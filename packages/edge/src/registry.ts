@@ -45,8 +45,6 @@ interface SessionClient {
   client: TokenClient;
   current: string | undefined;
   retired: string[];
-  /** The session's login time, ms: bounds the store TTL of its renewals. */
-  authTime: number;
 }
 
 /** What a session cookie seals: the id, the login time (seconds), and without a store the tokens. */
@@ -111,12 +109,9 @@ export function createSessionRegistry(
   const cidOf = (session: SessionData): string | undefined =>
     config.vault && typeof session.cid === 'string' ? session.cid : undefined;
 
+  /** A session's token client; `authTime` (its login, ms) bounds the store TTL of its renewals. */
   const newClient = (sid: string, authTime: number, cid?: string): SessionClient => {
-    const entry = {
-      current: undefined as string | undefined,
-      retired: [] as string[],
-      authTime,
-    } as SessionClient;
+    const entry = { current: undefined, retired: [] as string[] } as SessionClient;
     const clientOptions: TokenClientOptions = {
       adapter,
       timeout: config.timeout,
@@ -133,7 +128,7 @@ export function createSessionRegistry(
         ? // delete: the session ends in forget(), which also tells the coordinator; deleting here too would be a second store call.
           {
             get: () => sessions.get(sid),
-            set: (_key, tokens) => persist(sid, tokens, entry.authTime).catch(report),
+            set: (_key, tokens) => persist(sid, tokens, authTime).catch(report),
             delete: () => {},
           }
         : memoryStorage(),
