@@ -227,11 +227,7 @@ const RULES = {
   onError: r.function(),
   next: r.function(),
   vault: r.where(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      has('put', 'client')((v as { vault?: unknown }).vault) &&
-      typeof (v as { connectionId?: unknown }).connectionId === 'function',
+    (v) => has('connectionId')(v) && has('put', 'client')((v as { vault?: unknown }).vault),
     "an object { vault: createVault(…), connectionId: (request) => the app's id or undefined }",
   ),
   telemetry: r.where(
