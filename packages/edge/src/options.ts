@@ -2,6 +2,7 @@ import {
   checkOptions,
   ConfigurationError,
   optionRules,
+  tokenClientRules,
   type AuthorizationCodeAdapter,
   type OptionRule,
   type RetryOptions,
@@ -215,14 +216,11 @@ const RULES = {
     (v) => Array.isArray(v) && v.every(isOrigin),
     'an array of origins ("https://app.example", no path)',
   ),
-  fetch: r.function(),
-  timeout: r.positive('milliseconds'),
-  upstreamTimeout: r.positive('milliseconds'),
-  retry: r.object({
-    limit: r.positive('retries', { integer: true, zero: true }),
-    maxRetryAfter: r.positive('milliseconds', { zero: true }),
-    backoffLimit: r.positive('milliseconds', { zero: true }),
-  }),
+  // The token client's own options, passed to it: the same rules.
+  fetch: tokenClientRules.fetch,
+  timeout: tokenClientRules.timeout,
+  upstreamTimeout: tokenClientRules.timeout, // milliseconds too
+  retry: tokenClientRules.retry,
   maxBodyBytes: r.positive('bytes', { integer: true }),
   onError: r.function(),
   next: r.function(),
