@@ -165,7 +165,10 @@ const mf = new Miniflare({
       script: upstreamScript,
       compatibilityDate,
       routes: ['control.bench/*'],
-      bindings: { APP_ID: app.appId },
+      bindings: {
+        APP_ID: app.appId,
+        ...(process.env.BENCH_EDGE_UPSTREAM === 'canned' ? { CANNED: '1' } : {}),
+      },
     },
   ],
 });
@@ -447,11 +450,16 @@ try {
       cpuRatio: r.cpu && +r.cpu.ratio.toFixed(3),
       cpuAddedUs: r.cpu && +r.cpu.addedUs.toFixed(1),
       cpuUs: r.cpu && [+r.cpu.proxyUs.toFixed(1), +r.cpu.bareUs.toFixed(1)],
+      cpuPairRatios: r.cpu?.pairRatios,
     });
     const ab = {
       nowVsBefore: summary(await compare(inIsolate, 'proxy', 'before')),
-      nowVsBare: summary(await compare(inIsolate, 'proxy', 'bare')),
-      beforeVsBare: summary(await compare(inIsolate, 'before', 'bare')),
+      ...(process.env.BENCH_EDGE_AB_ONLY
+        ? {}
+        : {
+            nowVsBare: summary(await compare(inIsolate, 'proxy', 'bare')),
+            beforeVsBare: summary(await compare(inIsolate, 'before', 'bare')),
+          }),
     };
     process.stderr.write(`${JSON.stringify(ab, null, 1)}\n`);
     console.log(`@@RESULT ${JSON.stringify({ ab })}`);
