@@ -23,9 +23,10 @@ export function createContext(options: AuthHandlerOptions): Context {
   const config = resolveOptions(options);
   const keyring = createKeyring(config.secrets);
   const jar = cookieJar(config.cookie);
+  const { onError } = config; // called detached: its `this` is never the config (it holds the secrets)
   const report = (error: unknown) => {
     try {
-      config.onError?.(error);
+      onError?.(error);
     } catch {
       // A logging hook never breaks a response.
     }

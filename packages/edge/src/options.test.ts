@@ -1,7 +1,12 @@
 import { expect, it } from 'vitest';
 import { ConfigurationError, firstDollarApp, firstDollarPartner } from '@grantkit/core';
-import { TEST_CREDENTIALS } from '@grantkit/core/testing';
-import { createAuthHandler, type AuthHandlerOptions } from '@grantkit/edge';
+import { createVendorEmulator, TEST_CREDENTIALS } from '@grantkit/core/testing';
+import {
+  createAuthHandler,
+  memorySessionStore,
+  type AuthHandlerOptions,
+  type SessionStore,
+} from '@grantkit/edge';
 
 const good: AuthHandlerOptions = {
   adapter: firstDollarApp(TEST_CREDENTIALS.firstDollarApp),
@@ -114,4 +119,36 @@ it('createAuthHandler accepts every documented option', () => {
       next: () => new Response(),
     }),
   ).not.toThrow();
+});
+
+it('options given through a prototype or as getters are used, not only checked', async () => {
+  const emu = createVendorEmulator();
+  const app = TEST_CREDENTIALS.firstDollarApp;
+  const filed: string[] = [];
+  const store = memorySessionStore();
+  class Inherited {
+    get adapter() {
+      return firstDollarApp({ ...app, apiBaseUrl: 'https://api.dev.firstdollar.com' });
+    }
+    get secret() {
+      return 'options-test-session-secret-0123456789';
+    }
+    sessions: SessionStore = {
+      get: (sid) => store.get(sid),
+      set: (sid, tokens, ttl) => (filed.push(sid), store.set(sid, tokens, ttl)),
+      delete: (sid) => store.delete(sid),
+    };
+  }
+  const options = Object.create(new Inherited()) as AuthHandlerOptions;
+  (options as { fetch?: typeof fetch }).fetch = emu.fetch;
+  const auth = createAuthHandler(options);
+  const login = (await auth(new Request('https://app.example/auth/login')))!;
+  expect(login.status).toBe(302); // the adapter, read through a getter
+  const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const code = emu.issueCode('firstDollar', app.appId);
+  const callback = (await auth(
+    new Request(`https://app.example/auth/callback?code=${code}`, { headers: { cookie: intent } }),
+  ))!;
+  expect(callback.status).toBe(302);
+  expect(filed).toHaveLength(1); // the session store, inherited: the tokens went there, not into the cookie
 });

@@ -230,7 +230,7 @@ const RULES = {
   ),
   telemetry: r.where(
     has('call', 'renewal', 'fallback', 'revocation'),
-    'a Telemetry (eventTelemetry(…), otelEdgeTelemetry())',
+    'a Telemetry (eventTelemetry(…) of @grantkit/core, otelEdgeTelemetry() of @grantkit/edge/otel)',
   ),
 } satisfies Record<keyof AuthHandlerOptions, OptionRule>;
 
@@ -247,9 +247,17 @@ export function resolveOptions(options: AuthHandlerOptions): EdgeConfig {
   const shadow = Object.keys(options.proxy ?? {}).find((path) => routes.includes(path));
   if (shadow)
     throw new ConfigurationError(`createAuthHandler: the proxy path "${shadow}" is an auth route`);
-  // The options as given (each checked above), then every default: no option is copied by hand.
+  // Each option read by name, as checkOptions read it: a spread would drop one given through a
+  // prototype or a getter (checked, then silently lost: a session store, an adapter).
   return {
-    ...options,
+    adapter: options.adapter,
+    sessions: options.sessions,
+    coordinator: options.coordinator,
+    fetch: options.fetch,
+    onError: options.onError,
+    next: options.next,
+    vault: options.vault,
+    telemetry: options.telemetry,
     secrets,
     basePath,
     cookie: options.cookie ?? {},

@@ -93,8 +93,9 @@ export function createPartnerClient(options: TokenClientOptions): TokenClient {
   if (identityOf(options.adapter) !== identity) return createTokenClient(options);
   if (cached) {
     throw new ConfigurationError(
-      `createPartnerClient: key "${key}" is already used in this isolate by another credential: ` +
-        'give each credential its own `key` (it is the storage key too)',
+      `createPartnerClient: key "${key}" is already used in this isolate by another credential ` +
+        '(a different vendor flow, endpoint, client id or secret): give each credential its own `key` ' +
+        '(it is the storage key too, so sharing it would also share the stored tokens)',
     );
   }
   const client = createTokenClient({ ...options, key });
