@@ -31,4 +31,35 @@ describe('clear() during a renewal', () => {
       if (storage) expect(await storage.get('user-1')).toBeUndefined();
     },
   );
+
+  it('a set another instance stored, read while clear() ran, is not adopted either', async () => {
+    const emu = createVendorEmulator();
+    const inner = memoryStorage();
+    let slow = false;
+    const storage = {
+      ...inner,
+      // The read takes its value, then answers late: clear() runs in between.
+      get: async (key: string) => {
+        const value = await inner.get(key);
+        if (slow) await new Promise((r) => setTimeout(r, 30));
+        return value;
+      },
+    };
+    const client = createTokenClient({
+      adapter: firstDollarApp({ ...app, apiBaseUrl: BASE }),
+      fetch: emu.fetch,
+      storage,
+      key: 'user-1',
+    });
+    const tokens = await client.exchangeCode(emu.issueCode('firstDollar', app.appId));
+    await client.setTokenSet({ ...tokens, expiresAt: Date.now() - 1000 });
+    await inner.set('user-1', tokens); // another instance renewed: a set this one would adopt
+    slow = true;
+    const renewal = client.getAccessToken().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    await client.clear();
+    expect(await renewal).toBeInstanceOf(ReauthorizationRequiredError);
+    await expect(client.getTokenSet()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    expect(await inner.get('user-1')).toBeUndefined();
+  });
 });

@@ -280,9 +280,14 @@ class Client implements TokenClient {
     }));
   }
 
-  async #store(tokens: TokenSet, cleared = this.#cleared): Promise<TokenSet> {
+  /** Throws once `clear()` has run since `cleared` was read: a renewal begun before it keeps nothing. */
+  #keepable(cleared: number): void {
     if (cleared !== this.#cleared)
       throw new ReauthorizationRequiredError('the token set was cleared during the renewal');
+  }
+
+  async #store(tokens: TokenSet, cleared = this.#cleared): Promise<TokenSet> {
+    this.#keepable(cleared);
     this.#current = tokens;
     this.#loaded = true;
     this.#retryAfter = 0;
@@ -328,6 +333,7 @@ class Client implements TokenClient {
     // Another instance sharing the storage may have renewed (and rotated the refresh token) already,
     // or a request in this process stored a set while this one read the storage.
     const stored = await this.#get();
+    this.#keepable(cleared); // what the storage said before a clear() is no base to keep
     const base = renewalBase(held, this.#current, stored); // `current` read after the await, on purpose
     if (base && adoptable(base, held, this.#now(), this.#window)) {
       this.#current = base;
