@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createVendorEmulator, TEST_CREDENTIALS } from './testing/index';
 import { firstDollarApp } from './adapters/first-dollar';
-import { createTokenClient } from './token-client';
+import { createTokenClient, type TokenClient } from './token-client';
 import {
   ConfigurationError,
   errorFromJSON,
@@ -52,6 +52,16 @@ async function setup() {
     retryDelay: 5,
   });
   return { emu, graphql, tokenClient };
+}
+
+/** A GraphQL client without retries whose token client holds `accessToken` for an hour. */
+async function holding(tokenClient: TokenClient, accessToken: string) {
+  await tokenClient.setTokenSet({ accessToken, tokenType: 'Bearer', expiresAt: T0 + 3_600_000 });
+  return createGraphQLClient({
+    tokenClient,
+    endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
+    retries: 0,
+  });
 }
 
 describe('First Dollar GraphQL client', () => {
@@ -303,16 +313,7 @@ describe('First Dollar GraphQL client: review of #17', () => {
     const { emu, tokenClient } = await setup();
     // A 25-character token: shorter than the 32 characters of a token-like run.
     const short = 'sh0rt/tok+en~abc.def_1234';
-    await tokenClient.setTokenSet({
-      accessToken: short,
-      tokenType: 'Bearer',
-      expiresAt: T0 + 3_600_000,
-    });
-    const graphql = createGraphQLClient({
-      tokenClient,
-      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
-      retries: 0,
-    });
+    const graphql = await holding(tokenClient, short);
     const quoted = `raw ${short} url ${encodeURIComponent(short)} json ${JSON.stringify(short).slice(1, -1).replace(/\//g, '\\/')}`;
     emu.fault({
       path: /graphql$/,
@@ -345,16 +346,7 @@ describe('First Dollar GraphQL client: review of #17', () => {
   it('cuts the token the request carried even when the client holds another by the time it answers', async () => {
     const { emu, tokenClient } = await setup();
     const sent = 'CANARY-short-T1xyz'; // 18 characters: no token-like run
-    await tokenClient.setTokenSet({
-      accessToken: sent,
-      tokenType: 'Bearer',
-      expiresAt: T0 + 3_600_000,
-    });
-    const graphql = createGraphQLClient({
-      tokenClient,
-      endpoint: firstDollarGraphQLEndpoint({ apiBaseUrl: BASE, appId: app.appId }),
-      retries: 0,
-    });
+    const graphql = await holding(tokenClient, sent);
     emu.fault({
       path: /graphql$/,
       status: 200,
