@@ -24,11 +24,12 @@ export function createContext(options: AuthHandlerOptions): Context {
   const keyring = createKeyring(config.secrets);
   const jar = cookieJar(config.cookie);
   const { onError } = config; // called detached: its `this` is never the config (it holds the secrets)
+  // A logging hook never breaks a response: neither its throw nor, when async, its rejection.
   const report = (error: unknown) => {
     try {
-      onError?.(error);
+      Promise.resolve(onError?.(error)).catch(() => {});
     } catch {
-      // A logging hook never breaks a response.
+      // thrown synchronously
     }
   };
   return {

@@ -66,3 +66,36 @@ it('cookie sessions: POST refresh writes the rotated tokens into the cookie (ano
   expect(await ping.json()).toEqual({ data: { ping: 'pong' } });
   expect(emu.count({ grant: 'refresh_token' }) - before).toBe(1);
 });
+
+it('an onError hook that rejects (an async log sink that is down) is ignored like one that throws', async () => {
+  const { createAuthHandler } = await import('@grantkit/edge');
+  const { createVendorEmulator } = await import('@grantkit/core/testing');
+  // @ts-expect-error plain ESM config shared with the suite
+  const { suiteHandlerOptions } = await import('../../../test/edge/config.mjs');
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const reported: unknown[] = [];
+    const auth = createAuthHandler({
+      ...suiteHandlerOptions({ fetch: createVendorEmulator().fetch }),
+      onError: async (error: unknown) => {
+        reported.push(error);
+        throw new Error('log sink down');
+      },
+    });
+    const origin = 'https://app.example';
+    const login = (await auth(new Request(`${origin}/auth/login`)))!;
+    const intent = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const failed = (await auth(
+      new Request(`${origin}/auth/callback?code=not-a-code`, { headers: { cookie: intent } }),
+    ))!;
+    expect(failed.status).toBe(302);
+    expect(failed.headers.get('location')).toBe('/error?error=exchange_refused');
+    expect(reported).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 20)); // Node reports an unhandled rejection after a turn
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

@@ -71,8 +71,11 @@ export interface AuthHandlerOptions {
   retry?: RetryOptions;
   /** Largest request body accepted by the proxy, bytes. @default 1048576 */
   maxBodyBytes?: number;
-  /** Called with errors the handler turned into responses (no secret is in them). */
-  onError?: (error: unknown) => void;
+  /**
+   * Called with errors the handler turned into responses (no secret is in them). It may be async; a
+   * throw or a rejection of its own is ignored.
+   */
+  onError?: (error: unknown) => unknown;
   /** Called for paths the handler does not own; without it they give `null`. */
   next?: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
   /**
@@ -129,7 +132,7 @@ export interface EdgeConfig {
   readonly upstreamTimeout: number;
   readonly retry: RetryOptions;
   readonly maxBodyBytes: number;
-  readonly onError?: ((error: unknown) => void) | undefined;
+  readonly onError?: AuthHandlerOptions['onError'];
   readonly next?: AuthHandlerOptions['next'];
   readonly vault?: AuthHandlerOptions['vault'];
   readonly telemetry?: Telemetry<EdgeScope> | undefined;
