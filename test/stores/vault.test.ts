@@ -93,6 +93,8 @@ interface World {
   written: string[];
   /** A vault in a new "process": its own engine client, the same store. */
   vault(adapter: Adapter, options?: Partial<VaultOptions>): Promise<Vault>;
+  /** A new "process"'s engine client on the same store (to wrap one and pass it as `engine`). */
+  engine(): Promise<SharedEngine>;
   /** Moves the simulated clock (Date and the emulator together). */
   advance(ms: number): void;
   /** Keys and values in the store now (Redis); the memory engine: every value written. */
@@ -150,6 +152,7 @@ describe.each(engines)(
         emu,
         events,
         written,
+        engine: () => newEngine(),
         async vault(adapter, options = {}) {
           return createVault({
             engine: recording(await newEngine(), written),
@@ -495,6 +498,67 @@ describe.each(engines)(
           [],
         );
       expect(events.filter((e) => e.id === 'u1').map((e) => e.to)).toEqual(['active', 'deleted']);
+    });
+
+    it('delete while a renewal holds the lock but has not reached the vendor: the stored set is still revoked', async () => {
+      const { emu } = world;
+      const adapter = oauth2({
+        tokenEndpoint: `${OA}/oauth2/token`,
+        revocationEndpoint: `${OA}/oauth2/revoke`,
+        clientId: oa.clientId,
+        clientSecret: oa.clientSecret,
+        redirectUri: oa.redirectUri,
+      });
+      const tokens = await createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
+        emu.issueCode('oauth2', oa.clientId),
+        { redirectUri: oa.redirectUri },
+      );
+      // Process A takes the refresh lock, then waits until process B has removed the record.
+      let lockHeld!: () => void;
+      const held = new Promise<void>((r) => (lockHeld = r));
+      let recordRemoved!: () => void;
+      const removed = new Promise<void>((r) => (recordRemoved = r));
+      const engineA = await world.engine();
+      const engineB = await world.engine();
+      const a = await world.vault(adapter, {
+        engine: {
+          ...engineA,
+          lock: async (k, o, t) => {
+            const ok = await engineA.lock(k, o, t);
+            if (ok) {
+              lockHeld();
+              await removed;
+            }
+            return ok;
+          },
+        },
+      });
+      const b = await world.vault(adapter, {
+        engine: {
+          ...engineB,
+          remove: async (k) => {
+            await engineB.remove(k);
+            recordRemoved();
+          },
+        },
+      });
+      await a.put('u1', tokens);
+      world.advance(2 * HOUR);
+      const renewal = a
+        .client('u1')
+        .getTokenSet()
+        .catch((e: unknown) => e);
+      await held;
+      const result = await b.delete('u1');
+      expect(isGrantkitError(await renewal, 'reauthorization_required')).toBe(true);
+      expect(emu.count({ grant: 'refresh_token' })).toBe(0); // A never reached the vendor
+      expect(result.status).toBe('revoked');
+      const reuse = createTokenClient({ adapter, fetch: emu.fetch });
+      await reuse.setTokenSet({ ...tokens, expiresAt: Date.now() - 1 });
+      expect(
+        isGrantkitError(await reuse.refresh().catch((e: unknown) => e), 'reauthorization_required'),
+      ).toBe(true);
+      expect(await b.list()).toEqual([]);
     });
 
     it('keep-alive runs once at a time across processes; each connection renewed once', async () => {

@@ -255,6 +255,10 @@ const isTokenSet = (value: unknown): value is TokenSet =>
 
 /** Thrown inside the locked callback of a delete, to stop the renewal after capturing the newest set. */
 const DELETING = Symbol('deleting');
+/** A gate's refusal under the refresh lock, kept apart from a vendor's (see `renewConnection`). */
+class Gated {
+  constructor(readonly error: unknown) {}
+}
 
 const {
   storage: _s,
@@ -618,23 +622,31 @@ export function createVault(options: VaultOptions): Vault {
     signal?: AbortSignal,
   ): Promise<TokenSet> => {
     await gate(id, (await readMeta(id)).meta);
-    return shared.renew(
-      id,
-      base,
-      async (from, vendorSignal) => {
-        await gate(id, (await readMeta(id)).meta);
-        let fresh: TokenSet;
-        try {
-          fresh = await vendor(from, vendorSignal);
-        } catch (error) {
-          await recordFailure(id, error).catch(() => {});
-          throw error;
-        }
-        await recordSuccess(id, fresh);
-        return fresh;
-      },
-      signal ? { missing: 'end', signal } : { missing: 'end' },
-    );
+    return shared
+      .renew(
+        id,
+        base,
+        async (from, vendorSignal) => {
+          // The gate's refusal is not the vendor's: carried past the shared store, which would end
+          // the entry (and drop its tokens) on a refusal, so a delete in progress still finds them.
+          await gate(id, (await readMeta(id)).meta).catch((error: unknown) => {
+            throw new Gated(error);
+          });
+          let fresh: TokenSet;
+          try {
+            fresh = await vendor(from, vendorSignal);
+          } catch (error) {
+            await recordFailure(id, error).catch(() => {});
+            throw error;
+          }
+          await recordSuccess(id, fresh);
+          return fresh;
+        },
+        signal ? { missing: 'end', signal } : { missing: 'end' },
+      )
+      .catch((error: unknown) => {
+        throw error instanceof Gated ? error.error : error;
+      });
   };
 
   const put = async (id: string, tokens: TokenSet) => {
