@@ -185,6 +185,15 @@ describe.each(engines)(
     });
 
     const olAdapter = () => orangeLogic({ ...ol, siteUrl: OL });
+    /** A generic RFC 6749 server with revocation (RFC 7009). */
+    const oaAdapter = () =>
+      oauth2({
+        tokenEndpoint: `${OA}/oauth2/token`,
+        revocationEndpoint: `${OA}/oauth2/revoke`,
+        clientId: oa.clientId,
+        clientSecret: oa.clientSecret,
+        redirectUri: oa.redirectUri,
+      });
     const olLogin = (emu: VendorEmulator, userId = 'user_1') =>
       createTokenClient({ adapter: olAdapter(), fetch: emu.fetch }).exchangeCode(
         emu.issueCode('orangeLogic', ol.clientId, { userId }),
@@ -438,13 +447,7 @@ describe.each(engines)(
 
     it('delete revokes at the vendor, and a renewal racing it cannot bring the connection back', async () => {
       const { emu, events } = world;
-      const adapter = oauth2({
-        tokenEndpoint: `${OA}/oauth2/token`,
-        revocationEndpoint: `${OA}/oauth2/revoke`,
-        clientId: oa.clientId,
-        clientSecret: oa.clientSecret,
-        redirectUri: oa.redirectUri,
-      });
+      const adapter = oaAdapter();
       const login = () =>
         createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
           emu.issueCode('oauth2', oa.clientId),
@@ -502,13 +505,7 @@ describe.each(engines)(
 
     it('delete while a renewal holds the lock but has not reached the vendor: the stored set is still revoked', async () => {
       const { emu } = world;
-      const adapter = oauth2({
-        tokenEndpoint: `${OA}/oauth2/token`,
-        revocationEndpoint: `${OA}/oauth2/revoke`,
-        clientId: oa.clientId,
-        clientSecret: oa.clientSecret,
-        redirectUri: oa.redirectUri,
-      });
+      const adapter = oaAdapter();
       const tokens = await createTokenClient({ adapter, fetch: emu.fetch }).exchangeCode(
         emu.issueCode('oauth2', oa.clientId),
         { redirectUri: oa.redirectUri },
